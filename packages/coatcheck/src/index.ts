@@ -1,0 +1,3 @@
+export * from './cookies/sign.js';
+export * from './errors.js';
+export * from './stores/contract.js';

@@ -1,0 +1,195 @@
+/**
+ * The store contract: what coatcheck asks of a session store.
+ *
+ * Tiers, like express-session's, and the express-session method each one corresponds to:
+ *
+ * | tier        | coatcheck                        | express-session | why it matters                                  |
+ * | ----------- | -------------------------------- | --------------- | ----------------------------------------------- |
+ * | required    | `read`, `write`, `remove`        | get, set, destroy | sessions work at all                          |
+ * | recommended | `patch`                          | (none)          | concurrent requests keep every write; a removed session stays removed |
+ * | recommended | `refresh`                        | touch           | idle timeouts without rewriting data            |
+ * | optional    | `ids`, `entries`, `count`, `purge` | all, length, clear | administration                             |
+ * | optional    | `listByUser`, `removeByUser`     | (none)          | list a user's devices, log out everywhere       |
+ * | optional    | `close`                          | (none)          | clean shutdown                                  |
+ *
+ * The names differ from express-session's on purpose: express-session passes its own session objects
+ * and callbacks, coatcheck passes {@link SessionRecord}s and expects promises. A coatcheck store that
+ * extends {@link Store} gets express-session's callback methods (`get`, `set`, `destroy`, `touch`,
+ * `all`, `length`, `clear`) for free, so express-session can use it as is.
+ *
+ * Rules every store follows (the conformance suite in `coatcheck/testing` checks each one):
+ *
+ * 1. `read` never returns a record whose `expires` is in the past, and never returns the same object
+ *    twice: callers may mutate what they get.
+ * 2. `write` creates or replaces the whole record.
+ * 3. `patch` and `refresh` only change a record that exists: on a missing (removed, expired) record
+ *    they change nothing and resolve `false`. This is what makes a logout win over a slower request.
+ *    `patch` is atomic: two patches on different keys, in any interleaving, both land.
+ * 4. `remove` of a missing record is not an error.
+ * 5. Errors are {@link StoreError}s naming the store and the operation; they never carry session
+ *    data or raw session IDs.
+ *
+ * @module
+ */
+
+/** The JSON form of a session cookie, as express-session stores it under `data.cookie`. */
+export interface CookieJSON {
+  originalMaxAge: number | null;
+  expires?: string | null;
+  secure?: boolean | 'auto';
+  httpOnly?: boolean;
+  domain?: string;
+  path?: string;
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto';
+  partitioned?: boolean;
+  priority?: 'low' | 'medium' | 'high';
+}
+
+/**
+ * Session data as stored: the application's top-level keys plus `cookie`, exactly the shape
+ * express-session gives its stores, so records move between the two.
+ */
+export interface StoredData {
+  cookie?: CookieJSON;
+  [key: string]: unknown;
+}
+
+/** One session as a store keeps it. */
+export interface SessionRecord {
+  /** The session's data: JSON-compatible values only. */
+  data: StoredData;
+  /** Epoch milliseconds after which the store must no longer return the record. */
+  expires: number;
+  /** Epoch milliseconds when the session was created; the absolute timeout counts from here. */
+  created: number;
+  /** Epoch milliseconds of the last write, patch or refresh; `touchAfter` counts from here. */
+  touched: number;
+  /** The user the session belongs to, for {@link SessionStore.listByUser}; absent when none. */
+  user?: string | undefined;
+}
+
+/** A change to one session: the top-level keys one request set or deleted. */
+export interface SessionPatch {
+  /** Keys to create or replace, with their new values. */
+  set: Readonly<Record<string, unknown>>;
+  /** Keys to delete. */
+  unset: readonly string[];
+  /** The record's new expiry, epoch milliseconds. */
+  expires: number;
+  /** The time of this change, epoch milliseconds. */
+  touched: number;
+  /** A new owner (`string`), no owner (`null`), or unchanged (`undefined`). */
+  user?: string | null | undefined;
+}
+
+/**
+ * A session store. Implement the required methods at least; implement `patch` to give your users
+ * lossless concurrent updates, and `listByUser`/`removeByUser` to give them "log out everywhere".
+ *
+ * @example
+ * ```ts
+ * import { Store, type SessionRecord } from 'coatcheck';
+ *
+ * class MapStore extends Store {
+ *   readonly name = 'map';
+ *   #records = new Map<string, string>();
+ *   async read(id: string) {
+ *     const json = this.#records.get(id);
+ *     const record = json === undefined ? undefined : (JSON.parse(json) as SessionRecord);
+ *     return record && record.expires > Date.now() ? record : undefined;
+ *   }
+ *   async write(id: string, record: SessionRecord) {
+ *     this.#records.set(id, JSON.stringify(record));
+ *   }
+ *   async remove(id: string) {
+ *     this.#records.delete(id);
+ *   }
+ * }
+ * ```
+ */
+export interface SessionStore {
+  /** A short name used in errors and events: `memory`, `redis`, `postgres`, … */
+  readonly name: string;
+
+  /** The record for `id`, or `undefined` when there is none or it has expired. */
+  read(id: string): Promise<SessionRecord | undefined>;
+  /** Creates or replaces the record for `id`. */
+  write(id: string, record: SessionRecord): Promise<void>;
+  /** Deletes the record for `id`; deleting a missing record succeeds. */
+  remove(id: string): Promise<void>;
+
+  /**
+   * Applies `patch` atomically to an existing, unexpired record. Resolves `false`, changing
+   * nothing, when there is no such record.
+   */
+  patch?(id: string, patch: SessionPatch): Promise<boolean>;
+  /**
+   * Moves an existing record's expiry to `expires` and its `touched` time to `touched`, without
+   * touching its data. Resolves `false` when there is no such record.
+   */
+  refresh?(id: string, expires: number, touched: number): Promise<boolean>;
+
+  /** IDs of all unexpired sessions. */
+  ids?(): Promise<string[]>;
+  /** All unexpired sessions, as `[id, record]` pairs. */
+  entries?(): Promise<Array<[string, SessionRecord]>>;
+  /** How many unexpired sessions there are. */
+  count?(): Promise<number>;
+  /** Deletes every session. */
+  purge?(): Promise<void>;
+
+  /** The unexpired sessions that belong to `user`. */
+  listByUser?(user: string): Promise<Array<[string, SessionRecord]>>;
+  /**
+   * Deletes every session of `user`, except the one with ID `exceptId` when given. Resolves the
+   * number of sessions deleted.
+   */
+  removeByUser?(user: string, exceptId?: string): Promise<number>;
+
+  /** Releases connections and timers the store opened itself (never a client it was given). */
+  close?(): Promise<void>;
+}
+
+/** The optional methods a store may have, by name. */
+export type StoreCapability =
+  | 'patch'
+  | 'refresh'
+  | 'ids'
+  | 'entries'
+  | 'count'
+  | 'purge'
+  | 'listByUser'
+  | 'removeByUser'
+  | 'close';
+
+/** Whether `store` implements the optional method `capability`. */
+export function supports<C extends StoreCapability>(
+  store: SessionStore,
+  capability: C,
+): store is SessionStore & Required<Pick<SessionStore, C>> {
+  return typeof store[capability] === 'function';
+}
+
+/** True when `value` looks like a coatcheck store rather than an express-session (connect) store. */
+export function isSessionStore(value: unknown): value is SessionStore {
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as Partial<SessionStore>;
+  return (
+    typeof candidate.read === 'function' &&
+    typeof candidate.write === 'function' &&
+    typeof candidate.remove === 'function'
+  );
+}
+
+/**
+ * Applies a patch to stored data, for stores that patch in memory or inside a transaction.
+ * Keys that could alter an object's prototype are never written.
+ */
+export function applyPatch(data: StoredData, patch: Pick<SessionPatch, 'set' | 'unset'>): StoredData {
+  for (const key of patch.unset) delete data[key];
+  for (const key of Object.keys(patch.set)) {
+    if (key === '__proto__') continue;
+    data[key] = patch.set[key];
+  }
+  return data;
+}

@@ -1,0 +1,235 @@
+import { StoreClosedError } from '../errors.js';
+import {
+  applyPatch,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  type StoredData,
+} from './contract.js';
+import { Store } from './store.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most sessions kept; past it the least recently used is evicted. Default 10 000. */
+  max?: number;
+  /** How often expired sessions are swept, in milliseconds; 0 turns the sweep off. Default 60 000. */
+  pruneInterval?: number;
+}
+
+interface Entry {
+  // Data is kept as JSON so that callers never share objects with the store, as with a real database.
+  json: string;
+  expires: number;
+  created: number;
+  touched: number;
+  user: string | undefined;
+}
+
+/**
+ * A bounded in-memory store implementing the whole contract: fit for production in a single
+ * process (sessions do not survive a restart and are not shared between processes).
+ *
+ * Unlike express-session's MemoryStore it cannot grow without bound: it keeps at most `max`
+ * sessions, evicting the least recently used, and an unref'd timer sweeps expired ones, which are
+ * never served in between.
+ *
+ * @example
+ * ```ts
+ * import session, { MemoryStore } from 'coatcheck';
+ * app.use(session({ secret, store: new MemoryStore({ max: 50_000 }) }));
+ * ```
+ */
+export class MemoryStore extends Store implements SessionStore {
+  readonly name = 'memory';
+  readonly max: number;
+  // Map iteration order is insertion order: re-inserting on use keeps the least recently used first.
+  readonly #entries = new Map<string, Entry>();
+  readonly #byUser = new Map<string, Set<string>>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    super();
+    const { max = 10_000, pruneInterval = 60_000 } = options;
+    if (!Number.isInteger(max) || max < 1) throw new TypeError('MemoryStore: max must be a positive integer');
+    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
+      throw new TypeError('MemoryStore: pruneInterval must be a number of milliseconds ≥ 0');
+    }
+    this.max = max;
+    if (pruneInterval > 0) {
+      this.#timer = setInterval(() => this.prune(), pruneInterval);
+      this.#timer.unref();
+    }
+  }
+
+  #check(operation: 'read' | 'write' | 'patch' | 'refresh'): void {
+    if (this.#closed) throw new StoreClosedError(this.name, operation);
+  }
+
+  #live(id: string, now: number): Entry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expires <= now) {
+      this.#delete(id, entry);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #delete(id: string, entry: Entry): void {
+    this.#entries.delete(id);
+    if (entry.user !== undefined) this.#unindex(entry.user, id);
+  }
+
+  #unindex(user: string, id: string): void {
+    const ids = this.#byUser.get(user);
+    if (!ids) return;
+    ids.delete(id);
+    if (ids.size === 0) this.#byUser.delete(user);
+  }
+
+  #index(user: string, id: string): void {
+    let ids = this.#byUser.get(user);
+    if (!ids) {
+      ids = new Set();
+      this.#byUser.set(user, ids);
+    }
+    ids.add(id);
+  }
+
+  #put(id: string, entry: Entry): void {
+    const previous = this.#entries.get(id);
+    if (previous) {
+      this.#entries.delete(id);
+      if (previous.user !== entry.user && previous.user !== undefined) this.#unindex(previous.user, id);
+    } else if (this.#entries.size >= this.max) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#delete(oldest.value, this.#entries.get(oldest.value) as Entry);
+    }
+    this.#entries.set(id, entry);
+    if (entry.user !== undefined) this.#index(entry.user, id);
+  }
+
+  #record(entry: Entry): SessionRecord {
+    return {
+      data: JSON.parse(entry.json) as StoredData,
+      expires: entry.expires,
+      created: entry.created,
+      touched: entry.touched,
+      user: entry.user,
+    };
+  }
+
+  async read(id: string): Promise<SessionRecord | undefined> {
+    this.#check('read');
+    const entry = this.#live(id, Date.now());
+    if (entry === undefined) return undefined;
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    return this.#record(entry);
+  }
+
+  async write(id: string, record: SessionRecord): Promise<void> {
+    this.#check('write');
+    this.#put(id, {
+      json: JSON.stringify(record.data),
+      expires: record.expires,
+      created: record.created,
+      touched: record.touched,
+      user: record.user ?? undefined,
+    });
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<boolean> {
+    this.#check('patch');
+    const entry = this.#live(id, Date.now());
+    if (entry === undefined) return false;
+    const data = applyPatch(JSON.parse(entry.json) as StoredData, patch);
+    const user = patch.user === undefined ? entry.user : (patch.user ?? undefined);
+    this.#put(id, {
+      json: JSON.stringify(data),
+      expires: patch.expires,
+      created: entry.created,
+      touched: patch.touched,
+      user,
+    });
+    return true;
+  }
+
+  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    this.#check('refresh');
+    const entry = this.#live(id, Date.now());
+    if (entry === undefined) return false;
+    entry.expires = expires;
+    entry.touched = touched;
+    return true;
+  }
+
+  async remove(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (entry) this.#delete(id, entry);
+  }
+
+  async ids(): Promise<string[]> {
+    this.prune();
+    return [...this.#entries.keys()];
+  }
+
+  async entries(): Promise<Array<[string, SessionRecord]>> {
+    this.prune();
+    return [...this.#entries].map(([id, entry]) => [id, this.#record(entry)]);
+  }
+
+  async count(): Promise<number> {
+    this.prune();
+    return this.#entries.size;
+  }
+
+  async purge(): Promise<void> {
+    this.#entries.clear();
+    this.#byUser.clear();
+  }
+
+  async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
+    const now = Date.now();
+    const out: Array<[string, SessionRecord]> = [];
+    for (const id of [...(this.#byUser.get(user) ?? [])]) {
+      const entry = this.#live(id, now);
+      if (entry) out.push([id, this.#record(entry)]);
+    }
+    return out;
+  }
+
+  async removeByUser(user: string, exceptId?: string): Promise<number> {
+    let removed = 0;
+    const now = Date.now();
+    for (const id of [...(this.#byUser.get(user) ?? [])]) {
+      if (id === exceptId) continue;
+      const entry = this.#entries.get(id);
+      if (!entry) continue;
+      if (entry.expires > now) removed++;
+      this.#delete(id, entry);
+    }
+    return removed;
+  }
+
+  /** Deletes expired sessions now; the timer calls this every `pruneInterval`. */
+  prune(): number {
+    const now = Date.now();
+    let pruned = 0;
+    for (const [id, entry] of this.#entries) {
+      if (entry.expires <= now) {
+        this.#delete(id, entry);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  /** Stops the sweep timer and refuses further reads and writes. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

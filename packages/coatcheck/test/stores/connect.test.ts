@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  CONNECT_META_KEY,
+  ConnectStoreAdapter,
+  fromConnectStore,
+  isConnectStore,
+  isSessionStore,
+  MemoryStore,
+} from 'coatcheck';
+import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
+import expressSession from 'express-session';
+
+testStore({
+  name: "express-session's MemoryStore through the connect adapter",
+  create: () => fromConnectStore(new expressSession.MemoryStore()),
+  // What a connect store cannot do (atomic patch) is skipped by the suite, naming the method.
+  requires: ['refresh', 'ids', 'entries', 'count', 'purge', 'listByUser', 'removeByUser'],
+});
+
+describe('connect adapter', () => {
+  it('tells coatcheck stores from connect stores', () => {
+    assert.equal(isSessionStore(new MemoryStore()), true);
+    assert.equal(isConnectStore(new expressSession.MemoryStore()), true);
+    assert.equal(isSessionStore(new expressSession.MemoryStore()), false);
+    assert.equal(isConnectStore({ get() {} }), false);
+  });
+
+  it('keeps coatcheck bookkeeping beside the express-session data', async () => {
+    const connect = new expressSession.MemoryStore();
+    const store = new ConnectStoreAdapter(connect);
+    const id = freshId();
+    const record = sampleRecord({ user: 'u1', created: Date.now() - 1000 }, { visits: 2 });
+    await store.write(id, record);
+    const raw = await new Promise<Record<string, unknown>>((resolve, reject) =>
+      connect.get(id, (err, sess) =>
+        err ? reject(err) : resolve(sess as unknown as Record<string, unknown>),
+      ),
+    );
+    assert.equal(raw.visits, 2);
+    assert.deepEqual(raw[CONNECT_META_KEY], {
+      c: record.created,
+      t: record.touched,
+      e: record.expires,
+      u: 'u1',
+    });
+    const back = await store.read(id);
+    assert.deepEqual(back?.data, record.data, 'the bookkeeping key is not part of the data');
+  });
+
+  it('reads a session written by express-session itself', async () => {
+    const connect = new expressSession.MemoryStore();
+    const expires = new Date(Date.now() + 60_000);
+    const sess = {
+      cookie: { originalMaxAge: 60_000, expires: expires.toISOString(), httpOnly: true, path: '/' },
+      n: 1,
+    };
+    await new Promise<void>((resolve, reject) =>
+      connect.set('legacy', sess as never, (err) => (err ? reject(err) : resolve())),
+    );
+    const record = await fromConnectStore(connect).read('legacy');
+    assert.equal(record?.data.n, 1);
+    assert.equal(record?.expires, expires.getTime());
+  });
+
+  it('wraps a failing connect store’s errors as StoreError without the session ID', async () => {
+    const failing = {
+      get: (_sid: string, cb: (err: Error) => void) => cb(new Error('connection refused')),
+      set: (_sid: string, _s: unknown, cb: (err: Error) => void) => cb(new Error('connection refused')),
+      destroy: (_sid: string, cb: (err: Error) => void) => cb(new Error('connection refused')),
+    };
+    const store = fromConnectStore(failing, 'failing');
+    const id = freshId('secret-id');
+    await assert.rejects(store.read(id), (err: Error & { code?: string; cause?: Error }) => {
+      assert.equal(err.code, 'ERR_STORE');
+      assert.equal(err.cause?.message, 'connection refused');
+      assert.equal(err.message.includes(id), false);
+      return true;
+    });
+  });
+});

@@ -4,19 +4,25 @@ import type { SessionRecord, SessionStore, StoredData } from './contract.js';
 import { type ConnectSession, connectExpiry } from './store.js';
 
 type Callback<T> = (err?: unknown, value?: T) => void;
+// Published stores type their callbacks every which way (express-session's types use Date for
+// cookie.expires, others use any); accept them all and check values at run time instead.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type AnyCallback = (...args: any[]) => void;
 
 /**
  * A store written for express-session ("connect store"): callbacks, whole-session writes.
  * Only `get`, `set` and `destroy` are required.
  */
 export interface ConnectStore extends Partial<EventEmitter> {
-  get(sid: string, callback: Callback<ConnectSession | null | undefined>): unknown;
-  set(sid: string, sess: ConnectSession, callback: Callback<unknown>): unknown;
-  destroy(sid: string, callback: Callback<unknown>): unknown;
-  touch?(sid: string, sess: ConnectSession, callback: Callback<unknown>): unknown;
-  all?(callback: Callback<ConnectSession[] | Record<string, ConnectSession> | null>): unknown;
-  length?(callback: Callback<number>): unknown;
-  clear?(callback: Callback<unknown>): unknown;
+  get(sid: string, callback: AnyCallback): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: express-session's own types use a class here
+  set(sid: string, sess: any, callback: AnyCallback): unknown;
+  destroy(sid: string, callback: AnyCallback): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as for set
+  touch?(sid: string, sess: any, callback: AnyCallback): unknown;
+  all?(callback: AnyCallback): unknown;
+  length?(callback: AnyCallback): unknown;
+  clear?(callback: AnyCallback): unknown;
 }
 
 /** True when `value` has the three methods every express-session store has. */

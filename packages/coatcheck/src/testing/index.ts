@@ -99,3 +99,5 @@ export function testStore<S extends SessionStore>(options: TestStoreOptions<S>):
     }
   });
 }
+
+export { SERVICES, type ServiceCheck, serviceSkipReason } from './services.js';

@@ -1,1 +1,37 @@
+export {
+  type CookiesOptions,
+  type CookiesRequest,
+  type CookiesResponse,
+  type CookieValue,
+  cookies,
+  type SetCookieOptions,
+} from './middleware.js';
+export { type CookieMap, type ParseCookieOptions, parseCookie } from './parse.js';
+export {
+  SEAL_PREFIX,
+  type SealingKey,
+  type SealingKeysOptions,
+  type SealOptions,
+  seal,
+  sealingKeys,
+  type UnsealFailure,
+  type UnsealOptions,
+  type UnsealResult,
+  unseal,
+} from './seal.js';
+export {
+  type CookieAttributes,
+  type CookieOptionsArgument,
+  type CookieOptionsFor,
+  type CookiePriority,
+  type HostHttpPrefixedName,
+  type HostPrefixedName,
+  type HttpPrefixedName,
+  MAX_COOKIE_AGE,
+  MAX_COOKIE_SIZE,
+  type SameSite,
+  type SecurePrefixedName,
+  type SerializeCookieOptions,
+  serializeCookie,
+} from './serialize.js';
 export * from './sign.js';

@@ -1,0 +1,66 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+const SECRET_BYTES = 32;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** A masked token is the pad and the masked secret, 64 bytes in base64url without padding. */
+const TOKEN_CHARS = Math.ceil((2 * SECRET_BYTES * 4) / 3);
+
+/**
+ * A new per-session CSRF secret: 32 random bytes, base64url. Kept in the session, never sent as is.
+ *
+ * @example
+ * ```ts
+ * req.session.csrfSecret ??= createCsrfSecret();
+ * ```
+ */
+export function createCsrfSecret(): string {
+  return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+function secretBytes(secret: string): Buffer | null {
+  if (typeof secret !== 'string' || !BASE64URL.test(secret)) return null;
+  const bytes = Buffer.from(secret, 'base64url');
+  return bytes.length === SECRET_BYTES ? bytes : null;
+}
+
+/**
+ * A token for forms and headers: the secret XOR a fresh random pad, behind the pad. Every call gives
+ * a different string for the same secret, so a compressed response that reflects attacker input
+ * does not leak the token byte by byte (BREACH).
+ *
+ * @example
+ * ```ts
+ * res.render('form', { csrfToken: createCsrfToken(req.session.csrfSecret) });
+ * ```
+ */
+export function createCsrfToken(secret: string): string {
+  const bytes = secretBytes(secret);
+  if (bytes === null) throw new TypeError('createCsrfToken: the secret is not one made by createCsrfSecret');
+  const pad = randomBytes(SECRET_BYTES);
+  const token = Buffer.allocUnsafe(2 * SECRET_BYTES);
+  pad.copy(token, 0);
+  for (let i = 0; i < SECRET_BYTES; i++) token[SECRET_BYTES + i] = (bytes[i] as number) ^ (pad[i] as number);
+  return token.toString('base64url');
+}
+
+/**
+ * Whether `token` is a masked form of `secret`, compared in constant time. Never throws: a missing,
+ * malformed or foreign token is `false`.
+ *
+ * @example
+ * ```ts
+ * if (!verifyCsrfToken(req.get('x-csrf-token'), req.session.csrfSecret)) throw new CsrfError('token-invalid');
+ * ```
+ */
+export function verifyCsrfToken(token: unknown, secret: string): boolean {
+  const expected = secretBytes(secret);
+  if (expected === null) return false;
+  if (typeof token !== 'string' || token.length !== TOKEN_CHARS || !BASE64URL.test(token)) return false;
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.length !== 2 * SECRET_BYTES) return false;
+  const unmasked = Buffer.allocUnsafe(SECRET_BYTES);
+  for (let i = 0; i < SECRET_BYTES; i++) {
+    unmasked[i] = (bytes[i] as number) ^ (bytes[SECRET_BYTES + i] as number);
+  }
+  return timingSafeEqual(unmasked, expected);
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse as parseWithCookiePackage } from 'cookie';
+import fc from 'fast-check';
+import { parseCookie, serializeCookie } from '../../src/cookies/index.js';
+
+interface Case {
+  title: string;
+  header: string | undefined | null;
+  expected: Record<string, string>;
+}
+
+const cases: Case[] = [
+  { title: 'no header', header: undefined, expected: {} },
+  { title: 'null header', header: null, expected: {} },
+  { title: 'empty header', header: '', expected: {} },
+  { title: 'one pair', header: 'sid=abc', expected: { sid: 'abc' } },
+  { title: 'several pairs', header: 'a=1; b=2; c=3', expected: { a: '1', b: '2', c: '3' } },
+  { title: 'no space after ;', header: 'a=1;b=2', expected: { a: '1', b: '2' } },
+  {
+    title: 'whitespace around names and values',
+    header: '  a \t=  1 ;\tb= 2\t',
+    expected: { a: '1', b: '2' },
+  },
+  { title: 'first duplicate wins', header: 'sid=first; sid=second', expected: { sid: 'first' } },
+  { title: 'empty value', header: 'a=; b=2', expected: { a: '', b: '2' } },
+  { title: 'value containing =', header: 'token=a=b==', expected: { token: 'a=b==' } },
+  { title: 'pair without = is skipped', header: 'flag; a=1', expected: { a: '1' } },
+  { title: 'pair with empty name is skipped', header: '=x; a=1', expected: { a: '1' } },
+  { title: 'trailing semicolons', header: 'a=1;;;', expected: { a: '1' } },
+  { title: 'only semicolons', header: ';;;;', expected: {} },
+  { title: 'DQUOTE-wrapped value loses its quotes', header: 'a="quoted"', expected: { a: 'quoted' } },
+  { title: 'a lone DQUOTE stays', header: 'a="', expected: { a: '"' } },
+  {
+    title: 'percent-encoded value is decoded',
+    header: 'a=hello%20world%21',
+    expected: { a: 'hello world!' },
+  },
+  {
+    title: 'broken percent-encoding stays raw',
+    header: 'a=100%; b=%E0%A4%A',
+    expected: { a: '100%', b: '%E0%A4%A' },
+  },
+  { title: 'UTF-8 percent-encoding', header: 'name=%C3%A9t%C3%A9', expected: { name: 'été' } },
+  {
+    title: '__proto__ is an ordinary name',
+    header: '__proto__=x; constructor=y',
+    expected: JSON.parse('{"__proto__":"x","constructor":"y"}'),
+  },
+  { title: 'signed cookie-parser value', header: 'sid=s%3Aabc.def', expected: { sid: 's:abc.def' } },
+];
+
+describe('parseCookie', () => {
+  for (const c of cases) {
+    it(c.title, () => {
+      const parsed = parseCookie(c.header);
+      assert.equal(Object.getPrototypeOf(parsed), null);
+      assert.deepEqual({ ...parsed }, { ...c.expected });
+      if (c.title.startsWith('__proto__')) assert.ok(Object.hasOwn(parsed, '__proto__'));
+    });
+  }
+
+  it('uses a custom decode, and falls back to the raw value when it throws', () => {
+    assert.deepEqual({ ...parseCookie('a=x%20y', { decode: (v) => v.toUpperCase() }) }, { a: 'X%20Y' });
+    const throwing = () => {
+      throw new Error('boom');
+    };
+    assert.deepEqual({ ...parseCookie('a=x%20y', { decode: throwing }) }, { a: 'x%20y' });
+  });
+
+  it('parses 100k semicolons and a 16 KB value in linear time', () => {
+    const started = performance.now();
+    assert.deepEqual({ ...parseCookie(`${';'.repeat(100_000)}a=1`) }, { a: '1' });
+    assert.equal(parseCookie(`a=${'x'.repeat(16_384)}`).a?.length, 16_384);
+    assert.deepEqual({ ...parseCookie('='.repeat(100_000)) }, {});
+    assert.ok(performance.now() - started < 500);
+  });
+
+  it('agrees with the cookie package on well-formed headers', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9!#$&'*+\-.^_`|~]{1,12}$/);
+    const value = fc.stringMatching(/^[A-Za-z0-9!#$&'()*+\-./:<>?@[\]^_`{|}~]{0,20}$/);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 8 }), (pairs) => {
+        const header = pairs.map(([n, v]) => `${n}=${v}`).join('; ');
+        assert.deepEqual({ ...parseCookie(header) }, { ...parseWithCookiePackage(header) });
+      }),
+    );
+  });
+
+  it('never throws and only returns strings, whatever the bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (header) => {
+        const parsed = parseCookie(header);
+        assert.equal(Object.getPrototypeOf(parsed), null);
+        for (const key of Object.keys(parsed)) {
+          assert.equal(typeof parsed[key], 'string');
+          assert.ok(key.length > 0);
+          assert.equal(key, key.trim());
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads back what serializeCookie wrote (property)', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9!#$&'*+\-.^_`|~]{1,16}$/);
+    fc.assert(
+      fc.property(name, fc.string({ unit: 'grapheme', maxLength: 64 }), (n, v) => {
+        const header = serializeCookie(n, v).split(';')[0] as string;
+        assert.equal(parseCookie(header)[n], v);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,155 @@
+import type { KeyObject } from 'node:crypto';
+
+/**
+ * The JWS algorithms coatcheck verifies and signs, as registered in RFC 7518 §3.1 and RFC 8037.
+ * `none` is absent on purpose: it can never be listed, so it can never be accepted.
+ */
+export type Algorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519';
+
+type Family = 'hmac' | 'rsa' | 'rsa-pss' | 'ecdsa' | 'eddsa';
+
+/** What an algorithm needs from its key and its signature. */
+export interface AlgorithmSpec {
+  readonly family: Family;
+  /** node:crypto digest name; `null` for EdDSA, which hashes internally. */
+  readonly hash: string | null;
+  /** Exact signature length in bytes when the algorithm fixes it. */
+  readonly signatureLength?: number;
+  /** OpenSSL curve name an EC key must use. */
+  readonly curve?: string;
+  readonly saltLength?: number;
+}
+
+const hmac = (bits: number): AlgorithmSpec => ({
+  family: 'hmac',
+  hash: `sha${bits}`,
+  signatureLength: bits / 8,
+});
+const rsa = (bits: number): AlgorithmSpec => ({ family: 'rsa', hash: `sha${bits}` });
+const pss = (bits: number): AlgorithmSpec => ({
+  family: 'rsa-pss',
+  hash: `sha${bits}`,
+  saltLength: bits / 8,
+});
+const ecdsa = (bits: number, curve: string, signatureLength: number): AlgorithmSpec => ({
+  family: 'ecdsa',
+  hash: `sha${bits}`,
+  curve,
+  signatureLength,
+});
+const eddsa: AlgorithmSpec = { family: 'eddsa', hash: null, signatureLength: 64 };
+
+const SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = Object.freeze({
+  __proto__: null,
+  HS256: hmac(256),
+  HS384: hmac(384),
+  HS512: hmac(512),
+  RS256: rsa(256),
+  RS384: rsa(384),
+  RS512: rsa(512),
+  PS256: pss(256),
+  PS384: pss(384),
+  PS512: pss(512),
+  // ECDSA signatures in JWS are the raw r||s pair (RFC 7518 §3.4), each coordinate padded to the curve size.
+  ES256: ecdsa(256, 'prime256v1', 64),
+  ES384: ecdsa(384, 'secp384r1', 96),
+  ES512: ecdsa(512, 'secp521r1', 132),
+  EdDSA: eddsa,
+  Ed25519: eddsa,
+} as Record<Algorithm, AlgorithmSpec>);
+
+/** RFC 7518 §3.3 and §3.5: RSA keys of fewer bits are refused (the same floor as jose). */
+export const MIN_RSA_BITS = 2048;
+
+/** True when `alg` is one of the algorithms coatcheck supports. `none` is never one of them. */
+export function isAlgorithm(alg: unknown): alg is Algorithm {
+  return typeof alg === 'string' && Object.hasOwn(SPECS, alg);
+}
+
+export function algorithmSpec(alg: Algorithm): AlgorithmSpec {
+  return SPECS[alg];
+}
+
+export function isSymmetric(alg: Algorithm): boolean {
+  return SPECS[alg].family === 'hmac';
+}
+
+/**
+ * Checks the option `algorithms` and returns it as a set. Mixing HMAC with public-key algorithms on
+ * one key source is what turns a public key into an HMAC secret (CVE-2022-23541 and friends), so it
+ * is refused here rather than deep inside a request.
+ */
+export function parseAlgorithms(option: unknown, label = 'algorithms'): ReadonlySet<Algorithm> {
+  if (option === undefined || option === null) {
+    throw new TypeError(`@coatcheck/jwt: \`${label}\` is required, e.g. ['HS256'] or ['RS256']`);
+  }
+  if (!Array.isArray(option) || option.length === 0) {
+    throw new TypeError(`@coatcheck/jwt: \`${label}\` must be a non-empty array of algorithm names`);
+  }
+  for (const alg of option) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
+      throw new TypeError(
+        `@coatcheck/jwt: \`${label}\` must not contain "none": unsigned tokens are never accepted`,
+      );
+    }
+    if (!isAlgorithm(alg))
+      throw new TypeError(`@coatcheck/jwt: unsupported algorithm ${JSON.stringify(alg)}`);
+  }
+  const algorithms = new Set(option as Algorithm[]);
+  const symmetric = [...algorithms].filter(isSymmetric).length;
+  if (symmetric !== 0 && symmetric !== algorithms.size) {
+    throw new TypeError(
+      `@coatcheck/jwt: \`${label}\` mixes HMAC and public-key algorithms; use one key source per kind`,
+    );
+  }
+  return algorithms;
+}
+
+/**
+ * Why `key` cannot verify or sign with `alg`, or `undefined` when it can. Checked on every key,
+ * including each key a JWKS hands back, so a key of one type can never be used under another
+ * type's algorithm.
+ */
+export function keyMismatch(alg: Algorithm, key: KeyObject, use: 'verify' | 'sign'): string | undefined {
+  const spec = SPECS[alg];
+  if (spec.family === 'hmac') {
+    if (key.type !== 'secret') return `${alg} needs a symmetric secret, not a ${key.type} key`;
+    if ((key.symmetricKeySize ?? 0) === 0) return `${alg} needs a non-empty secret`;
+    return undefined;
+  }
+  const wanted = use === 'verify' ? 'public' : 'private';
+  if (key.type !== wanted) return `${alg} needs a ${wanted} key, not a ${key.type} key`;
+  const type = key.asymmetricKeyType;
+  switch (spec.family) {
+    case 'rsa':
+    case 'rsa-pss': {
+      if (type !== 'rsa' && !(spec.family === 'rsa-pss' && type === 'rsa-pss')) {
+        return `${alg} needs an RSA key, not ${type}`;
+      }
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (bits < MIN_RSA_BITS) return `${alg} needs an RSA key of at least ${MIN_RSA_BITS} bits`;
+      return undefined;
+    }
+    case 'ecdsa':
+      if (type !== 'ec') return `${alg} needs an EC key, not ${type}`;
+      if (key.asymmetricKeyDetails?.namedCurve !== spec.curve)
+        return `${alg} needs an EC key on ${spec.curve}`;
+      return undefined;
+    case 'eddsa':
+      return type === 'ed25519' ? undefined : `${alg} needs an Ed25519 key, not ${type}`;
+  }
+}

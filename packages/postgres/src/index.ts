@@ -1,1 +1,1 @@
-export {};
+export { PostgresStore, type PostgresStoreOptions, type Queryable } from './store.js';

@@ -1,0 +1,303 @@
+import {
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  Store,
+  StoreClosedError,
+  type StoredData,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+import pg from 'pg';
+
+/** What the store needs of a `pg.Pool` or a connected `pg.Client`. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.Client, 'query'>;
+
+/** Options of {@link PostgresStore}: give it a `pool` (yours, never closed by the store) or a `connectionString`. */
+export interface PostgresStoreOptions {
+  /** A `pg.Pool` (or connected `pg.Client`) the store uses and leaves open when it closes. */
+  pool?: Queryable;
+  /** A PostgreSQL URL; the store opens its own pool and ends it in {@link PostgresStore.close}. */
+  connectionString?: string;
+  /** The sessions table. Letters, digits and `_`, at most 48 characters. Default `sessions`. */
+  tableName?: string;
+  /** The schema holding the table; it must exist. Default: the connection's `search_path`. */
+  schemaName?: string;
+  /** Create the table and its indexes when missing. Default `true`; turn off when migrations own the schema. */
+  createTable?: boolean;
+  /** How often expired sessions are deleted, in milliseconds; 0 turns it off. Default 15 minutes. */
+  pruneInterval?: number;
+}
+
+type Statement = 'read' | 'write' | 'patch' | 'refresh' | 'remove' | 'ids' | 'entries' | 'count';
+type StatementName = Statement | 'purge' | 'listByUser' | 'removeByUser' | 'prune';
+
+interface SessionRow {
+  id: string;
+  data: StoredData;
+  expires: string;
+  created: string;
+  touched: string;
+  user_id: string | null;
+}
+
+// Leaves room under PostgreSQL's 63-byte identifier limit for the index-name suffixes.
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+const COLUMNS = 'data, expires, created, touched, user_id';
+
+function identifier(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    throw new TypeError(
+      `PostgresStore: ${option} must be letters, digits and "_", not starting with a digit, at most 48 characters`,
+    );
+  }
+  return value;
+}
+
+function toRecord(row: Omit<SessionRow, 'id'>): SessionRecord {
+  const record: SessionRecord = {
+    data: row.data,
+    expires: Number(row.expires),
+    created: Number(row.created),
+    touched: Number(row.touched),
+  };
+  if (row.user_id !== null) record.user = row.user_id;
+  return record;
+}
+
+/**
+ * The JSON of a patch's `set`, without a `__proto__` key: `applyPatch` never writes one, and
+ * neither does this store.
+ */
+function setJSON(set: Readonly<Record<string, unknown>>): string {
+  if (!Object.hasOwn(set, '__proto__')) return JSON.stringify(set);
+  const safe: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(set)) if (key !== '__proto__') safe[key] = set[key];
+  return JSON.stringify(safe);
+}
+
+/**
+ * A PostgreSQL session store on `pg`, implementing the whole coatcheck contract.
+ *
+ * Sessions live in one table: `data` as `jsonb`, `expires`/`created`/`touched` as `bigint` epoch
+ * milliseconds (the contract's own unit, compared with the application's clock, never converted),
+ * and `user_id` as a partially indexed column. Every operation is one statement: a read checks the
+ * expiry in its `WHERE` clause, and a patch merges keys into `jsonb` in a single `UPDATE`, so
+ * concurrent requests never lose each other's writes and a deleted session stays deleted.
+ *
+ * It is also an express-session store: hand it to `express-session` as is.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import session from 'coatcheck';
+ * import { PostgresStore } from '@coatcheck/postgres';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * app.use(session({ secret, store: new PostgresStore({ pool }) }));
+ * ```
+ */
+export class PostgresStore extends Store implements SessionStore {
+  readonly name = 'postgres';
+  /** The quoted, schema-qualified table name used in every statement. */
+  readonly table: string;
+  readonly #pool: Queryable;
+  readonly #ownPool: pg.Pool | undefined;
+  readonly #statements: Record<StatementName, { name: string; text: string }>;
+  readonly #createTable: boolean;
+  readonly #tableName: string;
+  #ready: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('PostgresStore: options must be an object with `pool` or `connectionString`');
+    }
+    const { pool, connectionString, createTable = true, pruneInterval = 15 * 60_000 } = options;
+    const tableName = identifier('tableName', options.tableName ?? 'sessions');
+    const schemaName =
+      options.schemaName === undefined ? undefined : identifier('schemaName', options.schemaName);
+    if (pool !== undefined && typeof (pool as Partial<Queryable>).query !== 'function') {
+      throw new TypeError('PostgresStore: pool must be a pg.Pool or pg.Client');
+    }
+    if ((pool === undefined) === (connectionString === undefined)) {
+      throw new TypeError('PostgresStore: give exactly one of `pool` or `connectionString`');
+    }
+    if (connectionString !== undefined && (typeof connectionString !== 'string' || connectionString === '')) {
+      throw new TypeError('PostgresStore: connectionString must be a non-empty string');
+    }
+    if (typeof createTable !== 'boolean') throw new TypeError('PostgresStore: createTable must be a boolean');
+    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
+      throw new TypeError('PostgresStore: pruneInterval must be a number of milliseconds ≥ 0');
+    }
+
+    this.table = schemaName === undefined ? `"${tableName}"` : `"${schemaName}"."${tableName}"`;
+    this.#ownPool = pool === undefined ? new pg.Pool({ connectionString }) : undefined;
+    this.#pool = pool ?? (this.#ownPool as pg.Pool);
+    this.#createTable = createTable;
+    this.#tableName = tableName;
+    this.#statements = this.#prepare(schemaName === undefined ? tableName : `${schemaName}.${tableName}`);
+    // Start creating the table now so the first request does not wait for it; failures surface
+    // from the operations that await it, and are retried by the next one.
+    if (createTable) this.#ensureTable().catch(() => {});
+    if (pruneInterval > 0) {
+      this.#timer = setInterval(() => {
+        this.prune().catch((err: unknown) => {
+          if (this.listenerCount('error') > 0) this.emit('error', err);
+        });
+      }, pruneInterval);
+      this.#timer.unref();
+    }
+  }
+
+  #prepare(qualified: string): Record<StatementName, { name: string; text: string }> {
+    const t = this.table;
+    const texts: Record<StatementName, string> = {
+      read: `SELECT ${COLUMNS} FROM ${t} WHERE id = $1 AND expires > $2`,
+      write:
+        `INSERT INTO ${t} (id, ${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET ` +
+        'data = EXCLUDED.data, expires = EXCLUDED.expires, created = EXCLUDED.created, ' +
+        'touched = EXCLUDED.touched, user_id = EXCLUDED.user_id',
+      // `-` drops the unset keys, then `||` replaces the set keys whole: one statement, so the row
+      // lock serialises concurrent patches, and a row deleted meanwhile matches nothing.
+      patch:
+        `UPDATE ${t} SET data = (data - $2::text[]) || $3::jsonb, expires = $4, touched = $5, ` +
+        'user_id = CASE WHEN $6::boolean THEN $7::text ELSE user_id END WHERE id = $1 AND expires > $8',
+      refresh: `UPDATE ${t} SET expires = $2, touched = $3 WHERE id = $1 AND expires > $4`,
+      remove: `DELETE FROM ${t} WHERE id = $1`,
+      ids: `SELECT id FROM ${t} WHERE expires > $1`,
+      entries: `SELECT id, ${COLUMNS} FROM ${t} WHERE expires > $1`,
+      count: `SELECT count(*)::int AS n FROM ${t} WHERE expires > $1`,
+      purge: `DELETE FROM ${t}`,
+      listByUser: `SELECT id, ${COLUMNS} FROM ${t} WHERE user_id = $1 AND expires > $2`,
+      // Expired sessions of the user go too, but only live ones count as logged out.
+      removeByUser:
+        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING expires) ` +
+        'SELECT (count(*) FILTER (WHERE expires > $3))::int AS n FROM gone',
+      prune: `DELETE FROM ${t} WHERE expires <= $1`,
+    };
+    const statements = {} as Record<StatementName, { name: string; text: string }>;
+    for (const key of Object.keys(texts) as StatementName[]) {
+      // Named statements are prepared once per connection; the table is in the name so two
+      // stores on different tables can share a pool.
+      statements[key] = { name: `coatcheck:${qualified}:${key}`, text: texts[key] };
+    }
+    return statements;
+  }
+
+  #ensureTable(): Promise<void> {
+    if (this.#ready === undefined) {
+      const t = this.table;
+      // An index lives in its table's schema, so its name is never qualified.
+      const index = (suffix: string) => `"${this.#tableName}_${suffix}"`;
+      // One simple-protocol query runs as one transaction; the advisory lock makes processes that
+      // start together wait for each other instead of racing on the catalog.
+      const ddl = [
+        `SELECT pg_advisory_xact_lock(hashtext('coatcheck:${t.replaceAll('"', '')}'))`,
+        `CREATE TABLE IF NOT EXISTS ${t} (id text COLLATE "C" PRIMARY KEY, data jsonb NOT NULL, ` +
+          'expires bigint NOT NULL, created bigint NOT NULL, touched bigint NOT NULL, user_id text COLLATE "C")',
+        `CREATE INDEX IF NOT EXISTS ${index('expires_idx')} ON ${t} (expires)`,
+        `CREATE INDEX IF NOT EXISTS ${index('user_idx')} ON ${t} (user_id) WHERE user_id IS NOT NULL`,
+      ].join(';\n');
+      this.#ready = this.#pool.query(ddl).then(
+        () => {},
+        (err: unknown) => {
+          this.#ready = undefined;
+          throw err;
+        },
+      );
+    }
+    return this.#ready;
+  }
+
+  async #run<R extends pg.QueryResultRow>(
+    operation: StoreOperation,
+    statement: StatementName,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    if (this.#closed) throw new StoreClosedError(this.name, operation);
+    try {
+      if (this.#createTable) await this.#ensureTable();
+      return await (this.#pool as pg.Pool).query<R>({ ...this.#statements[statement], values });
+    } catch (cause) {
+      throw new StoreError(this.name, operation, { cause });
+    }
+  }
+
+  async read(id: string): Promise<SessionRecord | undefined> {
+    const { rows } = await this.#run<SessionRow>('read', 'read', [id, Date.now()]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async write(id: string, record: SessionRecord): Promise<void> {
+    const { data, expires, created, touched, user } = record;
+    await this.#run('write', 'write', [id, JSON.stringify(data), expires, created, touched, user ?? null]);
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<boolean> {
+    const { set, unset, expires, touched, user } = patch;
+    const values = [id, unset, setJSON(set), expires, touched, user !== undefined, user ?? null, Date.now()];
+    return (await this.#run('patch', 'patch', values)).rowCount === 1;
+  }
+
+  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    return (await this.#run('refresh', 'refresh', [id, expires, touched, Date.now()])).rowCount === 1;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#run('remove', 'remove', [id]);
+  }
+
+  async ids(): Promise<string[]> {
+    return (await this.#run<{ id: string }>('ids', 'ids', [Date.now()])).rows.map((row) => row.id);
+  }
+
+  async entries(): Promise<Array<[string, SessionRecord]>> {
+    const { rows } = await this.#run<SessionRow>('entries', 'entries', [Date.now()]);
+    return rows.map((row) => [row.id, toRecord(row)]);
+  }
+
+  async count(): Promise<number> {
+    return (await this.#run<{ n: number }>('count', 'count', [Date.now()])).rows[0]?.n ?? 0;
+  }
+
+  async purge(): Promise<void> {
+    await this.#run('purge', 'purge', []);
+  }
+
+  async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
+    const { rows } = await this.#run<SessionRow>('listByUser', 'listByUser', [user, Date.now()]);
+    return rows.map((row) => [row.id, toRecord(row)]);
+  }
+
+  async removeByUser(user: string, exceptId?: string): Promise<number> {
+    const values = [user, exceptId ?? null, Date.now()];
+    return (await this.#run<{ n: number }>('removeByUser', 'removeByUser', values)).rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Deletes expired sessions now and resolves how many; the store's timer calls this every
+   * `pruneInterval`. Expired sessions are never served in between.
+   */
+  async prune(): Promise<number> {
+    return (await this.#run('purge', 'prune', [Date.now()])).rowCount ?? 0;
+  }
+
+  /** Stops the prune timer and refuses further work; ends the pool only if the store opened it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#ready?.catch(() => {});
+    if (this.#ownPool) {
+      try {
+        await this.#ownPool.end();
+      } catch (cause) {
+        throw new StoreError(this.name, 'close', { cause });
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * How a session maps onto one Redis hash, as pure functions: what is sent to Redis and what is read
+ * back never depends on a connection, so this file is tested on its own.
+ *
+ * A session is one hash. Every top-level data key is its own field, `d:<key>`, holding that value
+ * as JSON, so a patch is `HSET`/`HDEL` of the fields it changes and never a read-modify-write of the
+ * whole session. Metadata sits in `m:` fields, which no data field can collide with:
+ *
+ * | field       | value                                                                    |
+ * | ----------- | ------------------------------------------------------------------------ |
+ * | `m:expires` | epoch ms; the key also has `PEXPIREAT` at this time                      |
+ * | `m:created` | epoch ms                                                                 |
+ * | `m:touched` | epoch ms                                                                 |
+ * | `m:user`    | the owner, absent when none                                              |
+ * | `m:indexed` | epoch ms until which the owner's index key is known to live (see store)  |
+ * | `d:<key>`   | `JSON.stringify(data[key])`                                              |
+ *
+ * @module
+ */
+import { type SessionPatch, type SessionRecord, SessionSerializeError, type StoredData } from 'coatcheck';
+
+export const EXPIRES = 'm:expires';
+export const CREATED = 'm:created';
+export const TOUCHED = 'm:touched';
+export const USER = 'm:user';
+export const INDEXED = 'm:indexed';
+const DATA = 'd:';
+
+/** The hash field holding top-level data key `key`. */
+export function dataField(key: string): string {
+  return DATA + key;
+}
+
+function serialize(key: string, value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch (cause) {
+    throw new SessionSerializeError(key, { cause });
+  }
+}
+
+/**
+ * `[field, json, field, json, …]` for every key of `data` whose value JSON can hold. Keys whose
+ * value JSON drops (`undefined`, functions, symbols) are left out, as `JSON.stringify` leaves them
+ * out of an object, so records read back as they would from any JSON store.
+ */
+export function dataFields(data: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(data)) {
+    const json = serialize(key, data[key]);
+    if (json !== undefined) out.push(dataField(key), json);
+  }
+  return out;
+}
+
+/** What a patch does to the hash's data fields: fields to delete first, then pairs to set. */
+export interface FieldChanges {
+  remove: string[];
+  set: string[];
+}
+
+/**
+ * The field changes of `patch`. A key set to a value JSON drops is deleted, as a full rewrite
+ * would drop it; a key both unset and set ends up set, as {@link applyPatch} does.
+ */
+export function patchFields(patch: Pick<SessionPatch, 'set' | 'unset'>): FieldChanges {
+  const remove = new Set(patch.unset.map(dataField));
+  const set: string[] = [];
+  for (const key of Object.keys(patch.set)) {
+    const json = serialize(key, patch.set[key]);
+    if (json === undefined) {
+      remove.add(dataField(key));
+    } else {
+      remove.delete(dataField(key));
+      set.push(dataField(key), json);
+    }
+  }
+  return { remove: [...remove], set };
+}
+
+/** A stored hash as `[field, value]` pairs, whatever shape the client handed it back in. */
+export function hashPairs(reply: unknown): Array<[string, string]> {
+  if (Array.isArray(reply)) {
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([String(reply[i]), String(reply[i + 1])]);
+    return pairs;
+  }
+  if (reply instanceof Map) return [...reply].map(([field, value]) => [String(field), String(value)]);
+  if (reply !== null && typeof reply === 'object') {
+    return Object.entries(reply).map(([field, value]) => [field, String(value)]);
+  }
+  return [];
+}
+
+/**
+ * The record a hash holds, or `undefined` when it holds none (missing key, a hash this store did
+ * not write) or it has expired by `now`. Throws `SyntaxError` on a field that is not JSON.
+ */
+export function recordFromHash(pairs: Iterable<[string, string]>, now: number): SessionRecord | undefined {
+  const data: StoredData = {};
+  let expires = Number.NaN;
+  let created = Number.NaN;
+  let touched = Number.NaN;
+  let user: string | undefined;
+  for (const [field, value] of pairs) {
+    if (field.startsWith(DATA)) {
+      // defineProperty: a `__proto__` key must become data, never the object's prototype.
+      Object.defineProperty(data, field.slice(DATA.length), {
+        value: JSON.parse(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else if (field === EXPIRES) expires = Number(value);
+    else if (field === CREATED) created = Number(value);
+    else if (field === TOUCHED) touched = Number(value);
+    else if (field === USER) user = value;
+  }
+  if (!(expires > now)) return undefined;
+  return {
+    data,
+    expires,
+    created: Number.isFinite(created) ? created : expires,
+    touched: Number.isFinite(touched) ? touched : expires,
+    user,
+  };
+}

@@ -1,0 +1,311 @@
+import {
+  type SessionPatch,
+  type SessionRecord,
+  SessionSerializeError,
+  type SessionStore,
+  Store,
+  StoreClosedError,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+import { type RedisClient, runScript, type Send, senderFor } from './client.js';
+import { dataFields, EXPIRES, hashPairs, patchFields, recordFromHash } from './fields.js';
+import { INDEX_ADD, MARK_INDEXED, PATCH, REMOVE, REMOVE_OWNED, WRITE } from './scripts.js';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * A connected node-redis v5 client (`createClient()` from `redis`) or an ioredis v5/v6 client
+   * (`new Redis()`, or `new Cluster()`). The store never closes it.
+   */
+  client: RedisClient;
+  /**
+   * Prefix of every key the store writes: sessions are `<prefix>sess:<id>`, user indexes
+   * `<prefix>user:<user>`. Printable ASCII without spaces, at most 200 characters.
+   * Default `coatcheck:`.
+   */
+  prefix?: string;
+  /** Keys per `SCAN` step when listing or purging. Default 500. */
+  scanCount?: number;
+}
+
+/** Shortest time an index key is extended beyond its session's expiry, in milliseconds. */
+const MIN_INDEX_HEADROOM = 60_000;
+const PREFIX_PATTERN = /^[\x21-\x7e]{0,200}$/;
+
+type PatchReply = 0 | [1] | [1, string, 0 | 1];
+
+/** Error to keep as `cause` without the command arguments (session IDs, data) ioredis attaches. */
+function scrub(err: unknown): unknown {
+  if (err instanceof Error && 'command' in err) {
+    const command = (err as { command?: { name?: unknown } }).command;
+    (err as { command?: unknown }).command = { name: command?.name };
+  }
+  return err;
+}
+
+/**
+ * A session store on Redis ≥ 7.0 implementing the whole coatcheck contract, with node-redis or
+ * ioredis.
+ *
+ * Each session is one hash with a field per top-level data key, so a patch sends and changes only
+ * the keys a request changed (atomically, in one Lua script), and two requests that change
+ * different keys both keep their change. A read is one `HGETALL`. Every key carries a TTL.
+ * Each script touches one key, so the layout works on Redis Cluster; users' session lists are
+ * per-user sets kept as supersets of the truth and checked against the sessions on read.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { RedisStore } from '@coatcheck/redis';
+ *
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * app.use(session({ secret, store: new RedisStore({ client, prefix: 'myapp:' }) }));
+ * ```
+ */
+export class RedisStore extends Store implements SessionStore {
+  readonly name = 'redis';
+  /** The prefix of every key this store writes. */
+  readonly prefix: string;
+  readonly #send: Send;
+  readonly #scanCount: number;
+  #closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('RedisStore: options must be an object with a client');
+    }
+    const { client, prefix = 'coatcheck:', scanCount = 500 } = options;
+    this.#send = senderFor(client);
+    if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+      throw new TypeError(
+        'RedisStore: prefix must be printable ASCII without spaces, at most 200 characters',
+      );
+    }
+    if (!Number.isInteger(scanCount) || scanCount < 1) {
+      throw new TypeError('RedisStore: scanCount must be a positive integer');
+    }
+    this.prefix = prefix;
+    this.#scanCount = scanCount;
+  }
+
+  /** The key of session `id`. */
+  sessionKey(id: string): string {
+    return `${this.prefix}sess:${id}`;
+  }
+
+  /** The key of the set of `user`'s session IDs. */
+  userKey(user: string): string {
+    return `${this.prefix}user:${user}`;
+  }
+
+  async #run<T>(operation: StoreOperation, work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new StoreClosedError(this.name, operation);
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof StoreError || err instanceof SessionSerializeError) throw err;
+      throw new StoreError(this.name, operation, { cause: scrub(err) });
+    }
+  }
+
+  /**
+   * Until when a user's index must live for a session expiring at `expires`: past it, with
+   * headroom as long as the session's lifetime, so a rolling session extends its index (two extra
+   * round trips) about once per lifetime rather than on every request.
+   */
+  #indexUntil(expires: number, now: number): number {
+    const base = Math.ceil(Math.max(expires, now));
+    return base + Math.max(Math.ceil(expires - now), MIN_INDEX_HEADROOM);
+  }
+
+  async #index(user: string, id: string, until: number): Promise<void> {
+    await runScript(this.#send, INDEX_ADD, this.userKey(user), [id, String(until)]);
+  }
+
+  async #unindex(user: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.#send(['SREM', this.userKey(user), ...ids]);
+  }
+
+  async #readHash(id: string, now: number): Promise<SessionRecord | undefined> {
+    return recordFromHash(hashPairs(await this.#send(['HGETALL', this.sessionKey(id)])), now);
+  }
+
+  async read(id: string): Promise<SessionRecord | undefined> {
+    return this.#run('read', () => this.#readHash(id, Date.now()));
+  }
+
+  async write(id: string, record: SessionRecord): Promise<void> {
+    const fields = dataFields(record.data);
+    await this.#run('write', async () => {
+      const now = Date.now();
+      const user = record.user ?? undefined;
+      const until = this.#indexUntil(record.expires, now);
+      // The index first: a session that names its owner is always in the owner's index.
+      if (user !== undefined) await this.#index(user, id, until);
+      const previous = await runScript(this.#send, WRITE, this.sessionKey(id), [
+        String(record.expires),
+        String(Math.ceil(record.expires)),
+        String(record.created),
+        String(record.touched),
+        user === undefined ? 'none' : 'set',
+        user ?? '',
+        String(until),
+        ...fields,
+      ]);
+      if (typeof previous === 'string' && previous !== user) await this.#unindex(previous, [id]);
+    });
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<boolean> {
+    const changes = patchFields(patch);
+    return this.#run('patch', () => this.#patch(id, patch, changes.remove, changes.set));
+  }
+
+  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    return this.#run('refresh', () => this.#patch(id, { expires, touched }, [], []));
+  }
+
+  async #patch(
+    id: string,
+    patch: Pick<SessionPatch, 'expires' | 'touched' | 'user'>,
+    remove: string[],
+    set: string[],
+  ): Promise<boolean> {
+    const now = Date.now();
+    const until = this.#indexUntil(patch.expires, now);
+    const mode = patch.user === undefined ? 'keep' : patch.user === null ? 'clear' : 'set';
+    if (typeof patch.user === 'string') await this.#index(patch.user, id, until);
+    const reply = (await runScript(this.#send, PATCH, this.sessionKey(id), [
+      String(now),
+      String(patch.expires),
+      String(Math.ceil(patch.expires)),
+      String(patch.touched),
+      mode,
+      patch.user ?? '',
+      String(until),
+      String(remove.length),
+      ...remove,
+      ...set,
+    ])) as PatchReply;
+    if (reply === 0 || !Array.isArray(reply)) return false;
+    if (reply.length === 3) {
+      const [, owner, stale] = reply;
+      if (mode !== 'keep' && owner !== patch.user) await this.#unindex(owner, [id]);
+      if (mode === 'keep' && Number(stale) === 1) {
+        await this.#index(owner, id, until);
+        await runScript(this.#send, MARK_INDEXED, this.sessionKey(id), [owner, String(until)]);
+      }
+    }
+    return true;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#run('remove', async () => {
+      const owner = await runScript(this.#send, REMOVE, this.sessionKey(id), []);
+      if (typeof owner === 'string') await this.#unindex(owner, [id]);
+    });
+  }
+
+  async *#scan(pattern: string): AsyncGenerator<string[]> {
+    // SCAN treats these as glob syntax; a prefix is matched literally.
+    const match = pattern.replace(/[*?[\]\\]/g, '\\$&');
+    let cursor = '0';
+    do {
+      const [next, keys] = (await this.#send([
+        'SCAN',
+        cursor,
+        'MATCH',
+        `${match}*`,
+        'COUNT',
+        String(this.#scanCount),
+      ])) as [string, string[]];
+      cursor = String(next);
+      if (keys.length > 0) yield keys.map(String);
+    } while (cursor !== '0');
+  }
+
+  async #liveIds(now: number): Promise<string[]> {
+    const sessions = this.sessionKey('');
+    const ids: string[] = [];
+    for await (const keys of this.#scan(sessions)) {
+      const expiries = await Promise.all(keys.map((key) => this.#send(['HGET', key, EXPIRES])));
+      keys.forEach((key, i) => {
+        if (Number(expiries[i]) > now) ids.push(key.slice(sessions.length));
+      });
+    }
+    return ids;
+  }
+
+  async ids(): Promise<string[]> {
+    return this.#run('ids', () => this.#liveIds(Date.now()));
+  }
+
+  async count(): Promise<number> {
+    return this.#run('count', async () => (await this.#liveIds(Date.now())).length);
+  }
+
+  async entries(): Promise<Array<[string, SessionRecord]>> {
+    return this.#run('entries', async () => {
+      const now = Date.now();
+      const sessions = this.sessionKey('');
+      const out: Array<[string, SessionRecord]> = [];
+      for await (const keys of this.#scan(sessions)) {
+        const records = await Promise.all(
+          keys.map(async (key) => recordFromHash(hashPairs(await this.#send(['HGETALL', key])), now)),
+        );
+        keys.forEach((key, i) => {
+          const record = records[i];
+          if (record) out.push([key.slice(sessions.length), record]);
+        });
+      }
+      return out;
+    });
+  }
+
+  async purge(): Promise<void> {
+    await this.#run('purge', async () => {
+      for (const pattern of [this.sessionKey(''), this.userKey('')]) {
+        for await (const keys of this.#scan(pattern)) await this.#send(['UNLINK', ...keys]);
+      }
+    });
+  }
+
+  async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
+    return this.#run('listByUser', async () => {
+      const now = Date.now();
+      const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[]).map(String);
+      const records = await Promise.all(ids.map((id) => this.#readHash(id, now)));
+      const out: Array<[string, SessionRecord]> = [];
+      const stale: string[] = [];
+      ids.forEach((id, i) => {
+        const record = records[i];
+        if (record?.user === user) out.push([id, record]);
+        else stale.push(id);
+      });
+      // The index may name sessions that expired or changed owner; they leave it here.
+      await this.#unindex(user, stale);
+      return out;
+    });
+  }
+
+  async removeByUser(user: string, exceptId?: string): Promise<number> {
+    return this.#run('removeByUser', async () => {
+      const now = Date.now();
+      const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[])
+        .map(String)
+        .filter((id) => id !== exceptId);
+      const results = await Promise.all(
+        ids.map((id) => runScript(this.#send, REMOVE_OWNED, this.sessionKey(id), [user, String(now)])),
+      );
+      await this.#unindex(user, ids);
+      return results.filter((result) => Number(result) === 1).length;
+    });
+  }
+
+  /** Refuses further work. The client is the application's: it stays open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}

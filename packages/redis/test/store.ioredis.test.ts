@@ -1,0 +1,23 @@
+import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
+import type { Redis } from 'ioredis';
+import { RedisStore } from '../src/index.js';
+import { connectIORedis, removeKeysUnder, uniquePrefix } from './helpers.js';
+
+const skip = await serviceSkipReason(SERVICES.redis);
+const prefix = uniquePrefix('ioredis');
+let client: Redis | undefined;
+
+testStore({
+  name: 'RedisStore with an ioredis client',
+  skip,
+  requires: 'all',
+  create: () => {
+    client = connectIORedis();
+    return new RedisStore({ client, prefix });
+  },
+  close: async (store) => {
+    await store.close();
+    await removeKeysUnder(prefix);
+    await client?.quit();
+  },
+});

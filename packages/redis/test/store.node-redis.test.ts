@@ -1,0 +1,22 @@
+import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
+import { RedisStore } from '../src/index.js';
+import { connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
+
+const skip = await serviceSkipReason(SERVICES.redis);
+const prefix = uniquePrefix('node-redis');
+let client: Awaited<ReturnType<typeof connectNodeRedis>> | undefined;
+
+testStore({
+  name: 'RedisStore with a node-redis client',
+  skip,
+  requires: 'all',
+  create: async () => {
+    client = await connectNodeRedis();
+    return new RedisStore({ client, prefix });
+  },
+  close: async (store) => {
+    await store.close();
+    await removeKeysUnder(prefix);
+    await client?.quit();
+  },
+});

@@ -1,0 +1,128 @@
+import { serialize } from 'cookie';
+import type { CookieJSON } from '../stores/contract.js';
+
+/** `SameSite` values; `'auto'` means `None` on secure requests and `Lax` otherwise. */
+export type SameSiteOption = boolean | 'lax' | 'strict' | 'none' | 'auto';
+
+/** Options of the session cookie: express-session's `cookie` option, with safe defaults. */
+export interface CookieOptions {
+  /** Lifetime in milliseconds; absent means a browser-session cookie. */
+  maxAge?: number | null | undefined;
+  /** Absolute expiry; prefer `maxAge`. */
+  expires?: Date | null | undefined;
+  /** Default `true`: scripts cannot read the session cookie. */
+  httpOnly?: boolean | undefined;
+  /** Default `'/'`. */
+  path?: string | undefined;
+  domain?: string | undefined;
+  /** Default `'auto'`: `Secure` exactly when the request came over HTTPS. */
+  secure?: boolean | 'auto' | undefined;
+  /** Default `'lax'`. */
+  sameSite?: SameSiteOption | undefined;
+  partitioned?: boolean | undefined;
+  priority?: 'low' | 'medium' | 'high' | undefined;
+}
+
+/**
+ * `req.session.cookie`: the session cookie's settings, as in express-session. Setting `maxAge`
+ * on one session (for "remember me") changes that session's cookie and idle lifetime.
+ *
+ * @example
+ * ```ts
+ * if (req.body.remember) req.session.cookie.maxAge = 30 * 24 * 60 * 60 * 1000;
+ * ```
+ */
+export class Cookie {
+  path = '/';
+  httpOnly = true;
+  domain: string | undefined;
+  secure: boolean | 'auto' | undefined;
+  sameSite: SameSiteOption | undefined;
+  partitioned: boolean | undefined;
+  priority: 'low' | 'medium' | 'high' | undefined;
+  /** The lifetime the cookie was given, in milliseconds, or `null` for a browser-session cookie. */
+  originalMaxAge: number | null = null;
+  #expires: Date | null = null;
+
+  constructor(options: CookieOptions | CookieJSON = {}) {
+    if (options.path !== undefined) this.path = options.path;
+    if (options.httpOnly !== undefined) this.httpOnly = options.httpOnly;
+    this.domain = options.domain;
+    this.secure = options.secure;
+    this.sameSite = options.sameSite;
+    this.partitioned = options.partitioned;
+    this.priority = options.priority;
+    if ('maxAge' in options && options.maxAge != null) {
+      this.maxAge = options.maxAge;
+    } else if (options.expires != null) {
+      this.expires = options.expires instanceof Date ? options.expires : new Date(options.expires);
+      if ('originalMaxAge' in options) this.originalMaxAge = options.originalMaxAge ?? null;
+    } else if ('originalMaxAge' in options && options.originalMaxAge != null) {
+      this.originalMaxAge = options.originalMaxAge;
+    }
+  }
+
+  /** When the cookie expires, or `null` for a browser-session cookie. */
+  get expires(): Date | null {
+    return this.#expires;
+  }
+  set expires(date: Date | null) {
+    this.#expires = date;
+    this.originalMaxAge = this.maxAge;
+  }
+
+  /** Milliseconds until the cookie expires, or `null` for a browser-session cookie. */
+  get maxAge(): number | null {
+    return this.#expires ? this.#expires.getTime() - Date.now() : null;
+  }
+  set maxAge(ms: number | null) {
+    if (ms !== null && (typeof ms !== 'number' || !Number.isFinite(ms))) {
+      throw new TypeError('cookie.maxAge must be a finite number of milliseconds or null');
+    }
+    this.expires = ms === null ? null : new Date(Date.now() + ms);
+  }
+
+  /** The attributes `serialize` uses. */
+  get data(): Omit<CookieOptions, 'maxAge'> {
+    return {
+      expires: this.#expires,
+      httpOnly: this.httpOnly,
+      path: this.path,
+      domain: this.domain,
+      secure: this.secure,
+      sameSite: this.sameSite,
+      partitioned: this.partitioned,
+      priority: this.priority,
+    };
+  }
+
+  /** A `Set-Cookie` value for `name=value` with this cookie's attributes. */
+  serialize(name: string, value: string): string {
+    const secure = this.secure === true;
+    const sameSite = this.sameSite === 'auto' ? undefined : this.sameSite;
+    return serialize(name, value, {
+      expires: this.#expires ?? undefined,
+      httpOnly: this.httpOnly,
+      path: this.path,
+      domain: this.domain,
+      secure,
+      sameSite,
+      partitioned: this.partitioned,
+      priority: this.priority,
+    });
+  }
+
+  /** The form stored with the session, identical to express-session's. */
+  toJSON(): CookieJSON {
+    const json: CookieJSON = { originalMaxAge: this.originalMaxAge };
+    if (this.partitioned !== undefined) json.partitioned = this.partitioned;
+    if (this.priority !== undefined) json.priority = this.priority;
+    json.expires = this.#expires ? this.#expires.toISOString() : null;
+    if (this.secure !== undefined) json.secure = this.secure;
+    json.httpOnly = this.httpOnly;
+    if (this.domain !== undefined) json.domain = this.domain;
+    json.path = this.path;
+    if (this.sameSite !== undefined) json.sameSite = this.sameSite;
+    return json;
+  }
+}

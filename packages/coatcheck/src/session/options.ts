@@ -1,0 +1,284 @@
+import type { KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type Secrets, secretLength, signingKeys } from '../cookies/sign.js';
+import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
+import { isSessionStore, type SessionStore } from '../stores/contract.js';
+import { MemoryStore } from '../stores/memory.js';
+import type { CookieOptions } from './cookie.js';
+
+/** Options of {@link session}: express-session's, with safe defaults, plus the lifecycle it lacks. */
+export interface SessionOptions {
+  /**
+   * Signs the session cookie. Required. An array rotates secrets: the first signs, all verify, and
+   * a cookie signed with an older one is re-signed on the same response. Use ≥ 32 random bytes.
+   */
+  secret: Secrets;
+  /** Where sessions live: a coatcheck store or any express-session store. Default: a {@link MemoryStore}. */
+  store?: SessionStore | ConnectStore | undefined;
+  /** The session cookie's name. Default `'connect.sid'`, so sessions survive a switch from express-session. */
+  name?: string | undefined;
+  /** express-session's older spelling of `name`. */
+  key?: string | undefined;
+  /** The cookie's settings, or a function of the request returning them. */
+  cookie?: CookieOptions | ((req: IncomingMessage) => CookieOptions) | undefined;
+  /** Makes a session ID; must return ≥ 128 bits from a CSPRNG. Default: 192 random bits, base64url. */
+  genid?: ((req: IncomingMessage) => string) | undefined;
+  /** Trust `X-Forwarded-Proto` for `secure` (`true`), never (`false`), or as Express's `trust proxy` says (default). */
+  proxy?: boolean | undefined;
+  /** Save every key of every session on every request. Default `false` (express-session: `true`). */
+  resave?: boolean | undefined;
+  /** Send the cookie on every response, restarting its `maxAge`. Default `false`. */
+  rolling?: boolean | undefined;
+  /** Store sessions nobody wrote to. Default `false` (express-session: `true`). */
+  saveUninitialized?: boolean | undefined;
+  /** What `req.session = null` does at the end of the request: `'keep'` the stored session (default) or `'destroy'` it. */
+  unset?: 'keep' | 'destroy' | undefined;
+  /**
+   * Milliseconds without a request after which a session ends, enforced by the server.
+   * Default: the cookie's `maxAge`, or 24 hours for a browser-session cookie.
+   */
+  idleTimeout?: number | undefined;
+  /**
+   * Milliseconds after creation at which a session ends however busy it is; `false` for none.
+   * Default 7 days. {@link Session.rotate} keeps the creation time.
+   */
+  absoluteTimeout?: number | false | undefined;
+  /**
+   * A read-only request writes nothing to the store unless the session was last written or
+   * refreshed this many milliseconds ago. Default: a tenth of the idle timeout, at most 60 seconds.
+   */
+  touchAfter?: number | undefined;
+  /** How long one store operation may take before the request fails with 503. Default 5000 ms. */
+  storeTimeout?: number | undefined;
+  /**
+   * The session key that names the signed-in user (e.g. `'userId'`): sessions are indexed by it,
+   * so the store can list a user's sessions and log them out everywhere.
+   */
+  userKey?: string | undefined;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  keys: readonly KeyObject[];
+  store: SessionStore;
+  /** The store as the application handed it over, for `req.sessionStore`. */
+  originalStore: SessionStore | ConnectStore;
+  name: string;
+  cookie: CookieOptions | ((req: IncomingMessage) => CookieOptions);
+  genid: ((req: IncomingMessage) => string) | undefined;
+  proxy: boolean | undefined;
+  resave: boolean;
+  rolling: boolean;
+  saveUninitialized: boolean;
+  unset: 'keep' | 'destroy';
+  idleTimeout: number | undefined;
+  absoluteTimeout: number | false;
+  touchAfter: number | undefined;
+  storeTimeout: number;
+  userKey: string | undefined;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+export const DEFAULT_IDLE_TIMEOUT = DAY;
+export const DEFAULT_ABSOLUTE_TIMEOUT = 7 * DAY;
+export const DEFAULT_STORE_TIMEOUT = 5000;
+export const MIN_SECRET_BYTES = 32;
+
+const KNOWN_OPTIONS = [
+  'secret',
+  'store',
+  'name',
+  'key',
+  'cookie',
+  'genid',
+  'proxy',
+  'resave',
+  'rolling',
+  'saveUninitialized',
+  'unset',
+  'idleTimeout',
+  'absoluteTimeout',
+  'touchAfter',
+  'storeTimeout',
+  'userKey',
+] as const satisfies ReadonlyArray<keyof SessionOptions>;
+
+// RFC 6265 section 4.1.1: cookie-name is a token (RFC 2616 section 2.2).
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function suggestion(unknown: string): string {
+  const best = KNOWN_OPTIONS.map(
+    (known) => [known, editDistance(unknown.toLowerCase(), known.toLowerCase())] as const,
+  ).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 3 ? ` (did you mean "${best[0]}"?)` : '';
+}
+
+function warn(message: string): void {
+  process.emitWarning(message, { type: 'CoatcheckWarning', code: 'COATCHECK_OPTIONS' });
+}
+
+function boolean(options: SessionOptions, key: keyof SessionOptions, fallback: boolean): boolean {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`session option ${key} must be a boolean`);
+  return value;
+}
+
+function duration(
+  options: SessionOptions,
+  key: keyof SessionOptions,
+  { allowZero = false } = {},
+): number | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TypeError(
+      `session option ${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds`,
+    );
+  }
+  return value;
+}
+
+/** Validates express-session-style options and applies coatcheck's defaults. */
+export function resolveOptions(options: SessionOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('session() needs an options object with at least a secret');
+  }
+  for (const key of Object.keys(options)) {
+    if (!(KNOWN_OPTIONS as readonly string[]).includes(key)) {
+      warn(`coatcheck session(): unknown option "${key}"${suggestion(key)} is ignored`);
+    }
+  }
+  if (options.secret === undefined || options.secret === null) {
+    throw new TypeError('session option secret is required');
+  }
+  const keys = signingKeys(options.secret, 'secret');
+  const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
+  if (secretLength(secrets[0]) < MIN_SECRET_BYTES) {
+    warn(
+      `coatcheck session(): the first secret is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`,
+    );
+  }
+
+  const name = options.name ?? options.key ?? 'connect.sid';
+  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+    throw new TypeError(`session option name must be a valid cookie name, got ${JSON.stringify(name)}`);
+  }
+
+  const originalStore = options.store ?? new MemoryStore();
+  let store: SessionStore;
+  if (isSessionStore(originalStore)) store = originalStore;
+  else if (isConnectStore(originalStore)) store = fromConnectStore(originalStore);
+  else throw new TypeError('session option store must be a coatcheck store or an express-session store');
+
+  const given = options.cookie ?? {};
+  if (typeof given !== 'function' && (given === null || typeof given !== 'object')) {
+    throw new TypeError('session option cookie must be an object or a function returning one');
+  }
+  const cookie =
+    typeof given === 'function'
+      ? (req: IncomingMessage) => validateCookie({ ...COOKIE_DEFAULTS, ...given(req) })
+      : validateCookie({ ...COOKIE_DEFAULTS, ...given });
+
+  if (options.genid !== undefined && typeof options.genid !== 'function') {
+    throw new TypeError('session option genid must be a function');
+  }
+  if (options.proxy !== undefined && typeof options.proxy !== 'boolean') {
+    throw new TypeError('session option proxy must be a boolean');
+  }
+  const unset = options.unset ?? 'keep';
+  if (unset !== 'keep' && unset !== 'destroy') {
+    throw new TypeError('session option unset must be "keep" or "destroy"');
+  }
+  const absolute = options.absoluteTimeout;
+  if (absolute !== undefined && absolute !== false) duration(options, 'absoluteTimeout');
+  if (options.userKey !== undefined && (typeof options.userKey !== 'string' || options.userKey === '')) {
+    throw new TypeError('session option userKey must be a non-empty string');
+  }
+
+  return {
+    keys,
+    store,
+    originalStore,
+    name,
+    cookie,
+    genid: options.genid,
+    proxy: options.proxy,
+    resave: boolean(options, 'resave', false),
+    rolling: boolean(options, 'rolling', false),
+    saveUninitialized: boolean(options, 'saveUninitialized', false),
+    unset,
+    idleTimeout: duration(options, 'idleTimeout'),
+    absoluteTimeout: absolute === undefined ? DEFAULT_ABSOLUTE_TIMEOUT : absolute,
+    touchAfter: duration(options, 'touchAfter', { allowZero: true }),
+    storeTimeout: duration(options, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
+    userKey: options.userKey,
+  };
+}
+
+/** Where express-session's defaults are unsafe, these are not: HttpOnly, SameSite=Lax, Secure on HTTPS. */
+export const COOKIE_DEFAULTS: Readonly<CookieOptions> = Object.freeze({
+  path: '/',
+  httpOnly: true,
+  sameSite: 'lax',
+  secure: 'auto',
+});
+
+const SAME_SITE = new Set([true, false, 'lax', 'strict', 'none', 'auto']);
+const PRIORITY = new Set(['low', 'medium', 'high']);
+
+// RFC 6265 section 4.1.1: path-value and domain are any CHAR except CTLs or ";" (and no spaces in practice).
+function isAttributeValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x20 || code === 0x3b || code === 0x7f) return false;
+  }
+  return true;
+}
+
+/** Checks cookie settings, at construction or, for a cookie function, on each request. */
+export function validateCookie(cookie: CookieOptions): CookieOptions {
+  if (cookie.maxAge != null && (typeof cookie.maxAge !== 'number' || !Number.isFinite(cookie.maxAge))) {
+    throw new TypeError('session option cookie.maxAge must be a number of milliseconds');
+  }
+  if (cookie.expires != null && !(cookie.expires instanceof Date)) {
+    throw new TypeError('session option cookie.expires must be a Date');
+  }
+  if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean' && cookie.secure !== 'auto') {
+    throw new TypeError('session option cookie.secure must be a boolean or "auto"');
+  }
+  if (cookie.sameSite !== undefined) {
+    const value = typeof cookie.sameSite === 'string' ? cookie.sameSite.toLowerCase() : cookie.sameSite;
+    if (!SAME_SITE.has(value as never)) {
+      throw new TypeError(
+        'session option cookie.sameSite must be true, false, "lax", "strict", "none" or "auto"',
+      );
+    }
+  }
+  if (cookie.priority !== undefined && !PRIORITY.has(String(cookie.priority).toLowerCase())) {
+    throw new TypeError('session option cookie.priority must be "low", "medium" or "high"');
+  }
+  for (const key of ['path', 'domain'] as const) {
+    const value = cookie[key];
+    if (value !== undefined && (typeof value !== 'string' || !isAttributeValue(value))) {
+      throw new TypeError(
+        `session option cookie.${key} must be a string without ";", spaces or control characters`,
+      );
+    }
+  }
+  return cookie;
+}

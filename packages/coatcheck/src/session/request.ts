@@ -1,0 +1,497 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { parse as parseCookieHeader } from 'cookie';
+import { sign, unsign } from '../cookies/sign.js';
+import { CoatcheckError, SessionSerializeError, type StoreOperation } from '../errors.js';
+import { storeCall } from '../lib/timeout.js';
+import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
+import { Cookie, type CookieOptions } from './cookie.js';
+import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
+import { isReservedKey, Session, type SessionHost, type SessionState, STATE } from './session.js';
+
+/** A request as the middleware extends it. */
+export interface SessionRequest extends IncomingMessage {
+  session?: Session | null | undefined;
+  sessionID?: string;
+  sessionStore?: unknown;
+  secure?: boolean;
+  originalUrl?: string;
+}
+
+/** The store held back a session that no longer exists. */
+export class SessionNotFoundError extends CoatcheckError {
+  override readonly code = 'ERR_SESSION_NOT_FOUND';
+  override readonly status = 404;
+  constructor() {
+    super('the session no longer exists in the store');
+  }
+}
+
+// A signed value longer than this is not a session cookie we issued; don't spend an HMAC on it.
+const MAX_COOKIE_VALUE = 1024;
+const MAX_TOUCH_AFTER = 60_000;
+
+/** 192 bits from the CSPRNG, base64url: 32 characters, as long as express-session's IDs. */
+export function generateSessionId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function isSecure(req: SessionRequest, proxy: boolean | undefined): boolean {
+  if ((req.socket as TLSSocket | undefined)?.encrypted) return true;
+  if (proxy === false) return false;
+  if (proxy !== true) return req.secure === true;
+  const header = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
+}
+
+function jsonOf(key: string, value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    throw new SessionSerializeError(key, { cause: err });
+  }
+}
+
+function cookieSettingsJSON(cookie: Cookie): string {
+  const { expires: _ignored, ...settings } = cookie.toJSON();
+  return JSON.stringify(settings);
+}
+
+interface Changes {
+  set: Record<string, unknown>;
+  unset: string[];
+  json: Map<string, string>;
+  modified: boolean;
+  cookieChanged: boolean;
+}
+
+/**
+ * The life of one request's session: loading it, answering the session methods, and, when the
+ * response ends, writing what changed and setting the cookie.
+ */
+export class RequestSession implements SessionHost {
+  readonly #options: ResolvedOptions;
+  readonly #req: SessionRequest;
+  readonly #res: ServerResponse;
+  readonly #cookieOptions: CookieOptions;
+  readonly #secure: boolean;
+  /** The ID the request's cookie carried, once verified. */
+  #cookieId: string | undefined;
+  /** The cookie was signed with an older secret: send it again, signed with the newest. */
+  #renew = false;
+  /** The session the request started with or last switched to. */
+  #current: Session | undefined;
+  /** A session was destroyed during this request and its cookie should be cleared. */
+  #cleared = false;
+  #cookieHandled = false;
+
+  constructor(options: ResolvedOptions, req: SessionRequest, res: ServerResponse) {
+    this.#options = options;
+    this.#req = req;
+    this.#res = res;
+    this.#cookieOptions = typeof options.cookie === 'function' ? options.cookie(req) : options.cookie;
+    this.#secure = isSecure(req, options.proxy);
+  }
+
+  get #store() {
+    return this.#options.store;
+  }
+
+  #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+    return storeCall(this.#store.name, operation, this.#options.storeTimeout, run);
+  }
+
+  /** Reads the cookie and the stored session, and puts `req.session` in place. */
+  async load(): Promise<void> {
+    const id = this.#readCookie();
+    const now = Date.now();
+    if (id !== undefined) {
+      const record = await this.#call('read', () => this.#store.read(id));
+      if (record && this.#alive(record, now)) {
+        this.#install(this.#hydrate(id, record));
+        return;
+      }
+      if (record) await this.#call('remove', () => this.#store.remove(id));
+    }
+    this.#install(this.#fresh(now));
+  }
+
+  #readCookie(): string | undefined {
+    const header = this.#req.headers.cookie;
+    if (typeof header !== 'string' || !header.includes(this.#options.name)) return undefined;
+    let raw: string | undefined;
+    try {
+      raw = parseCookieHeader(header)[this.#options.name];
+    } catch {
+      return undefined;
+    }
+    if (raw === undefined || raw.length > MAX_COOKIE_VALUE || !raw.startsWith('s:')) return undefined;
+    const result = unsign(raw.slice(2), this.#options.keys);
+    if (!result.valid || result.value.length === 0) return undefined;
+    this.#cookieId = result.value;
+    this.#renew = result.renew;
+    return result.value;
+  }
+
+  #alive(record: SessionRecord, now: number): boolean {
+    if (record.expires <= now) return false;
+    const absolute = this.#options.absoluteTimeout;
+    return absolute === false || record.created + absolute > now;
+  }
+
+  #install(session: Session): void {
+    this.#current = session;
+    this.#req.session = session;
+    this.#req.sessionID = session.id;
+  }
+
+  #newCookie(): Cookie {
+    const cookie = new Cookie(this.#cookieOptions);
+    if (cookie.secure === 'auto') cookie.secure = this.#secure;
+    if (cookie.sameSite === 'auto') cookie.sameSite = this.#secure ? 'none' : 'lax';
+    return cookie;
+  }
+
+  #state(isNew: boolean, created: number, touched: number, user: string | undefined): SessionState {
+    return {
+      host: this,
+      isNew,
+      snapshot: new Map(),
+      cookieSnapshot: '',
+      created,
+      touched,
+      user,
+      destroyed: false,
+      gone: false,
+    };
+  }
+
+  #newId(): string {
+    const id = this.#options.genid ? this.#options.genid(this.#req) : generateSessionId();
+    if (typeof id !== 'string' || id.length === 0)
+      throw new TypeError('session option genid must return a non-empty string');
+    return id;
+  }
+
+  #fresh(now: number, data?: Record<string, unknown>, from?: SessionState): Session {
+    const state = this.#state(true, from?.created ?? now, now, from?.user);
+    const cookie = this.#newCookie();
+    state.cookieSnapshot = cookieSettingsJSON(cookie);
+    return new Session(this.#newId(), cookie, state, data);
+  }
+
+  #hydrate(id: string, record: SessionRecord): Session {
+    const stored = record.data.cookie;
+    const cookie = stored ? new Cookie(stored) : this.#newCookie();
+    if (cookie.secure === 'auto') cookie.secure = this.#secure;
+    const state = this.#state(false, record.created, record.touched, record.user);
+    const session = new Session(id, cookie, state, record.data);
+    for (const key of Object.keys(session)) {
+      if (key !== 'cookie')
+        state.snapshot.set(key, JSON.stringify((session as unknown as Record<string, unknown>)[key]));
+    }
+    state.cookieSnapshot = cookieSettingsJSON(cookie);
+    return session;
+  }
+
+  #changes(session: Session, state: SessionState): Changes {
+    const set: Record<string, unknown> = {};
+    const json = new Map<string, string>();
+    let modified = false;
+    const values = session as unknown as Record<string, unknown>;
+    for (const key of Object.keys(session)) {
+      if (key === 'cookie' || isReservedKey(key)) continue;
+      const value = values[key];
+      const encoded = jsonOf(key, value);
+      if (encoded === undefined) continue;
+      json.set(key, encoded);
+      if (state.snapshot.get(key) !== encoded) {
+        set[key] = JSON.parse(encoded);
+        modified = true;
+      }
+    }
+    const unset: string[] = [];
+    for (const key of state.snapshot.keys()) {
+      if (!json.has(key)) {
+        unset.push(key);
+        modified = true;
+      }
+    }
+    const cookieChanged = state.cookieSnapshot !== cookieSettingsJSON(session.cookie);
+    return { set, unset, json, modified: modified || cookieChanged, cookieChanged };
+  }
+
+  #userOf(session: Session): string | undefined {
+    const key = this.#options.userKey;
+    if (key === undefined) return undefined;
+    const value = (session as unknown as Record<string, unknown>)[key];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  }
+
+  #idle(session: Session): number {
+    return this.#options.idleTimeout ?? session.cookie.originalMaxAge ?? DEFAULT_IDLE_TIMEOUT;
+  }
+
+  #expiry(session: Session, state: SessionState, now: number): number {
+    const idle = now + this.#idle(session);
+    const absolute = this.#options.absoluteTimeout;
+    return absolute === false ? idle : Math.min(idle, state.created + absolute);
+  }
+
+  #touchDue(session: Session, state: SessionState, now: number): boolean {
+    const touchAfter =
+      this.#options.touchAfter ?? Math.min(MAX_TOUCH_AFTER, Math.floor(this.#idle(session) / 10));
+    return now - state.touched >= touchAfter;
+  }
+
+  /** Restarts the cookie's lifetime as express-session does, never past the absolute timeout. */
+  #restartCookie(session: Session, state: SessionState, now: number): void {
+    const cookie = session.cookie;
+    if (cookie.originalMaxAge === null) return;
+    const absolute = this.#options.absoluteTimeout;
+    const end = absolute === false ? Number.POSITIVE_INFINITY : state.created + absolute;
+    const original = cookie.originalMaxAge;
+    cookie.expires = new Date(Math.min(now + original, end));
+    cookie.originalMaxAge = original;
+  }
+
+  /**
+   * Writes the session if it needs writing: all of it when new, only the keys that changed
+   * otherwise, or just a refresh of its expiry when nothing changed and `touchAfter` has passed.
+   * Returns whether the session was modified (for the cookie decision).
+   */
+  async #persist(session: Session, explicit: boolean): Promise<boolean> {
+    const state = session[STATE];
+    if (state.destroyed || state.gone) return false;
+    const now = Date.now();
+    this.#restartCookie(session, state, now);
+    const changes = this.#changes(session, state);
+    const user = this.#userOf(session);
+    const expires = this.#expiry(session, state, now);
+
+    if (state.isNew) {
+      if (!explicit && !changes.modified && !this.#options.saveUninitialized) return false;
+      const data: StoredData = { cookie: session.cookie.toJSON() };
+      for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
+      await this.#call('write', () =>
+        this.#store.write(session.id, { data, expires, created: state.created, touched: now, user }),
+      );
+      state.isNew = false;
+      this.#settle(state, changes, session, now, user);
+      return true;
+    }
+
+    const userChanged = user !== state.user;
+    if (changes.modified || userChanged || explicit || this.#options.resave) {
+      const set = this.#options.resave
+        ? Object.fromEntries([...changes.json].map(([k, v]) => [k, JSON.parse(v)]))
+        : changes.set;
+      set.cookie = session.cookie.toJSON();
+      const patch: SessionPatch = { set, unset: changes.unset, expires, touched: now };
+      if (userChanged) patch.user = user ?? null;
+      const kept = await this.#patch(session.id, patch);
+      if (!kept) {
+        state.gone = true;
+        return false;
+      }
+      this.#settle(state, changes, session, now, user);
+      return changes.modified;
+    }
+
+    if (this.#touchDue(session, state, now)) {
+      const kept = await this.#refresh(session.id, expires, now);
+      if (!kept) state.gone = true;
+      else state.touched = now;
+    }
+    return false;
+  }
+
+  #settle(
+    state: SessionState,
+    changes: Changes,
+    session: Session,
+    now: number,
+    user: string | undefined,
+  ): void {
+    state.snapshot = changes.json;
+    state.cookieSnapshot = cookieSettingsJSON(session.cookie);
+    state.touched = now;
+    state.user = user;
+  }
+
+  async #patch(id: string, patch: SessionPatch): Promise<boolean> {
+    const store = this.#store;
+    if (store.patch)
+      return this.#call('patch', () => (store.patch as NonNullable<typeof store.patch>)(id, patch));
+    // A store without patch: re-read now and write back with this request's changes, which keeps
+    // concurrent writers' other keys unless they land between this read and this write.
+    const record = await this.#call('read', () => store.read(id));
+    if (!record) return false;
+    applyPatch(record.data, patch);
+    record.expires = patch.expires;
+    record.touched = patch.touched;
+    if (patch.user !== undefined) record.user = patch.user ?? undefined;
+    await this.#call('write', () => store.write(id, record));
+    return true;
+  }
+
+  async #refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    const store = this.#store;
+    if (store.refresh) {
+      return this.#call('refresh', () =>
+        (store.refresh as NonNullable<typeof store.refresh>)(id, expires, touched),
+      );
+    }
+    const record = await this.#call('read', () => store.read(id));
+    if (!record) return false;
+    record.expires = expires;
+    record.touched = touched;
+    await this.#call('write', () => store.write(id, record));
+    return true;
+  }
+
+  // SessionHost: the methods of req.session.
+
+  async save(session: Session): Promise<void> {
+    await this.#persist(session, true);
+    if (session[STATE].gone) throw new SessionNotFoundError();
+  }
+
+  async destroy(session: Session): Promise<void> {
+    const state = session[STATE];
+    state.destroyed = true;
+    if (!state.isNew) await this.#call('remove', () => this.#store.remove(session.id));
+    if (this.#req.session === session) {
+      this.#req.session = undefined;
+      delete this.#req.session;
+    }
+    this.#cleared = this.#cookieId !== undefined;
+  }
+
+  async reload(session: Session): Promise<void> {
+    const state = session[STATE];
+    const record = state.isNew ? undefined : await this.#call('read', () => this.#store.read(session.id));
+    if (!record || !this.#alive(record, Date.now())) throw new SessionNotFoundError();
+    const fresh = this.#hydrate(session.id, record);
+    const target = session as unknown as Record<string, unknown>;
+    for (const key of Object.keys(session)) if (key !== 'cookie') delete target[key];
+    for (const key of Object.keys(fresh)) target[key] = (fresh as unknown as Record<string, unknown>)[key];
+    Object.assign(state, { ...fresh[STATE], host: this });
+  }
+
+  async regenerate(session: Session, keepData: boolean): Promise<void> {
+    const state = session[STATE];
+    const now = Date.now();
+    const data: Record<string, unknown> = {};
+    if (keepData) {
+      for (const key of Object.keys(session)) {
+        if (key !== 'cookie') data[key] = (session as unknown as Record<string, unknown>)[key];
+      }
+    }
+    const next = this.#fresh(now, data, keepData ? state : undefined);
+    if (keepData) {
+      next.cookie = new Cookie({ ...session.cookie.data, maxAge: session.cookie.originalMaxAge });
+      // The new ID must exist before the old one dies, so a crash in between loses nothing.
+      await this.#persist(next, true);
+    }
+    state.destroyed = true;
+    if (!state.isNew) await this.#call('remove', () => this.#store.remove(session.id));
+    this.#install(next);
+  }
+
+  /** Called once, before the response's headers go out or its body ends. */
+  async commit(): Promise<void> {
+    const session = this.#req.session;
+    if (!(session instanceof Session)) {
+      const current = this.#current;
+      if (
+        current &&
+        !current[STATE].destroyed &&
+        !current[STATE].isNew &&
+        this.#options.unset === 'destroy'
+      ) {
+        await this.#call('remove', () => this.#store.remove(current.id));
+        current[STATE].destroyed = true;
+        this.#cleared = this.#cookieId !== undefined;
+      }
+      return;
+    }
+    const modified = await this.#persist(session, false);
+    this.#decideCookie(session, modified);
+  }
+
+  #decideCookie(session: Session, modified: boolean): void {
+    if (this.#cookieHandled) return;
+    const state = session[STATE];
+    let send: boolean;
+    if (state.gone) {
+      this.#cleared = this.#cookieId !== undefined;
+      send = false;
+    } else if (state.isNew) {
+      send = false; // never stored, so there is nothing for a cookie to point at
+    } else if (session.id !== this.#cookieId) {
+      send = true;
+    } else {
+      send = this.#options.rolling || this.#renew || (session.cookie.expires !== null && modified);
+    }
+    if (send) this.#setCookie(session);
+  }
+
+  /** The last moment to add headers: before writeHead. */
+  beforeHeaders(): void {
+    if (this.#cookieHandled) return;
+    const session = this.#req.session;
+    if (session instanceof Session && !session[STATE].destroyed) {
+      // Streaming: the body is still to come, so decide on what is known now.
+      const state = session[STATE];
+      const changes = this.#changes(session, state);
+      const willStore = !state.isNew || changes.modified || this.#options.saveUninitialized;
+      if (willStore && !state.gone) {
+        this.#restartCookie(session, state, Date.now());
+        if (state.isNew || session.id !== this.#cookieId) this.#setCookie(session);
+        else if (
+          this.#options.rolling ||
+          this.#renew ||
+          (session.cookie.expires !== null && changes.modified)
+        ) {
+          this.#setCookie(session);
+        }
+      }
+    }
+    this.#flushCleared();
+    this.#cookieHandled = true;
+  }
+
+  /** After commit(): clears the cookie of a destroyed session. */
+  finish(): void {
+    this.#flushCleared();
+    this.#cookieHandled = true;
+  }
+
+  #flushCleared(): void {
+    if (!this.#cleared || this.#cookieHandled) return;
+    this.#cleared = false;
+    const cookie = this.#newCookie();
+    cookie.expires = new Date(0);
+    this.#appendSetCookie(cookie.serialize(this.#options.name, ''));
+  }
+
+  #setCookie(session: Session): void {
+    const cookie = session.cookie;
+    if (cookie.secure === true && !this.#secure) return; // the browser would drop it anyway
+    this.#cleared = false;
+    this.#appendSetCookie(cookie.serialize(this.#options.name, `s:${sign(session.id, this.#options.keys)}`));
+  }
+
+  #appendSetCookie(value: string): void {
+    const res = this.#res;
+    if (res.headersSent) return;
+    const previous = res.getHeader('Set-Cookie');
+    const list = previous === undefined ? [] : Array.isArray(previous) ? previous : [String(previous)];
+    res.setHeader('Set-Cookie', [...list, value]);
+    // Responses that carry a session cookie must not be stored by shared caches.
+    if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
+  }
+}

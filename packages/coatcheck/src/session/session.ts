@@ -1,0 +1,116 @@
+import { SessionDestroyedError } from '../errors.js';
+import { type Callback, withCallback } from '../lib/settle.js';
+import type { Cookie } from './cookie.js';
+
+/** What a session needs from the request that owns it; implemented by the middleware. */
+export interface SessionHost {
+  regenerate(session: Session, keepData: boolean): Promise<void>;
+  destroy(session: Session): Promise<void>;
+  reload(session: Session): Promise<void>;
+  save(session: Session): Promise<void>;
+}
+
+/** Bookkeeping of one session object, kept off its enumerable keys. */
+export interface SessionState {
+  host: SessionHost;
+  /** Not yet in the store. */
+  isNew: boolean;
+  /** JSON of each top-level key as last read from or written to the store. */
+  snapshot: Map<string, string>;
+  /** JSON of the cookie's settings (without its expiry) as last stored. */
+  cookieSnapshot: string;
+  created: number;
+  touched: number;
+  user: string | undefined;
+  destroyed: boolean;
+  /** The store no longer has it (removed by another request): nothing more is written. */
+  gone: boolean;
+}
+
+export const STATE = Symbol('coatcheck.session');
+
+/** Keys a stored session may not put on a `Session`: they would replace its methods or prototype. */
+export function isReservedKey(key: string): boolean {
+  return key === '__proto__' || key === 'id' || key === 'cookie' || key in Session.prototype;
+}
+
+/**
+ * `req.session`: the session's data as plain properties, and express-session's methods, each of
+ * which takes an optional callback and returns a promise.
+ *
+ * @example
+ * ```ts
+ * app.post('/login', async (req, res) => {
+ *   await req.session.rotate();        // new ID, same cart: the old ID is dead at once
+ *   req.session.userId = user.id;
+ *   res.redirect('/');
+ * });
+ * ```
+ */
+export class Session {
+  /** The session ID (never log it: use the `handle` of session events instead). */
+  declare readonly id: string;
+  /** The session cookie's settings. */
+  cookie: Cookie;
+  declare readonly [STATE]: SessionState;
+
+  constructor(id: string, cookie: Cookie, state: SessionState, data?: Record<string, unknown>) {
+    Object.defineProperty(this, 'id', { value: id, enumerable: false });
+    Object.defineProperty(this, STATE, { value: state, enumerable: false });
+    this.cookie = cookie;
+    if (data) {
+      for (const key of Object.keys(data)) {
+        if (!isReservedKey(key)) (this as Record<string, unknown>)[key] = data[key];
+      }
+    }
+  }
+
+  /** Replaces this session with a new, empty one under a new ID; the old ID is deleted from the store. */
+  regenerate(callback?: Callback): Promise<void> {
+    return this.#run('regenerate', (host) => host.regenerate(this, false), callback);
+  }
+
+  /**
+   * Moves this session's data to a new ID and deletes the old one, at once: call it on login and on
+   * any change of privilege, so an ID an attacker planted or saw before is worthless.
+   */
+  rotate(callback?: Callback): Promise<void> {
+    return this.#run('rotate', (host) => host.regenerate(this, true), callback);
+  }
+
+  /** Deletes the session from the store; `req.session` is unset. */
+  destroy(callback?: Callback): Promise<void> {
+    return this.#run('destroy', (host) => host.destroy(this), callback);
+  }
+
+  /** Replaces this session's data with what the store has now. */
+  reload(callback?: Callback): Promise<void> {
+    return this.#run('reload', (host) => host.reload(this), callback);
+  }
+
+  /** Writes the session now rather than at the end of the response. */
+  save(callback?: Callback): Promise<void> {
+    return this.#run('save', (host) => host.save(this), callback);
+  }
+
+  /** Restarts the cookie's `maxAge`, as express-session does on every request. */
+  touch(): this {
+    return this.resetMaxAge();
+  }
+
+  /** Restarts the cookie's `maxAge`. */
+  resetMaxAge(): this {
+    if (this.cookie.originalMaxAge !== null) this.cookie.maxAge = this.cookie.originalMaxAge;
+    return this;
+  }
+
+  #run(
+    operation: string,
+    run: (host: SessionHost) => Promise<void>,
+    callback: Callback | undefined,
+  ): Promise<void> {
+    const state = this[STATE];
+    const promise = state.destroyed ? Promise.reject(new SessionDestroyedError(operation)) : run(state.host);
+    return withCallback(promise, callback) as Promise<void>;
+  }
+}

@@ -2,8 +2,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 const SECRET_BYTES = 32;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** A masked token is the pad and the masked secret, 64 bytes in base64url without padding. */
-const TOKEN_CHARS = Math.ceil((2 * SECRET_BYTES * 4) / 3);
+/**
+ * A masked token is the pad and the masked secret, 64 bytes: 86 base64url characters, the last of
+ * which carries 2 bits and 4 zero bits. Only that canonical form is accepted, so one token has one
+ * spelling.
+ */
+const TOKEN = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
 /**
  * A new per-session CSRF secret: 32 random bytes, base64url. Kept in the session, never sent as is.
@@ -55,9 +59,8 @@ export function createCsrfToken(secret: string): string {
 export function verifyCsrfToken(token: unknown, secret: string): boolean {
   const expected = secretBytes(secret);
   if (expected === null) return false;
-  if (typeof token !== 'string' || token.length !== TOKEN_CHARS || !BASE64URL.test(token)) return false;
+  if (typeof token !== 'string' || !TOKEN.test(token)) return false;
   const bytes = Buffer.from(token, 'base64url');
-  if (bytes.length !== 2 * SECRET_BYTES) return false;
   const unmasked = Buffer.allocUnsafe(SECRET_BYTES);
   for (let i = 0; i < SECRET_BYTES; i++) {
     unmasked[i] = (bytes[i] as number) ^ (bytes[SECRET_BYTES + i] as number);

@@ -1,1 +1,1 @@
-export {};
+export { type Executor, MySQLStore, type MySQLStoreOptions } from './store.js';

@@ -66,14 +66,18 @@ function toRecord(row: Omit<SessionRow, 'id'>): SessionRecord {
 }
 
 /**
- * The JSON of a patch's `set`, without a `__proto__` key: `applyPatch` never writes one, and
- * neither does this store.
+ * A patch as the `UPDATE` binds it: the keys to drop, and the JSON of the keys to set. A key set to
+ * `undefined` is dropped, as `JSON.stringify` of the patched data would; `__proto__` is never
+ * written, as `applyPatch` never writes it.
  */
-function setJSON(set: Readonly<Record<string, unknown>>): string {
-  if (!Object.hasOwn(set, '__proto__')) return JSON.stringify(set);
-  const safe: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(set)) if (key !== '__proto__') safe[key] = set[key];
-  return JSON.stringify(safe);
+function patchParameters(patch: Pick<SessionPatch, 'set' | 'unset'>): [unset: string[], set: string] {
+  const unset = [...patch.unset];
+  const set: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(patch.set)) {
+    if (patch.set[key] === undefined) unset.push(key);
+    else if (key !== '__proto__') set[key] = patch.set[key];
+  }
+  return [unset, JSON.stringify(set)];
 }
 
 /**
@@ -237,8 +241,16 @@ export class PostgresStore extends Store implements SessionStore {
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
-    const { set, unset, expires, touched, user } = patch;
-    const values = [id, unset, setJSON(set), expires, touched, user !== undefined, user ?? null, Date.now()];
+    const { expires, touched, user } = patch;
+    const values = [
+      id,
+      ...patchParameters(patch),
+      expires,
+      touched,
+      user !== undefined,
+      user ?? null,
+      Date.now(),
+    ];
     return (await this.#run('patch', 'patch', values)).rowCount === 1;
   }
 

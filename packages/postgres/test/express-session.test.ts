@@ -57,7 +57,10 @@ describe('PostgresStore under express-session, over HTTP', { skip }, () => {
     assert.match(cookie ?? '', /^connect\.sid=/);
     const headers = { cookie: cookie as string };
 
-    await fetch(`${base}/visit/ada`, { method: 'POST', headers });
+    // express-session saves while the body goes out: reading the body is what waits for the save.
+    assert.deepEqual(await (await fetch(`${base}/visit/ada`, { method: 'POST', headers })).json(), {
+      visits: 2,
+    });
     assert.deepEqual(await (await fetch(`${base}/me`, { headers })).json(), { name: 'ada', visits: 2 });
     assert.deepEqual(
       await (await fetch(`${base}/me`)).json(),
@@ -68,7 +71,7 @@ describe('PostgresStore under express-session, over HTTP', { skip }, () => {
     const { rows } = await pool.query(`SELECT data->>'name' AS name FROM "${tableName}"`);
     assert.deepEqual(rows, [{ name: 'ada' }], 'the session is a row of the table');
 
-    await fetch(`${base}/logout`, { method: 'POST', headers });
+    await (await fetch(`${base}/logout`, { method: 'POST', headers })).text();
     assert.deepEqual(await (await fetch(`${base}/me`, { headers })).json(), { name: null, visits: 0 });
     assert.equal(await store.count(), 0);
   });

@@ -1,0 +1,323 @@
+import {
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  Store,
+  StoreClosedError,
+  type StoredData,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+import mysql from 'mysql2/promise';
+
+/** A mysql2 pool or connection: the promise API (`mysql2/promise`) or the callback one (`mysql2`). */
+export type Executor =
+  | Pick<mysql.Pool, 'execute' | 'query'>
+  | { promise(): Pick<mysql.Pool, 'execute' | 'query'> };
+
+/** Options of {@link MySQLStore}: give it a `pool` (yours, never closed by the store) or a `uri`. */
+export interface MySQLStoreOptions {
+  /** A mysql2 pool or connection the store uses and leaves open when it closes. */
+  pool?: Executor;
+  /** A `mysql://` URI; the store opens its own pool and ends it in {@link MySQLStore.close}. */
+  uri?: string;
+  /** The sessions table. Letters, digits and `_`, at most 48 characters. Default `sessions`. */
+  tableName?: string;
+  /** The database (MySQL's schema) holding the table. Default: the connection's database. */
+  schemaName?: string;
+  /** Create the table when missing. Default `true`; turn off when migrations own the schema. */
+  createTable?: boolean;
+  /** How often expired sessions are deleted, in milliseconds; 0 turns it off. Default 15 minutes. */
+  pruneInterval?: number;
+}
+
+interface SessionRow {
+  id: Buffer;
+  // MariaDB declares JSON columns as text, MySQL as JSON, which mysql2 parses itself.
+  data: string | StoredData;
+  expires: number;
+  created: number;
+  touched: number;
+  user_id: Buffer | null;
+}
+
+/** What this store binds: IDs, JSON text and paths, epoch milliseconds, and NULL. */
+type Parameter = string | number | null;
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+const SELECTED = 'id, data, expires, created, touched, user_id';
+
+/**
+ * A MySQL and MariaDB session store on mysql2, implementing the whole coatcheck contract.
+ *
+ * One table: IDs and user IDs as `VARBINARY` (compared byte for byte, with none of a collation's
+ * case folding or trailing-space padding), data as `JSON`, and the three times as `BIGINT` epoch
+ * milliseconds. A read is one `SELECT` with the expiry in its `WHERE` clause; a patch is one
+ * `UPDATE` of `JSON_SET`/`JSON_REMOVE` whose paths and values are all bound parameters, so
+ * concurrent patches keep every key and a deleted session stays deleted.
+ *
+ * Patches and refreshes report whether a row matched through `affectedRows`, which needs
+ * mysql2's default `FOUND_ROWS` client flag.
+ *
+ * @example
+ * ```ts
+ * import mysql from 'mysql2/promise';
+ * import session from 'coatcheck';
+ * import { MySQLStore } from '@coatcheck/mysql';
+ *
+ * const pool = mysql.createPool(process.env.DATABASE_URL);
+ * app.use(session({ secret, store: new MySQLStore({ pool }) }));
+ * ```
+ */
+export class MySQLStore extends Store implements SessionStore {
+  readonly name = 'mysql';
+  /** The quoted table name used in every statement. */
+  readonly table: string;
+  readonly #db: Pick<mysql.Pool, 'execute' | 'query'>;
+  readonly #ownPool: mysql.Pool | undefined;
+  readonly #createTable: boolean;
+  #ready: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: MySQLStoreOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('MySQLStore: options must be an object with `pool` or `uri`');
+    }
+    const {
+      pool,
+      uri,
+      tableName = 'sessions',
+      schemaName,
+      createTable = true,
+      pruneInterval = 15 * 60_000,
+    } = options;
+    if ((pool === undefined) === (uri === undefined)) {
+      throw new TypeError('MySQLStore: give exactly one of `pool` or `uri`');
+    }
+    if (pool !== undefined && !isExecutor(pool)) {
+      throw new TypeError('MySQLStore: pool must be a mysql2 pool or connection');
+    }
+    if (uri !== undefined && (typeof uri !== 'string' || uri === '')) {
+      throw new TypeError('MySQLStore: uri must be a non-empty string');
+    }
+    for (const [option, value] of [
+      ['tableName', tableName],
+      ['schemaName', schemaName ?? 'unset'],
+    ] as const) {
+      if (typeof value !== 'string' || !NAME.test(value)) {
+        throw new TypeError(
+          `MySQLStore: ${option} must be 1–48 letters, digits or "_", not starting with a digit`,
+        );
+      }
+    }
+    if (typeof createTable !== 'boolean') throw new TypeError('MySQLStore: createTable must be a boolean');
+    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
+      throw new TypeError('MySQLStore: pruneInterval must be a number of milliseconds ≥ 0');
+    }
+
+    this.table = schemaName === undefined ? `\`${tableName}\`` : `\`${schemaName}\`.\`${tableName}\``;
+    this.#ownPool = uri === undefined ? undefined : mysql.createPool(uri);
+    this.#db = this.#ownPool ?? promiseApi(pool as Executor);
+    this.#createTable = createTable;
+    if (createTable) this.#ensureTable().catch(() => {});
+    if (pruneInterval > 0) {
+      this.#timer = setInterval(() => {
+        this.prune().catch((err: unknown) => {
+          if (this.listenerCount('error') > 0) this.emit('error', err);
+        });
+      }, pruneInterval);
+      this.#timer.unref();
+    }
+  }
+
+  #ensureTable(): Promise<void> {
+    // Failure forgets the attempt so the next operation tries again (the server may be starting).
+    this.#ready ??= this.#db
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (id VARBINARY(512) NOT NULL PRIMARY KEY, data JSON NOT NULL, ` +
+          'expires BIGINT NOT NULL, created BIGINT NOT NULL, touched BIGINT NOT NULL, user_id VARBINARY(512), ' +
+          'INDEX expires_idx (expires), INDEX user_idx (user_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.#ready = undefined;
+          throw err;
+        },
+      );
+    return this.#ready;
+  }
+
+  async #execute<T>(operation: StoreOperation, sql: string, values: Parameter[]): Promise<T> {
+    if (this.#closed) throw new StoreClosedError(this.name, operation);
+    try {
+      if (this.#createTable) await this.#ensureTable();
+      const [result] = await this.#db.execute(sql, values);
+      return result as T;
+    } catch (cause) {
+      throw new StoreError(this.name, operation, { cause });
+    }
+  }
+
+  async #select(
+    operation: StoreOperation,
+    where: string,
+    values: Parameter[],
+  ): Promise<Array<[string, SessionRecord]>> {
+    const rows = await this.#execute<SessionRow[]>(
+      operation,
+      `SELECT ${SELECTED} FROM ${this.table} WHERE ${where} AND expires > ?`,
+      [...values, Date.now()],
+    );
+    return rows.map((row) => [row.id.toString('utf8'), toRecord(row)]);
+  }
+
+  async #changed(operation: StoreOperation, sql: string, values: Parameter[]): Promise<number> {
+    return (await this.#execute<mysql.ResultSetHeader>(operation, sql, values)).affectedRows;
+  }
+
+  async read(id: string): Promise<SessionRecord | undefined> {
+    return (await this.#select('read', 'id = ?', [id]))[0]?.[1];
+  }
+
+  async write(id: string, record: SessionRecord): Promise<void> {
+    const { data, expires, created, touched, user } = record;
+    await this.#execute(
+      'write',
+      `INSERT INTO ${this.table} (${SELECTED}) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE ` +
+        'data = VALUES(data), expires = VALUES(expires), created = VALUES(created), ' +
+        'touched = VALUES(touched), user_id = VALUES(user_id)',
+      [id, JSON.stringify(data), expires, created, touched, user ?? null],
+    );
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<boolean> {
+    const { expression, values } = patchExpression(patch);
+    const sql =
+      `UPDATE ${this.table} SET data = ${expression}, expires = ?, touched = ?, ` +
+      'user_id = IF(?, ?, user_id) WHERE id = ? AND expires > ?';
+    const { expires, touched, user } = patch;
+    const all = [...values, expires, touched, user === undefined ? 0 : 1, user ?? null, id, Date.now()];
+    return (await this.#changed('patch', sql, all)) === 1;
+  }
+
+  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    const sql = `UPDATE ${this.table} SET expires = ?, touched = ? WHERE id = ? AND expires > ?`;
+    return (await this.#changed('refresh', sql, [expires, touched, id, Date.now()])) === 1;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#execute('remove', `DELETE FROM ${this.table} WHERE id = ?`, [id]);
+  }
+
+  async ids(): Promise<string[]> {
+    const sql = `SELECT id FROM ${this.table} WHERE expires > ?`;
+    const rows = await this.#execute<Array<{ id: Buffer }>>('ids', sql, [Date.now()]);
+    return rows.map((row) => row.id.toString('utf8'));
+  }
+
+  entries(): Promise<Array<[string, SessionRecord]>> {
+    return this.#select('entries', 'TRUE', []);
+  }
+
+  async count(): Promise<number> {
+    const sql = `SELECT COUNT(*) AS n FROM ${this.table} WHERE expires > ?`;
+    const rows = await this.#execute<Array<{ n: number }>>('count', sql, [Date.now()]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async purge(): Promise<void> {
+    await this.#execute('purge', `DELETE FROM ${this.table}`, []);
+  }
+
+  listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
+    return this.#select('listByUser', 'user_id = ?', [user]);
+  }
+
+  /**
+   * Deletes the user's live sessions (but `exceptId`) and resolves how many; their expired ones
+   * are already invisible and go with the next prune.
+   */
+  removeByUser(user: string, exceptId?: string): Promise<number> {
+    // `<=>` is NULL-safe, so without `exceptId` no session is excepted.
+    const sql = `DELETE FROM ${this.table} WHERE user_id = ? AND NOT (id <=> ?) AND expires > ?`;
+    return this.#changed('removeByUser', sql, [user, exceptId ?? null, Date.now()]);
+  }
+
+  /** Deletes expired sessions now and resolves how many; the store's timer calls this every `pruneInterval`. */
+  prune(): Promise<number> {
+    return this.#changed('purge', `DELETE FROM ${this.table} WHERE expires <= ?`, [Date.now()]);
+  }
+
+  /** Stops the prune timer and refuses further work; ends the pool only if the store opened it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#ready?.catch(() => {});
+    try {
+      await this.#ownPool?.end();
+    } catch (cause) {
+      throw new StoreError(this.name, 'close', { cause });
+    }
+  }
+}
+
+function isExecutor(value: unknown): value is Executor {
+  const candidate = value as Partial<Record<'execute' | 'promise', unknown>> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    (typeof candidate.execute === 'function' || typeof candidate.promise === 'function')
+  );
+}
+
+function promiseApi(pool: Executor): Pick<mysql.Pool, 'execute' | 'query'> {
+  // A callback-API pool or connection gives its promise wrapper; a promise one is used as is.
+  return 'promise' in pool && typeof pool.promise === 'function' ? pool.promise() : (pool as mysql.Pool);
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  const record: SessionRecord = {
+    data: typeof row.data === 'string' ? (JSON.parse(row.data) as StoredData) : row.data,
+    expires: Number(row.expires),
+    created: Number(row.created),
+    touched: Number(row.touched),
+  };
+  if (row.user_id !== null) record.user = row.user_id.toString('utf8');
+  return record;
+}
+
+/** A JSON path naming one top-level key, whatever characters it holds: `$."a.b"`, `$."\"q\""`. */
+function keyPath(key: string): string {
+  return `$.${JSON.stringify(key)}`;
+}
+
+/**
+ * The `data` expression of a patch: `JSON_REMOVE` of the unset keys inside `JSON_SET` of the set
+ * ones, the same order as `applyPatch`. Paths and values are parameters; only their number shapes
+ * the SQL text, so mysql2 prepares one statement per shape. `JSON_EXTRACT(?, '$')` turns the JSON
+ * text of a value into a JSON value (MariaDB has no `CAST(? AS JSON)`).
+ */
+function patchExpression(patch: Pick<SessionPatch, 'set' | 'unset'>): {
+  expression: string;
+  values: string[];
+} {
+  let expression = 'data';
+  const values: string[] = [];
+  // A key set to `undefined` disappears, as it does from `JSON.stringify` of the patched data.
+  const keys = Object.keys(patch.set).filter((key) => key !== '__proto__' && patch.set[key] !== undefined);
+  const unset = [...patch.unset, ...Object.keys(patch.set).filter((key) => patch.set[key] === undefined)];
+  if (unset.length > 0) {
+    expression = `JSON_REMOVE(${expression}${', ?'.repeat(unset.length)})`;
+    values.push(...unset.map(keyPath));
+  }
+  if (keys.length > 0) {
+    expression = `JSON_SET(${expression}${", ?, JSON_EXTRACT(?, '$')".repeat(keys.length)})`;
+    for (const key of keys) values.push(keyPath(key), JSON.stringify(patch.set[key]));
+  }
+  return { expression, values };
+}

@@ -288,6 +288,7 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
   const expectedTyp = options.typ === undefined ? undefined : normalizeTyp(options.typ);
   const cache = createCache(options.cache, source.kind);
   const headers = new Map<string, ProtectedHeader>();
+  const staticKeys = source.kind === 'static' ? [source.key] : [];
 
   function readHeader(segment: string): ProtectedHeader {
     const known = headers.get(segment);
@@ -318,37 +319,38 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     return header as ProtectedHeader;
   }
 
-  function checkKey(alg: Algorithm, key: KeyObject): void {
+  function usable(alg: Algorithm, key: KeyObject): KeyObject {
     const mismatch = keyMismatch(alg, key, 'verify');
     if (mismatch)
       throw new errors.JOSEAlgNotAllowed(`the key does not fit the token's algorithm: ${mismatch}`);
+    return key;
   }
 
-  async function keyFor(
+  async function keysFor(
     header: ProtectedHeader,
     token: string,
     context: Context | undefined,
-  ): Promise<KeyObject> {
-    let key: KeyObject;
-    if (source.kind === 'static') return source.key;
-    if (source.kind === 'jwks') key = source.keys.get(await source.set.getKey(header));
-    else key = source.keys.get(await source.get(context as Context, decodeToken(token)));
-    checkKey(header.alg, key);
-    return key;
+  ): Promise<KeyObject[]> {
+    if (source.kind === 'static') return [source.key];
+    if (source.kind === 'function')
+      return [usable(header.alg, source.keys.get(await source.get(context as Context, decodeToken(token))))];
+    const found = await source.set.getKeys(header);
+    return found.map((key) => usable(header.alg, source.keys.get(key)));
   }
 
   function finish(
     segments: [string, string, string],
     header: ProtectedHeader,
-    key: KeyObject,
+    keys: readonly KeyObject[],
     cacheKey?: string,
   ) {
     const signature = Buffer.from(segments[2], 'base64url');
+    const signingInput = `${segments[0]}.${segments[1]}`;
     // A signature with non-zero padding bits decodes like the canonical one; refusing it keeps
     // exactly one accepted spelling per token.
     if (
       signature.toString('base64url') !== segments[2] ||
-      !signatureMatches(header.alg, key, `${segments[0]}.${segments[1]}`, signature)
+      !keys.some((key) => signatureMatches(header.alg, key, signingInput, signature))
     ) {
       throw new errors.JWSSignatureVerificationFailed();
     }
@@ -378,8 +380,8 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     }
     const segments = splitCompact(token);
     const header = readHeader(segments[0]);
-    const key = source.kind === 'static' ? source.key : await keyFor(header, token, context);
-    return finish(segments, header, key, cacheKey);
+    const keys = source.kind === 'static' ? staticKeys : await keysFor(header, token, context);
+    return finish(segments, header, keys, cacheKey);
   }
 
   return { verify: verifyToken, algorithms };

@@ -380,7 +380,7 @@ describe('verify: malformed tokens', () => {
     ['two segments', good.split('.').slice(0, 2).join('.')],
     ['four segments', `${good}.x`],
     ['spaces', ` ${good}`],
-    ['standard base64 characters', good.replace(/-|_/g, '+') + '+/'],
+    ['standard base64 characters', `${good.replace(/-|_/g, '+')}+/`],
     ['header not JSON', `bm90IGpzb24.${good.split('.')[1]}.${good.split('.')[2]}`],
     ['header a JSON array', `${b64json(['HS256'])}.${good.split('.')[1]}.${good.split('.')[2]}`],
     ['header without alg', `${b64json({ typ: 'JWT' })}.${good.split('.')[1]}.${good.split('.')[2]}`],
@@ -456,7 +456,13 @@ describe('verify: the verified-token cache', () => {
     const jwk = { ...ec256.publicKey.export({ format: 'jwk' }), kid: 'k1' };
     const set = localJwks({ keys: [jwk] });
     let lookups = 0;
-    const counting = { ...set, getKey: (header: JWSHeaderParameters) => (lookups++, set.getKey(header)) };
+    const counting = {
+      ...set,
+      getKeys(header: JWSHeaderParameters) {
+        lookups++;
+        return set.getKeys(header);
+      },
+    };
     const verifier = createVerifier({ key: counting, algorithms: ['ES256'], cache: true });
     const token = jsonwebtoken.sign({ sub: 'a', roles: ['x'] }, ec256.privateKey, {
       algorithm: 'ES256',

@@ -15,8 +15,32 @@ export interface JwksKeySet {
   readonly [JWKS_KEY_SET]: true;
   /** `remote` fetches from a URL, `local` holds the keys in memory. */
   readonly kind: 'remote' | 'local';
-  /** The key for a token with this protected header, as jose selects it (`kid`, `alg`, `kty`, `use`, `crv`). */
-  getKey(header: JWSHeaderParameters): Promise<CryptoKey>;
+  /**
+   * The keys for a token with this protected header, as jose selects them (`kid`, `alg`, `kty`,
+   * `use`, `crv`): usually one; several when the token names no `kid` and the set holds more than
+   * one candidate (at most {@link MAX_CANDIDATES}, each tried in turn).
+   */
+  getKeys(header: JWSHeaderParameters): Promise<CryptoKey[]>;
+}
+
+/** Bounds the signature checks one token without `kid` can cause. */
+export const MAX_CANDIDATES = 5;
+
+type JoseKeySet = (header: JWSHeaderParameters) => Promise<unknown>;
+
+async function candidates(set: JoseKeySet, header: JWSHeaderParameters): Promise<CryptoKey[]> {
+  try {
+    return [(await set(header)) as CryptoKey];
+  } catch (error) {
+    if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    // jose hands the candidates out through the error's async iterator and leaves trying them to us.
+    const keys: CryptoKey[] = [];
+    for await (const key of error as unknown as AsyncIterable<CryptoKey>) {
+      keys.push(key);
+      if (keys.length === MAX_CANDIDATES) break;
+    }
+    return keys;
+  }
 }
 
 /** Options of {@link remoteJwks}; every duration in milliseconds. */
@@ -89,9 +113,9 @@ export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): 
   return {
     [JWKS_KEY_SET]: true,
     kind: 'remote',
-    async getKey(header) {
+    async getKeys(header) {
       try {
-        return (await set(header)) as CryptoKey;
+        return await candidates(set, header);
       } catch (error) {
         if (TOKEN_ERRORS.some((type) => error instanceof type)) throw error;
         const reason = error instanceof errors.JWKSTimeout ? 'timed out' : 'failed';
@@ -120,8 +144,8 @@ export function localJwks(jwks: JSONWebKeySet): JwksKeySet {
   return {
     [JWKS_KEY_SET]: true,
     kind: 'local',
-    async getKey(header) {
-      return (await set(header)) as CryptoKey;
+    getKeys(header) {
+      return candidates(set, header);
     },
   };
 }

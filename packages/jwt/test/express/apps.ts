@@ -43,3 +43,8 @@ export function serve(app: Express): Promise<Listening> {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+export type Json = any;
+/** The JSON body of `response`, for field-by-field assertions. */
+export const json = (response: Response): Promise<Json> => response.json() as Promise<Json>;

@@ -7,7 +7,7 @@ import { jwt } from '../../src/express/middleware.js';
 import { remoteJwks } from '../../src/keys/jwks.js';
 import { signToken } from '../../src/sign.js';
 import { type Listening, nowSeconds, rsa, secret } from '../helpers.js';
-import { bearer, cookieParser, serve, versions } from './apps.js';
+import { bearer, cookieParser, json, serve, versions } from './apps.js';
 
 const good = jsonwebtoken.sign({ sub: 'u1', admin: true }, secret, { algorithm: 'HS256', expiresIn: 300 });
 const expired = jsonwebtoken.sign({ sub: 'u1', exp: nowSeconds() - 60 }, secret, { algorithm: 'HS256' });
@@ -146,7 +146,7 @@ for (const [version, createApp] of versions) {
     it('puts the payload of a valid token on req.auth', async () => {
       const response = await get('/protected', bearer(good));
       assert.equal(response.status, 200);
-      const { auth } = await response.json();
+      const { auth } = await json(response);
       assert.equal(auth.sub, 'u1');
       assert.equal(auth.admin, true);
     });
@@ -160,7 +160,7 @@ for (const [version, createApp] of versions) {
       it(`answers ${c.title} with ${c.code}, status 401 and a WWW-Authenticate challenge`, async () => {
         const response = await get('/protected', c.headers);
         assert.equal(response.status, 401);
-        const body = await response.json();
+        const body = await json(response);
         assert.equal(body.name, 'UnauthorizedError');
         assert.equal(body.code, c.code);
         assert.equal(body.status, 401);
@@ -172,7 +172,7 @@ for (const [version, createApp] of versions) {
     }
 
     it('keeps jsonwebtoken-style expiry details for onExpired handlers', async () => {
-      const body = await (await get('/protected', bearer(expired))).json();
+      const body = await json(await get('/protected', bearer(expired)));
       assert.equal(body.inner, 'TokenExpiredError');
       assert.equal(
         body.expiredAt,
@@ -185,7 +185,7 @@ for (const [version, createApp] of versions) {
     it('lets onExpired accept an expired token', async () => {
       const response = await get('/expired-ok', bearer(expired));
       assert.equal(response.status, 200);
-      assert.equal((await response.json()).auth.sub, 'u1');
+      assert.equal((await json(response)).auth.sub, 'u1');
     });
 
     it('answers revoked_token when isRevoked says so', async () => {
@@ -193,7 +193,7 @@ for (const [version, createApp] of versions) {
       revoked.add('revoked-user');
       const response = await get('/protected', bearer(token));
       assert.equal(response.status, 401);
-      assert.equal((await response.json()).code, 'revoked_token');
+      assert.equal((await json(response)).code, 'revoked_token');
       assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
     });
 
@@ -210,40 +210,40 @@ for (const [version, createApp] of versions) {
     });
 
     it('with credentialsRequired false, passes requests without a token or with another scheme', async () => {
-      assert.deepEqual(await (await get('/optional')).json(), { auth: null });
-      assert.deepEqual(await (await get('/optional', { authorization: 'Basic abc' })).json(), { auth: null });
+      assert.deepEqual(await json(await get('/optional')), { auth: null });
+      assert.deepEqual(await json(await get('/optional', { authorization: 'Basic abc' })), { auth: null });
       assert.equal((await get('/optional', bearer('bad.to.ken'))).status, 401);
-      assert.equal((await (await get('/optional', bearer(good))).json()).auth.sub, 'u1');
+      assert.equal((await json(await get('/optional', bearer(good)))).auth.sub, 'u1');
     });
 
     it('nests the payload under a dotted requestProperty', async () => {
-      const body = await (await get('/nested', bearer(good))).json();
+      const body = await json(await get('/nested', bearer(good)));
       assert.equal(body.claims.sub, 'u1');
     });
 
     it('reads the token from the named cookie only', async () => {
       const fromCookie = await get('/from-cookie', { cookie: `theme=dark; access_token=${good}` });
-      assert.equal((await fromCookie.json()).auth.sub, 'u1');
+      assert.equal((await json(fromCookie)).auth.sub, 'u1');
       const fromHeader = await get('/from-cookie', bearer(good));
       assert.equal(fromHeader.status, 401);
-      assert.equal((await fromHeader.json()).code, 'credentials_required');
+      assert.equal((await json(fromHeader)).code, 'credentials_required');
       const viaParser = await get('/from-cookie-parser', { cookie: `access_token=${good}` });
-      assert.equal((await viaParser.json()).auth.sub, 'u1');
+      assert.equal((await json(viaParser)).auth.sub, 'u1');
     });
 
     it('awaits an async getToken and an async secret given the decoded token', async () => {
       const withKid = jsonwebtoken.sign({ sub: 'kid' }, secret, { algorithm: 'HS256', keyid: 'k1' });
       const withoutKid = jsonwebtoken.sign({ sub: 'nokid' }, secret, { algorithm: 'HS256' });
-      assert.equal((await (await get(`/async-everything?token=${withKid}`)).json()).auth.sub, 'kid');
+      assert.equal((await json(await get(`/async-everything?token=${withKid}`))).auth.sub, 'kid');
       assert.equal((await get(`/async-everything?token=${withoutKid}`)).status, 401);
-      assert.equal((await (await get('/async-everything')).json()).code, 'credentials_required');
+      assert.equal((await json(await get('/async-everything'))).code, 'credentials_required');
     });
 
     it('answers 503 with a KeySourceError when the JWKS endpoint is down, and keeps serving', async () => {
       const token = jsonwebtoken.sign({}, rsa.privateKey, { algorithm: 'RS256', keyid: 'k' });
       const response = await get('/jwks-down', bearer(token));
       assert.equal(response.status, 503);
-      const body = await response.json();
+      const body = await json(response);
       assert.equal(body.name, 'KeySourceError');
       assert.equal(body.code, 'ERR_JWT_KEY_SOURCE');
       assert.equal(response.headers.get('www-authenticate'), null);

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type Secrets, secretLength, signingKeys } from '../cookies/sign.js';
+import { KeyedLock } from '../lib/keyed-lock.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
 import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
@@ -76,6 +77,8 @@ export interface ResolvedOptions {
   touchAfter: number | undefined;
   storeTimeout: number;
   userKey: string | undefined;
+  /** Serializes read-modify-write saves per session for stores without `patch`/`refresh`. */
+  wholeRecordLock: KeyedLock;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -227,6 +230,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     touchAfter: duration(options, 'touchAfter', { allowZero: true }),
     storeTimeout: duration(options, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
     userKey: options.userKey,
+    wholeRecordLock: new KeyedLock(),
   };
 }
 

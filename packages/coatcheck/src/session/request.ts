@@ -325,16 +325,18 @@ export class RequestSession implements SessionHost {
     const store = this.#store;
     if (store.patch)
       return this.#call('patch', () => (store.patch as NonNullable<typeof store.patch>)(id, patch));
-    // A store without patch: re-read now and write back with this request's changes, which keeps
-    // concurrent writers' other keys unless they land between this read and this write.
-    const record = await this.#call('read', () => store.read(id));
-    if (!record) return false;
-    applyPatch(record.data, patch);
-    record.expires = patch.expires;
-    record.touched = patch.touched;
-    if (patch.user !== undefined) record.user = patch.user ?? undefined;
-    await this.#call('write', () => store.write(id, record));
-    return true;
+    // A store without patch: re-read now and write back with this request's changes, one save of a
+    // session at a time in this process. Other processes' saves can still interleave (documented).
+    return this.#options.wholeRecordLock.run(id, async () => {
+      const record = await this.#call('read', () => store.read(id));
+      if (!record) return false;
+      applyPatch(record.data, patch);
+      record.expires = patch.expires;
+      record.touched = patch.touched;
+      if (patch.user !== undefined) record.user = patch.user ?? undefined;
+      await this.#call('write', () => store.write(id, record));
+      return true;
+    });
   }
 
   async #refresh(id: string, expires: number, touched: number): Promise<boolean> {
@@ -344,12 +346,14 @@ export class RequestSession implements SessionHost {
         (store.refresh as NonNullable<typeof store.refresh>)(id, expires, touched),
       );
     }
-    const record = await this.#call('read', () => store.read(id));
-    if (!record) return false;
-    record.expires = expires;
-    record.touched = touched;
-    await this.#call('write', () => store.write(id, record));
-    return true;
+    return this.#options.wholeRecordLock.run(id, async () => {
+      const record = await this.#call('read', () => store.read(id));
+      if (!record) return false;
+      record.expires = expires;
+      record.touched = touched;
+      await this.#call('write', () => store.write(id, record));
+      return true;
+    });
   }
 
   // SessionHost: the methods of req.session.

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import session from 'coatcheck';
+
+const SECRET = 'a test secret that is at least thirty-two bytes long';
+
+const badOptions: Array<[string, unknown, RegExp]> = [
+  ['no options', undefined, /options object/],
+  ['no secret', {}, /secret is required/],
+  ['an empty secret', { secret: '' }, /secret must not be empty/],
+  ['an empty secret array', { secret: [] }, /secret must not be an empty array/],
+  ['an empty string in a secret array', { secret: [SECRET, ''] }, /secret\[1\] must not be empty/],
+  ['a numeric secret', { secret: 42 }, /secret must be a string or a Buffer/],
+  ['a bad cookie name', { secret: SECRET, name: 'bad name;' }, /name must be a valid cookie name/],
+  ['a non-boolean resave', { secret: SECRET, resave: 'yes' }, /resave must be a boolean/],
+  ['a non-boolean rolling', { secret: SECRET, rolling: 1 }, /rolling must be a boolean/],
+  [
+    'a non-boolean saveUninitialized',
+    { secret: SECRET, saveUninitialized: 'no' },
+    /saveUninitialized must be a boolean/,
+  ],
+  ['a bad unset', { secret: SECRET, unset: 'drop' }, /unset must be "keep" or "destroy"/],
+  [
+    'a bad store',
+    { secret: SECRET, store: {} },
+    /store must be a coatcheck store or an express-session store/,
+  ],
+  ['a bad genid', { secret: SECRET, genid: 'uuid' }, /genid must be a function/],
+  ['a bad proxy', { secret: SECRET, proxy: 'yes' }, /proxy must be a boolean/],
+  ['a negative idleTimeout', { secret: SECRET, idleTimeout: -1 }, /idleTimeout must be a positive number/],
+  [
+    'a zero absoluteTimeout',
+    { secret: SECRET, absoluteTimeout: 0 },
+    /absoluteTimeout must be a positive number/,
+  ],
+  [
+    'a NaN touchAfter',
+    { secret: SECRET, touchAfter: Number.NaN },
+    /touchAfter must be a non-negative number/,
+  ],
+  ['a zero storeTimeout', { secret: SECRET, storeTimeout: 0 }, /storeTimeout must be a positive number/],
+  ['an empty userKey', { secret: SECRET, userKey: '' }, /userKey must be a non-empty string/],
+  ['a cookie that is a string', { secret: SECRET, cookie: 'secure' }, /cookie must be an object/],
+  ['a bad cookie.maxAge', { secret: SECRET, cookie: { maxAge: '1h' } }, /cookie\.maxAge/],
+  ['a bad cookie.sameSite', { secret: SECRET, cookie: { sameSite: 'sometimes' } }, /cookie\.sameSite/],
+  ['a bad cookie.secure', { secret: SECRET, cookie: { secure: 'yes' } }, /cookie\.secure/],
+  ['a bad cookie.priority', { secret: SECRET, cookie: { priority: 'urgent' } }, /cookie\.priority/],
+  ['a cookie.path with ";"', { secret: SECRET, cookie: { path: '/a;Domain=evil' } }, /cookie\.path/],
+  ['a cookie.domain with a space', { secret: SECRET, cookie: { domain: 'a b' } }, /cookie\.domain/],
+];
+
+describe('session() options', () => {
+  for (const [label, options, message] of badOptions) {
+    it(`throws a TypeError at construction for ${label}`, () => {
+      assert.throws(
+        () => session(options as never),
+        (err: Error) => {
+          assert.ok(err instanceof TypeError, `${err.name}: ${err.message}`);
+          assert.match(err.message, message);
+          assert.equal(err.message.includes(SECRET), false, 'the secret is never in the message');
+          return true;
+        },
+      );
+    });
+  }
+
+  async function warningsOf(run: () => void): Promise<string[]> {
+    const seen: string[] = [];
+    const listener = (warning: Error) => seen.push(warning.message);
+    process.on('warning', listener);
+    run();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', listener);
+    return seen;
+  }
+
+  it('warns once about an unknown option, suggesting the right name, and still starts', async () => {
+    const warnings = await warningsOf(() => session({ secret: SECRET, saveUnitialized: true } as never));
+    assert.deepEqual(warnings, [
+      'coatcheck session(): unknown option "saveUnitialized" (did you mean "saveUninitialized"?) is ignored',
+    ]);
+  });
+
+  it('warns about a secret shorter than 32 bytes without showing it', async () => {
+    const warnings = await warningsOf(() => session({ secret: 'short-secret' }));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] as string, /shorter than 32 bytes/);
+    assert.equal((warnings[0] as string).includes('short-secret'), false);
+  });
+
+  it('accepts Buffer secrets and secret arrays without warnings', async () => {
+    const warnings = await warningsOf(() => {
+      session({ secret: Buffer.alloc(32, 7) });
+      session({ secret: [SECRET, 'an older secret, also thirty-two bytes'] });
+    });
+    assert.deepEqual(warnings, []);
+  });
+});

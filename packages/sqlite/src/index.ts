@@ -1,1 +1,1 @@
-export {};
+export { SQLiteStore, type SQLiteStoreOptions } from './store.js';

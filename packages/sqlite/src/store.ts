@@ -1,0 +1,259 @@
+import Database from 'better-sqlite3';
+import {
+  applyPatch,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  Store,
+  StoreClosedError,
+  type StoredData,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+
+/** Options of {@link SQLiteStore}: give it a database file `path`, or an open better-sqlite3 `db`. */
+export interface SQLiteStoreOptions {
+  /**
+   * The database file, created if missing (its folder must exist), or `':memory:'`. The store
+   * opens it in WAL mode and closes it in {@link SQLiteStore.close}.
+   */
+  path?: string;
+  /** An open better-sqlite3 database the store uses as it is configured, and never closes. */
+  db?: Database.Database;
+  /** The sessions table. Letters, digits and `_`, at most 48 characters. Default `sessions`. */
+  tableName?: string;
+  /** How often expired sessions are deleted, in milliseconds; 0 turns it off. Default 5 minutes. */
+  pruneInterval?: number;
+}
+
+interface SessionRow {
+  data: string;
+  expires: number;
+  created: number;
+  touched: number;
+  user_id: string | null;
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+
+function prepare(db: Database.Database, table: string) {
+  const t = `"${table}"`;
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL PRIMARY KEY, data TEXT NOT NULL, ` +
+      'expires INTEGER NOT NULL, created INTEGER NOT NULL, touched INTEGER NOT NULL, user_id TEXT);' +
+      `CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${t} (expires);` +
+      `CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL;`,
+  );
+  const row = 'data, expires, created, touched, user_id';
+  return {
+    read: db.prepare<[string, number], SessionRow>(`SELECT ${row} FROM ${t} WHERE id = ? AND expires > ?`),
+    write: db.prepare<[string, string, number, number, number, string | null]>(
+      `INSERT INTO ${t} (id, ${row}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, ` +
+        'expires = excluded.expires, created = excluded.created, touched = excluded.touched, user_id = excluded.user_id',
+    ),
+    patchRead: db.prepare<[string, number], Pick<SessionRow, 'data' | 'user_id'>>(
+      `SELECT data, user_id FROM ${t} WHERE id = ? AND expires > ?`,
+    ),
+    patchWrite: db.prepare<[string, number, number, string | null, string]>(
+      `UPDATE ${t} SET data = ?, expires = ?, touched = ?, user_id = ? WHERE id = ?`,
+    ),
+    refresh: db.prepare<[number, number, string, number]>(
+      `UPDATE ${t} SET expires = ?, touched = ? WHERE id = ? AND expires > ?`,
+    ),
+    remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE id = ?`),
+    ids: db.prepare<[number], string>(`SELECT id FROM ${t} WHERE expires > ?`).pluck(),
+    entries: db.prepare<[number], SessionRow & { id: string }>(
+      `SELECT id, ${row} FROM ${t} WHERE expires > ?`,
+    ),
+    count: db.prepare<[number], number>(`SELECT count(*) FROM ${t} WHERE expires > ?`).pluck(),
+    purge: db.prepare<[]>(`DELETE FROM ${t}`),
+    listByUser: db.prepare<[string, number], SessionRow & { id: string }>(
+      `SELECT id, ${row} FROM ${t} WHERE user_id = ? AND expires > ?`,
+    ),
+    // `IS NOT` is NULL-safe, so without an excepted ID every session of the user goes.
+    removeByUser: db
+      .prepare<[string, string | null], number>(
+        `DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING expires`,
+      )
+      .pluck(),
+    prune: db.prepare<[number]>(`DELETE FROM ${t} WHERE expires <= ?`),
+  };
+}
+
+function toRecord(row: SessionRow): SessionRecord {
+  const record: SessionRecord = {
+    data: JSON.parse(row.data) as StoredData,
+    expires: row.expires,
+    created: row.created,
+    touched: row.touched,
+  };
+  if (row.user_id !== null) record.user = row.user_id;
+  return record;
+}
+
+/**
+ * An SQLite session store on better-sqlite3, implementing the whole coatcheck contract: the
+ * embedded default, which keeps sessions across restarts with no server to run, and shares them
+ * between the processes of one machine.
+ *
+ * A database the store opens itself runs in WAL mode, so reads never wait for a write. Every
+ * statement is prepared once; the expiry is checked in the `WHERE` clause against an index. A patch
+ * reads, merges and writes inside one `BEGIN IMMEDIATE` transaction, which holds the write lock
+ * from the start, so patches from other processes cannot interleave and a removed session stays
+ * removed.
+ *
+ * @example
+ * ```ts
+ * import session from 'coatcheck';
+ * import { SQLiteStore } from '@coatcheck/sqlite';
+ *
+ * app.use(session({ secret, store: new SQLiteStore({ path: 'sessions.db' }) }));
+ * ```
+ */
+export class SQLiteStore extends Store implements SessionStore {
+  readonly name = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #ownDb: boolean;
+  readonly #statements: Statements;
+  readonly #patch: (id: string, patch: SessionPatch, now: number) => boolean;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: SQLiteStoreOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('SQLiteStore: options must be an object with `path` or `db`');
+    }
+    const { path, db, tableName = 'sessions', pruneInterval = 5 * 60_000 } = options;
+    if ((path === undefined) === (db === undefined)) {
+      throw new TypeError('SQLiteStore: give exactly one of `path` or `db`');
+    }
+    if (path !== undefined && (typeof path !== 'string' || path === '')) {
+      throw new TypeError('SQLiteStore: path must be a non-empty string');
+    }
+    if (db !== undefined && typeof (db as Partial<Database.Database>).prepare !== 'function') {
+      throw new TypeError('SQLiteStore: db must be a better-sqlite3 Database');
+    }
+    if (typeof tableName !== 'string' || !TABLE_NAME.test(tableName)) {
+      throw new TypeError(
+        'SQLiteStore: tableName must be 1–48 letters, digits or "_", not starting with a digit',
+      );
+    }
+    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
+      throw new TypeError('SQLiteStore: pruneInterval must be a number of milliseconds ≥ 0');
+    }
+
+    this.#ownDb = db === undefined;
+    let opened: Database.Database | undefined;
+    try {
+      opened = db ?? new Database(path);
+      if (this.#ownDb) {
+        opened.pragma('journal_mode = WAL');
+        // With WAL, NORMAL loses at most the last transactions on power loss, never the file.
+        opened.pragma('synchronous = NORMAL');
+      }
+      this.#statements = prepare(opened, tableName);
+    } catch (cause) {
+      if (this.#ownDb && opened?.open) opened.close();
+      throw new StoreError(this.name, 'connect', { cause });
+    }
+    this.#db = opened;
+    const { patchRead, patchWrite } = this.#statements;
+    this.#patch = this.#db.transaction((id: string, patch: SessionPatch, now: number) => {
+      const row = patchRead.get(id, now);
+      if (row === undefined) return false;
+      const data = applyPatch(JSON.parse(row.data) as StoredData, patch);
+      const user = patch.user === undefined ? row.user_id : patch.user;
+      patchWrite.run(JSON.stringify(data), patch.expires, patch.touched, user, id);
+      return true;
+    }).immediate;
+
+    if (pruneInterval > 0) {
+      this.#timer = setInterval(() => {
+        try {
+          this.prune();
+        } catch (err) {
+          if (this.listenerCount('error') > 0) this.emit('error', err);
+        }
+      }, pruneInterval);
+      this.#timer.unref();
+    }
+  }
+
+  #run<T>(operation: StoreOperation, work: (statements: Statements) => T): T {
+    if (this.#closed) throw new StoreClosedError(this.name, operation);
+    try {
+      return work(this.#statements);
+    } catch (cause) {
+      throw new StoreError(this.name, operation, { cause });
+    }
+  }
+
+  async read(id: string): Promise<SessionRecord | undefined> {
+    const row = this.#run('read', (s) => s.read.get(id, Date.now()));
+    return row && toRecord(row);
+  }
+
+  async write(id: string, record: SessionRecord): Promise<void> {
+    const { data, expires, created, touched, user } = record;
+    this.#run('write', (s) => s.write.run(id, JSON.stringify(data), expires, created, touched, user ?? null));
+  }
+
+  async patch(id: string, patch: SessionPatch): Promise<boolean> {
+    return this.#run('patch', () => this.#patch(id, patch, Date.now()));
+  }
+
+  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    return this.#run('refresh', (s) => s.refresh.run(expires, touched, id, Date.now()).changes === 1);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.#run('remove', (s) => s.remove.run(id));
+  }
+
+  async ids(): Promise<string[]> {
+    return this.#run('ids', (s) => s.ids.all(Date.now()));
+  }
+
+  async entries(): Promise<Array<[string, SessionRecord]>> {
+    return this.#run('entries', (s) => s.entries.all(Date.now())).map((row) => [row.id, toRecord(row)]);
+  }
+
+  async count(): Promise<number> {
+    return this.#run('count', (s) => s.count.get(Date.now()) ?? 0);
+  }
+
+  async purge(): Promise<void> {
+    this.#run('purge', (s) => s.purge.run());
+  }
+
+  async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
+    return this.#run('listByUser', (s) => s.listByUser.all(user, Date.now())).map((row) => [
+      row.id,
+      toRecord(row),
+    ]);
+  }
+
+  /** Deletes every session of `user` but `exceptId`, expired ones too; resolves how many were live. */
+  async removeByUser(user: string, exceptId?: string): Promise<number> {
+    const now = Date.now();
+    const expiries = this.#run('removeByUser', (s) => s.removeByUser.all(user, exceptId ?? null));
+    return expiries.filter((expires) => expires > now).length;
+  }
+
+  /** Deletes expired sessions now and returns how many; the store's timer calls this every `pruneInterval`. */
+  prune(): number {
+    return this.#run('purge', (s) => s.prune.run(Date.now()).changes);
+  }
+
+  /** Stops the prune timer and refuses further work; closes the database only if the store opened it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#ownDb) this.#db.close();
+  }
+}

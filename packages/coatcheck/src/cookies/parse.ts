@@ -1,4 +1,7 @@
-/** Cookie names mapped to their values, as read from a `Cookie` header. No prototype: `__proto__` is a name like any other. */
+/**
+ * Cookie names mapped to their values, as read from a `Cookie` header. Inherits nothing:
+ * `__proto__`, `constructor` and `toString` are names like any other.
+ */
 export type CookieMap = Record<string, string>;
 
 /** Options of {@link parseCookie}. */
@@ -20,6 +23,11 @@ function decodeValue(value: string): string {
   }
 }
 
+// Instances inherit nothing (their prototype is an empty object without a prototype), like
+// `Object.create(null)`; but they start in V8's fast-properties mode, where `Object.create(null)`
+// starts as a dictionary: parsing a short header is about 8× faster this way (bench/cookies.bench.ts).
+const NullObject = function NullObject() {} as unknown as new () => CookieMap;
+NullObject.prototype = Object.create(null);
 const SP = 0x20;
 const HTAB = 0x09;
 const DQUOTE = 0x22;
@@ -33,7 +41,7 @@ const DQUOTE = 0x22;
  * an empty name is skipped. When a name repeats, the first one wins: browsers send the cookie with
  * the longest matching path first, and that is the one the application set for this path.
  *
- * Never throws and never returns an object with a prototype, whatever the input.
+ * Never throws, whatever the input, and the result inherits no property.
  *
  * @example
  * ```ts
@@ -42,7 +50,7 @@ const DQUOTE = 0x22;
  * ```
  */
 export function parseCookie(header: string | null | undefined, options?: ParseCookieOptions): CookieMap {
-  const cookies: CookieMap = Object.create(null);
+  const cookies = new NullObject();
   if (typeof header !== 'string') return cookies;
   const length = header.length;
   // The shortest pair is `a=`.
@@ -55,7 +63,9 @@ export function parseCookie(header: string | null | undefined, options?: ParseCo
     const eq = header.indexOf('=', start);
     if (eq === -1) break;
     if (eq > end) {
-      start = end + 1;
+      // Every pair between here and `eq` lacks "=": jump straight to the pair that holds it, which
+      // keeps hostile headers (thousands of ";") linear.
+      start = header.lastIndexOf(';', eq - 1) + 1;
       continue;
     }
 

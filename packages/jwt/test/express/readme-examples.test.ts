@@ -147,7 +147,7 @@ for (const [version, express] of versions) {
           getToken: function fromHeaderOrQuerystring(req) {
             if (req.headers.authorization && req.headers.authorization.split(' ')[0] === 'Bearer') {
               return req.headers.authorization.split(' ')[1];
-            // biome-ignore lint/complexity/useOptionalChain: the README's code, verbatim
+              // biome-ignore lint/complexity/useOptionalChain: the README's code, verbatim
             } else if (req.query && req.query.token) {
               return req.query.token as string;
             }

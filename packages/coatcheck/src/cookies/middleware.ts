@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseCookie } from './parse.js';
 import { SEAL_PREFIX, type SealingKey, seal, sealingKeys, unseal } from './seal.js';
-import { type CookieAttributes, serializeCookie } from './serialize.js';
+import { type CookieAttributes, type CookieOptionsArgument, serializeCookie } from './serialize.js';
 import { type Secret, type Secrets, sign, signingKeys, unsign } from './sign.js';
 
 /** A cookie value as the application sees it: text, or what a `j:` JSON cookie held. */
@@ -42,9 +42,14 @@ export interface CookiesRequest {
 export interface CookiesResponse {
   /**
    * Appends a `Set-Cookie` header. A value that is not a string is stored as JSON (`j:` prefix, as
-   * Express does). `maxAge` is in seconds.
+   * Express does). `maxAge` is in seconds. The prefix rules of {@link serializeCookie} apply at
+   * compile time and at run time.
    */
-  setCookie(name: string, value: CookieValue, options?: SetCookieOptions): this;
+  setCookie<Name extends string>(
+    name: Name,
+    value: CookieValue,
+    ...options: CookieOptionsArgument<Name, SetCookieOptions>
+  ): this;
   /** Appends a `Set-Cookie` header that deletes the cookie; pass the same `path` and `domain` it was set with. */
   deleteCookie(name: string, options?: CookieAttributes): this;
 }

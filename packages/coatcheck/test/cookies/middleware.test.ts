@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { cookies, type Secrets, seal, sealingKeys } from '../../src/cookies/index.js';
+import {
+  type CookiesResponse,
+  cookies,
+  type Secrets,
+  seal,
+  sealingKeys,
+  unseal,
+} from '../../src/cookies/index.js';
 import { cookiePairs, frameworks, type Middleware, type Running, serve } from './servers.js';
 
 const require = createRequire(import.meta.url);
@@ -297,5 +304,26 @@ describe('cookies() is a drop-in for cookie-parser', () => {
     assert.deepEqual({ ...(req.cookies as object) }, { a: '1' });
     assert.deepEqual({ ...(req.signedCookies as object) }, { s: 'v' });
     assert.equal(req.secret, secret);
+  });
+
+  it('res.setCookie enforces prefix rules at compile time and run time, and seals for the given name', () => {
+    const headers: string[] = [];
+    const res = {
+      appendHeader(_name: string, value: string) {
+        headers.push(value);
+        return this;
+      },
+    } as unknown as ServerResponse & CookiesResponse;
+    cookies(secret)({ headers: {} } as IncomingMessage, res, () => {});
+    // @ts-expect-error __Host- needs options with secure and path '/'
+    assert.throws(() => res.setCookie('__Host-cart', 'x'), /its prefix requires secure/);
+    // @ts-expect-error __Secure- needs secure
+    assert.throws(() => res.setCookie('__Secure-cart', 'x', { sealed: true }), /its prefix requires secure/);
+    res.setCookie('__Host-cart', 'x', { secure: true, path: '/', sealed: true, maxAge: 60 });
+    const [pair] = (headers[0] ?? '').split(';') as [string];
+    const value = pair.slice('__Host-cart='.length);
+    const opened = unseal(value, sealingKeys(secret), { name: '__Host-cart' });
+    assert.equal(opened.valid && opened.value, 'x');
+    assert.equal(opened.valid && opened.expiresAt - opened.issuedAt, 60_000);
   });
 });

@@ -1,3 +1,4 @@
+/// <reference path="./express.d.ts" />
 export {
   type CookiesOptions,
   type CookiesRequest,

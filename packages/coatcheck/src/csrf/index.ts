@@ -1,3 +1,4 @@
+/// <reference path="./express.d.ts" />
 export { type CsrfOptions, type CsrfRequest, type CsrfTokenOptions, csrf } from './middleware.js';
 export {
   type CrossOriginOptions,

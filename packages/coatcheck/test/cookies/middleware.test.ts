@@ -327,3 +327,27 @@ describe('cookies() is a drop-in for cookie-parser', () => {
     assert.equal(opened.valid && opened.expiresAt - opened.issuedAt, 60_000);
   });
 });
+
+describe('Express types', () => {
+  it('type req.sealedCookies, req.signedCookies, res.setCookie and res.deleteCookie, chainably', async () => {
+    const handler = (req: import('express').Request, res: import('express').Response) => {
+      const opened: string | number | boolean | object = req.sealedCookies.cart ?? 'none';
+      // @ts-expect-error __Host- needs secure and path '/'
+      if (req.query.never) res.setCookie('__Host-x', 'y');
+      res
+        .setCookie('seen', String(req.signedCookies.seen ?? 'no'), { signed: true })
+        .deleteCookie('old')
+        .status(201)
+        .json({ opened });
+    };
+    const app = await serve('express5', [cookies(secret)], handler);
+    try {
+      const response = await fetch(app.url, { headers: { cookie: `cart=${sealedCart}` } });
+      assert.equal(response.status, 201);
+      assert.deepEqual(await readJson(response), { opened: { items: [42] } });
+      assert.equal(response.headers.getSetCookie().length, 2);
+    } finally {
+      await app.close();
+    }
+  });
+});

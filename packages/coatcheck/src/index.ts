@@ -1,5 +1,6 @@
 /// <reference path="./session/express.d.ts" />
 
+import * as self from './index.js';
 import { Cookie } from './session/cookie.js';
 import { session } from './session/middleware.js';
 import { Session } from './session/session.js';
@@ -54,3 +55,9 @@ const sessionWithClasses: typeof session & {
 } = Object.assign(session, { Store, MemoryStore, Session, Cookie, session });
 
 export default sessionWithClasses;
+
+// `require('coatcheck')` on Node ≥ 20.19 returns this export: the middleware itself, as
+// `require('express-session')` does, with every named export on it as well.
+export { sessionWithClasses as 'module.exports' };
+
+Object.assign(sessionWithClasses, self);

@@ -1,0 +1,239 @@
+/**
+ * How sessions map onto MongoDB documents, and every filter and update the store sends, as pure
+ * functions: they are tested without a server, and the store sends exactly what they build.
+ *
+ * A session is one document:
+ *
+ * ```js
+ * {
+ *   _id: '<session id>',
+ *   data: { cart: '["apple"]', 'a%2Eb': '"dotted key"', '%24set': '1' },  // key → JSON
+ *   expires: ISODate(…),  // TTL index { expires: 1 }, expireAfterSeconds 0
+ *   created: ISODate(…),
+ *   touched: ISODate(…),
+ *   user: 'user-42',      // absent when none; index { user: 1, expires: 1 }
+ * }
+ * ```
+ *
+ * Each top-level data key is one field of `data`, so a patch is `$set`/`$unset` of `data.<key>`
+ * for just the keys a request changed, applied atomically by the server to the one document.
+ * Two things keep that safe for any key an application uses:
+ *
+ * - Field names are encoded ({@link encodeKey}): `.` would turn `$set: { 'data.a.b': … }` into a
+ *   nested path, a leading `$` reads as an operator, and `''` is no path at all.
+ * - Values are stored as JSON strings, not as BSON sub-documents: nested objects may hold keys
+ *   such as `$dollar` or `dotted.key`, which update operators refuse or misread, and JSON is the
+ *   contract's value model anyway (a `Date` reads back as its ISO string, as from any JSON store).
+ *
+ * `expires` is the field connect-mongodb-session uses, with the same TTL index, so its documents
+ * (`{ _id, session, expires }`) stay readable: {@link fromDocument} reads them, and the store
+ * rewrites one in this layout before its first patch.
+ *
+ * @module
+ */
+import { type SessionPatch, type SessionRecord, SessionSerializeError, type StoredData } from 'coatcheck';
+
+/** A session document, in this store's layout or connect-mongodb-session's. */
+export interface SessionDocument {
+  _id: string;
+  /** Encoded top-level key → JSON of its value. Absent in connect-mongodb-session's documents. */
+  data?: Record<string, string>;
+  expires: Date;
+  created?: Date;
+  touched?: Date;
+  user?: string;
+  /** connect-mongodb-session's field: the whole session as a BSON document. */
+  session?: Record<string, unknown>;
+}
+
+/** connect-mongodb-session's default lifetime, used to date its documents that carry no maxAge. */
+const LEGACY_LIFETIME = 14 * 24 * 60 * 60 * 1000;
+
+/**
+ * The field name for top-level data key `key`: `%`, `.`, `$` and NUL become `%XX`, and the empty
+ * key becomes `%` (which no other key encodes to, since every other `%` is followed by two hex
+ * digits). Every other key is stored as written, so documents stay readable in the shell.
+ *
+ * @example
+ * ```ts
+ * encodeKey('cart');  // 'cart'
+ * encodeKey('a.b');   // 'a%2Eb'
+ * encodeKey('$set');  // '%24set'
+ * ```
+ */
+export function encodeKey(key: string): string {
+  if (key === '') return '%';
+  return key.replace(/[%.$\0]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The data key a field name stands for; inverse of {@link encodeKey}. */
+export function decodeKey(field: string): string {
+  if (field === '%') return '';
+  return field.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/** JSON of `value`, or `undefined` for values JSON drops (`undefined`, functions, symbols). */
+function json(key: string, value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch (cause) {
+    throw new SessionSerializeError(key, { cause });
+  }
+}
+
+function encodeData(data: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(data)) {
+    const value = json(key, data[key]);
+    // defineProperty: assigning to `out.__proto__` would set the prototype and drop the key.
+    if (value !== undefined) {
+      Object.defineProperty(out, encodeKey(key), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return out;
+}
+
+function decodeData(fields: Readonly<Record<string, unknown>>): StoredData {
+  const data: StoredData = {};
+  for (const field of Object.keys(fields)) {
+    const value = fields[field];
+    if (typeof value !== 'string') continue;
+    // defineProperty: a `__proto__` key must become data, never the object's prototype.
+    Object.defineProperty(data, decodeKey(field), {
+      value: JSON.parse(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return data;
+}
+
+/** The document that stores `record` under `id`. */
+export function toDocument(id: string, record: SessionRecord): SessionDocument {
+  const doc: SessionDocument = {
+    _id: id,
+    data: encodeData(record.data),
+    expires: new Date(record.expires),
+    created: new Date(record.created),
+    touched: new Date(record.touched),
+  };
+  if (record.user !== undefined && record.user !== null) doc.user = record.user;
+  return doc;
+}
+
+/** Whether `doc` was written by connect-mongodb-session rather than by this store. */
+export function isLegacyDocument(doc: SessionDocument): boolean {
+  return doc.data === undefined && doc.session !== null && typeof doc.session === 'object';
+}
+
+/**
+ * The record a document holds, from this store's layout or connect-mongodb-session's. A legacy
+ * document knows neither its creation nor its last save: both are taken as the time its cookie's
+ * `maxAge` counts from (`expires − maxAge`).
+ */
+export function fromDocument(doc: SessionDocument): SessionRecord {
+  const expires = doc.expires.getTime();
+  let data: StoredData;
+  let created: number;
+  if (isLegacyDocument(doc)) {
+    // Through JSON, as a JSON store would give it back: the cookie's Date becomes its ISO string.
+    data = JSON.parse(JSON.stringify(doc.session)) as StoredData;
+    const maxAge = data.cookie?.originalMaxAge;
+    created = expires - (typeof maxAge === 'number' && Number.isFinite(maxAge) ? maxAge : LEGACY_LIFETIME);
+  } else {
+    data = decodeData(doc.data ?? {});
+    created = doc.created?.getTime() ?? expires;
+  }
+  return {
+    data,
+    expires,
+    created,
+    touched: doc.touched?.getTime() ?? created,
+    user: typeof doc.user === 'string' ? doc.user : undefined,
+  };
+}
+
+/** The filter of one session, live or not. */
+export function idFilter(id: string) {
+  return { _id: id };
+}
+
+/** The filter of every session still live at `now`. */
+export function liveFilter(now: number) {
+  return { expires: { $gt: new Date(now) } };
+}
+
+/** The filter of session `id` if it is live at `now`. */
+export function readFilter(id: string, now: number) {
+  return { _id: id, ...liveFilter(now) };
+}
+
+/**
+ * The filter a patch applies under: the session is live and in this store's layout (a
+ * connect-mongodb-session document is rewritten first, or `data.<key>` would land beside its data).
+ */
+export function patchFilter(id: string, now: number) {
+  return { ...readFilter(id, now), data: { $exists: true } };
+}
+
+/** The update that applies `patch`: `$set`/`$unset` of the changed keys' fields and the metadata. */
+export function patchUpdate(patch: SessionPatch) {
+  const $set: Record<string, unknown> = {
+    expires: new Date(patch.expires),
+    touched: new Date(patch.touched),
+  };
+  const $unset: Record<string, ''> = {};
+  for (const key of patch.unset) $unset[`data.${encodeKey(key)}`] = '';
+  for (const key of Object.keys(patch.set)) {
+    const path = `data.${encodeKey(key)}`;
+    const value = json(key, patch.set[key]);
+    // A key both unset and set ends up set, as applyPatch does; a value JSON drops is a delete.
+    if (value === undefined) {
+      $unset[path] = '';
+    } else {
+      delete $unset[path];
+      $set[path] = value;
+    }
+  }
+  if (typeof patch.user === 'string') $set.user = patch.user;
+  else if (patch.user === null) $unset.user = '';
+  return Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
+}
+
+/** The update of a refresh: new expiry and touch time, data untouched. */
+export function refreshUpdate(expires: number, touched: number) {
+  return { $set: { expires: new Date(expires), touched: new Date(touched) } };
+}
+
+/** The filter of `user`'s sessions live at `now`, leaving out `exceptId` when given. */
+export function userFilter(user: string, now: number, exceptId?: string) {
+  const filter = { user, ...liveFilter(now) };
+  return exceptId === undefined ? filter : { ...filter, _id: { $ne: exceptId } };
+}
+
+/**
+ * The filter and replacement that move a connect-mongodb-session document into this layout. The
+ * filter only matches while the document is still in the old layout, so two requests migrating
+ * the same session at once rewrite it once.
+ */
+export function migration(doc: SessionDocument) {
+  return {
+    filter: { _id: doc._id, data: { $exists: false } },
+    replacement: toDocument(doc._id, fromDocument(doc)),
+  };
+}
+
+/** The indexes the store creates: the TTL index connect-mongodb-session also creates, and users. */
+export const INDEXES = [
+  { key: { expires: 1 }, options: { name: 'expires_1', expireAfterSeconds: 0 } },
+  {
+    key: { user: 1, expires: 1 },
+    options: { name: 'user_1_expires_1', partialFilterExpression: { user: { $exists: true } } },
+  },
+] as const;

@@ -1,0 +1,16 @@
+// connect-mongodb-session ships no types; only what the migration test uses.
+declare module 'connect-mongodb-session' {
+  import type { Store } from 'express-session';
+  import type { MongoClient } from 'mongodb';
+
+  interface LegacyMongoDBStore extends Store {
+    client: MongoClient;
+  }
+  export default function connectMongoDBSession(
+    session: unknown,
+  ): new (options: {
+    uri: string;
+    collection: string;
+    databaseName?: string;
+  }) => LegacyMongoDBStore;
+}

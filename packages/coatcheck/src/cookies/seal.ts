@@ -32,7 +32,7 @@ export interface SealOptions {
   name: string;
   /** Seconds until the seal expires. Default 400 days, the longest a browser keeps a cookie. */
   maxAge?: number;
-  /** When the seal expires; wins over `maxAge`. */
+  /** When the seal expires, if `maxAge` is not given (as in browsers, `maxAge` wins). */
   expires?: Date | number;
   /**
    * When the sealed data was first issued, in milliseconds since the epoch. Default now. A caller
@@ -152,7 +152,7 @@ export function seal(value: string, keys: readonly SealingKey[], options: SealOp
   const now = options.now ?? Date.now();
   const issuedAt = options.issuedAt ?? now;
   let expiresAt: number;
-  if (options.expires !== undefined) {
+  if (options.maxAge === undefined && options.expires !== undefined) {
     expiresAt = typeof options.expires === 'number' ? options.expires : options.expires.getTime();
   } else {
     const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;

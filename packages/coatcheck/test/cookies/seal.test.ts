@@ -88,6 +88,12 @@ describe('seal and unseal', () => {
     }
   });
 
+  it('lets maxAge win over expires, as browsers do', () => {
+    const sealed = seal('x', keys, { name: 'a', maxAge: 60, expires: now + hour, now });
+    const opened = unseal(sealed, keys, { name: 'a', now });
+    assert.equal(opened.valid && opened.expiresAt, now + 60_000);
+  });
+
   it('expires after 400 days when no expiry is given', () => {
     const sealed = seal('x', keys, { name: 'a', now });
     const opened = unseal(sealed, keys, { name: 'a', now });

@@ -59,6 +59,51 @@ function assertInheritsNothing(parsed: object): void {
   }
 }
 
+// Headers shaped like those real sites receive: analytics IDs with dots, base64 with padding,
+// JSON-ish and URL-encoded values, consent strings with commas and quotes.
+const realWorld: { title: string; header: string; picks: Record<string, string> }[] = [
+  {
+    title: 'Google Analytics',
+    header: '_ga=GA1.1.1302493958.1700000000; _ga_ABC123XYZ=GS1.1.1700000000.1.1.1700000100.0.0.0',
+    picks: { _ga: 'GA1.1.1302493958.1700000000', _ga_ABC123XYZ: 'GS1.1.1700000000.1.1.1700000100.0.0.0' },
+  },
+  {
+    title: 'Cloudflare bot management',
+    header: '__cf_bm=Ab3.xYz_-123=-1700000000-1.0.1.1-AbCdEf; cf_clearance=abc.def-1700000000-0-150',
+    picks: { __cf_bm: 'Ab3.xYz_-123=-1700000000-1.0.1.1-AbCdEf', cf_clearance: 'abc.def-1700000000-0-150' },
+  },
+  {
+    title: 'express-session ID',
+    header: 'connect.sid=s%3AOZ3vT7w2rGdj1bW6nKx0aQ9u5yLqPz8e.7cYq1%2Bk5%2FzW0nT4bR8mJ2xA6pL9vH3dE1sF0gU7iK',
+    picks: { 'connect.sid': 's:OZ3vT7w2rGdj1bW6nKx0aQ9u5yLqPz8e.7cYq1+k5/zW0nT4bR8mJ2xA6pL9vH3dE1sF0gU7iK' },
+  },
+  {
+    title: 'base64 with padding',
+    header: 'token=dGhpcyBpcyBhIHRlc3Q=; other=YQ==',
+    picks: { token: 'dGhpcyBpcyBhIHRlc3Q=', other: 'YQ==' },
+  },
+  {
+    title: 'OneTrust consent with encoded punctuation',
+    header: 'OptanonConsent=isGpcEnabled=0&datestamp=Mon+Jan+01+2024&groups=C0001%3A1%2CC0002%3A0',
+    picks: { OptanonConsent: 'isGpcEnabled=0&datestamp=Mon+Jan+01+2024&groups=C0001:1,C0002:0' },
+  },
+  {
+    title: 'raw JSON sent by a careless client',
+    header: 'prefs={"a":1,"b":[2,3]}; x=1',
+    picks: { prefs: '{"a":1,"b":[2,3]}', x: '1' },
+  },
+];
+
+describe('parseCookie on real-world headers', () => {
+  for (const c of realWorld) {
+    it(c.title, () => {
+      const parsed = parseCookie(c.header);
+      for (const [name, value] of Object.entries(c.picks)) assert.equal(parsed[name], value, name);
+      assert.deepEqual({ ...parsed }, { ...parseWithCookiePackage(c.header) });
+    });
+  }
+});
+
 describe('parseCookie', () => {
   for (const c of cases) {
     it(c.title, () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import {
   type CookiesResponse,
   cookies,
@@ -349,5 +350,62 @@ describe('Express types', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('cookies() on hostile Cookie headers', () => {
+  it('never throws, and only authenticated values reach signedCookies and sealedCookies (property)', () => {
+    const middleware = cookies([secret, oldSecret]);
+    const genuineSigned = signed('abc');
+    const fragment = fc.oneof(
+      fc.constantFrom(
+        's:',
+        'j:',
+        'cc1.',
+        '%',
+        '%E0%A4',
+        ';',
+        '=',
+        '"',
+        ' ',
+        '.',
+        '__proto__',
+        'constructor',
+        'a',
+        'sid',
+      ),
+      fc.constantFrom(
+        genuineSigned,
+        sealedCart,
+        'j:{"a":1}',
+        'j:[',
+        `s:${cookieSignature.sign('j:{"x":', secret)}`,
+      ),
+      fc.string({ unit: 'binary-ascii', maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 24 }), (parts) => {
+        const req = { headers: { cookie: parts.join('') } } as unknown as IncomingMessage &
+          Record<string, unknown>;
+        let called = 0;
+        middleware(req, {} as ServerResponse, (error) => {
+          assert.equal(error, undefined);
+          called++;
+        });
+        assert.equal(called, 1);
+        for (const jar of [req.signedCookies, req.sealedCookies] as Record<string, unknown>[]) {
+          for (const value of Object.values(jar)) {
+            if (value === false) continue;
+            assert.ok(
+              value === 'abc' ||
+                value === 'j:{"x":' ||
+                (typeof value === 'object' && JSON.stringify(value) === '{"items":[42]}'),
+              `unexpected authenticated value ${JSON.stringify(value)}`,
+            );
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -139,6 +139,9 @@ export class PostgresStore extends Store implements SessionStore {
 
     this.table = schemaName === undefined ? `"${tableName}"` : `"${schemaName}"."${tableName}"`;
     this.#ownPool = pool === undefined ? new pg.Pool({ connectionString }) : undefined;
+    // An idle connection dropped by the server is an 'error' on the pool, which would end the
+    // process if nobody listened; the pool replaces the connection on its own.
+    this.#ownPool?.on('error', (err) => this.#report(err));
     this.#pool = pool ?? (this.#ownPool as pg.Pool);
     this.#createTable = createTable;
     this.#tableName = tableName;
@@ -148,12 +151,15 @@ export class PostgresStore extends Store implements SessionStore {
     if (createTable) this.#ensureTable().catch(() => {});
     if (pruneInterval > 0) {
       this.#timer = setInterval(() => {
-        this.prune().catch((err: unknown) => {
-          if (this.listenerCount('error') > 0) this.emit('error', err);
-        });
+        this.prune().catch((err: unknown) => this.#report(err));
       }, pruneInterval);
       this.#timer.unref();
     }
+  }
+
+  /** Background failures go to the store's 'error' listeners, if it has any, never to an uncaught throw. */
+  #report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
   #prepare(qualified: string): Record<StatementName, { name: string; text: string }> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreClosedError, StoreError } from 'coatcheck';
 import { freshId, SERVICES, sampleRecord, serviceSkipReason, testStore } from 'coatcheck/testing';
 import pg from 'pg';
@@ -180,6 +182,19 @@ describe('PostgresStore', { skip }, () => {
       assert.ok(err.cause, 'the driver error is kept as cause');
     }
     await missing.close();
+  });
+
+  it('reports a failed background prune to its error listeners, and survives one without listeners', async () => {
+    const options = { pool, tableName: `missing_${suffix}`, createTable: false, pruneInterval: 20 };
+    // The prune timer is unref'd: something else has to keep the test process alive meanwhile.
+    const keepAlive = setInterval(() => {}, 1000);
+    const heard = new PostgresStore(options);
+    const [err] = (await once(heard, 'error')) as [StoreError];
+    assert.equal(err.store, 'postgres');
+    const unheard = new PostgresStore(options);
+    await sleep(60);
+    await Promise.all([heard.close(), unheard.close()]);
+    clearInterval(keepAlive);
   });
 
   const badOptions: Array<[label: string, options: unknown, named: string]> = [

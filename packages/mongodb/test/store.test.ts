@@ -174,6 +174,17 @@ describe('MongoDBStore without a server', () => {
     await named.close();
   });
 
+  it('fromUrl takes ?collection= out of the URL and keeps the driver’s options', async () => {
+    const store = MongoDBStore.fromUrl('mongodb://127.0.0.1:1/appdb?collection=web_sessions&appName=shop');
+    assert.equal(store.collection.dbName, 'appdb');
+    assert.equal(store.collection.collectionName, 'web_sessions');
+    const plain = MongoDBStore.fromUrl('mongodb://127.0.0.1:1/appdb');
+    assert.equal(plain.collection.collectionName, 'sessions');
+    await store.close();
+    await plain.close();
+    assert.throws(() => MongoDBStore.fromUrl('redis://127.0.0.1'), TypeError);
+  });
+
   const badOptions: Array<[string, unknown, RegExp]> = [
     ['no options', undefined, /options/],
     ['neither uri nor client', {}, /uri/],

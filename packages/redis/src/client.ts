@@ -83,3 +83,73 @@ export async function runScript(
     return send(['EVAL', script.lua, '1', key, ...args]);
   }
 }
+
+/** A client opened by the store, and how to close it. */
+export interface OwnedClient {
+  client: RedisClient;
+  close: () => Promise<unknown>;
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND';
+}
+
+/**
+ * Waits for the first connection of a client that emits 'error' and retries on its own: the
+ * first failure rejects (so a store opened while Redis is unreachable fails at startup instead of
+ * queueing requests forever); later ones go to `onError`.
+ */
+function firstConnection(
+  client: { on(event: 'error', listener: (err: unknown) => void): unknown },
+  connect: () => Promise<unknown>,
+  onError: (err: unknown) => void,
+): Promise<void> {
+  let fail: ((err: unknown) => void) | undefined;
+  client.on('error', (err) => (fail ? fail(err) : onError(err)));
+  return new Promise<void>((resolve, reject) => {
+    fail = reject;
+    connect().then(() => resolve(), reject);
+  }).finally(() => {
+    fail = undefined;
+  });
+}
+
+/**
+ * Opens a client for `url` with whichever driver is installed, node-redis first, then ioredis,
+ * and waits for it to connect. `onError` hears later connection errors.
+ */
+export async function openClient(url: string, onError: (err: unknown) => void): Promise<OwnedClient> {
+  let nodeRedis: typeof import('redis') | undefined;
+  let IORedis: typeof import('ioredis').Redis | undefined;
+  try {
+    nodeRedis = await import('redis');
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    try {
+      IORedis = (await import('ioredis')).Redis;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      throw new TypeError('RedisStore.fromUrl needs the redis or the ioredis package: npm install redis', {
+        cause: err,
+      });
+    }
+  }
+  if (nodeRedis) {
+    const client = nodeRedis.createClient({ url });
+    try {
+      await firstConnection(client, () => client.connect(), onError);
+    } catch (err) {
+      client.destroy();
+      throw err;
+    }
+    return { client, close: () => client.close() };
+  }
+  const client = new (IORedis as typeof import('ioredis').Redis)(url, { lazyConnect: true });
+  try {
+    await firstConnection(client, () => client.connect(), onError);
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
+  return { client, close: () => client.quit() };
+}

@@ -8,7 +8,7 @@ import {
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
-import { type RedisClient, runScript, type Send, senderFor } from './client.js';
+import { openClient, type RedisClient, runScript, type Send, senderFor } from './client.js';
 import { dataFields, EXPIRES, hashPairs, patchFields, recordFromHash } from './fields.js';
 import { INDEX_ADD, MARK_INDEXED, PATCH, REMOVE, REMOVE_OWNED, WRITE } from './scripts.js';
 
@@ -70,6 +70,8 @@ export class RedisStore extends Store implements SessionStore {
   readonly #send: Send;
   readonly #scanCount: number;
   #closed = false;
+  /** Closes the client when the store opened it itself ({@link RedisStore.fromUrl}). */
+  #closeClient: (() => Promise<unknown>) | undefined;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -304,8 +306,69 @@ export class RedisStore extends Store implements SessionStore {
     });
   }
 
-  /** Refuses further work. The client is the application's: it stays open. */
+  /**
+   * Opens a client for `url` and makes a store that closes it in {@link RedisStore.close}. The
+   * client is node-redis when `redis` is installed, else ioredis. A `prefix` query parameter sets
+   * the key prefix: `redis://127.0.0.1:6379/0?prefix=myapp:`.
+   *
+   * @example
+   * ```ts
+   * const store = await RedisStore.fromUrl(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+   * ```
+   */
+  static async fromUrl(url: string, options: Omit<RedisStoreOptions, 'client'> = {}): Promise<RedisStore> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new TypeError('RedisStore.fromUrl: url must be a redis:// or rediss:// URL');
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+      throw new TypeError('RedisStore.fromUrl: url must be a redis:// or rediss:// URL');
+    }
+    const prefix = parsed.searchParams.get('prefix');
+    parsed.searchParams.delete('prefix');
+    let store: RedisStore | undefined;
+    // Connection errors surface as StoreErrors on the calls that meet them; the client's 'error'
+    // event reaches the store's listeners only, so an unheard one cannot crash the process.
+    const onError = (err: unknown) => {
+      if (store && store.listenerCount('error') > 0) {
+        store.emit('error', new StoreError('redis', 'connect', { cause: scrub(err) }));
+      }
+    };
+    let opened: Awaited<ReturnType<typeof openClient>>;
+    try {
+      opened = await openClient(parsed.toString(), onError);
+    } catch (err) {
+      if (err instanceof TypeError) throw err;
+      throw new StoreError('redis', 'connect', { cause: scrub(err) });
+    }
+    const { client, close } = opened;
+    try {
+      store = new RedisStore({ ...options, client, ...(prefix === null ? {} : { prefix }) });
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    store.#closeClient = close;
+    return store;
+  }
+
+  /**
+   * Refuses further work. A client the application passed stays open; one the store opened
+   * ({@link RedisStore.fromUrl}) is closed.
+   */
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    const close = this.#closeClient;
+    this.#closeClient = undefined;
+    if (close) {
+      try {
+        await close();
+      } catch (err) {
+        throw new StoreError(this.name, 'close', { cause: scrub(err) });
+      }
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 
 /**
  * A key given in any of the forms Node.js users hold one: an HMAC secret (string or bytes), a PEM
- * or DER key or certificate (string or bytes), a JWK, a Node.js `KeyObject` or a WebCrypto
+ * key or certificate (string or bytes), a JWK, a Node.js `KeyObject` or a WebCrypto
  * `CryptoKey`. Whether a string or bytes are a secret or a PEM is decided by the algorithms,
  * which never mix the two kinds.
  */
@@ -57,7 +57,7 @@ export function toKeyObject(input: unknown, symmetric: boolean, use: 'verify' | 
       return use === 'verify' ? createPublicKey(source) : createPrivateKey(source);
     } catch (cause) {
       throw new TypeError(
-        `@coatcheck/jwt: the key is not a ${use === 'verify' ? 'public' : 'private'} key in PEM or DER form`,
+        `@coatcheck/jwt: the key is not a ${use === 'verify' ? 'public' : 'private'} key in PEM form`,
         {
           cause,
         },

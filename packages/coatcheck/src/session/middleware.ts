@@ -1,15 +1,68 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StoreError } from '../errors.js';
+import { StoreError, type StoreOperation } from '../errors.js';
+import { storeCall } from '../lib/timeout.js';
 import type { ConnectStore } from '../stores/connect.js';
 import type { SessionStore } from '../stores/contract.js';
-import { resolveOptions, type SessionOptions } from './options.js';
-import { RequestSession, type SessionRequest } from './request.js';
+import type { SessionEventTarget } from './events.js';
+import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options.js';
+import { idleTimeoutOf, RequestSession, type SessionRequest } from './request.js';
+import { Session, STATE } from './session.js';
 
-/** Connect-style middleware; works with Express 4, Express 5 and plain `node:http`. */
-export interface SessionMiddleware {
+/** One of a user's sessions, as {@link SessionMiddleware.listByUser} reports it. */
+export interface SessionInfo {
+  /** A keyed hash of the session ID, safe to show and to pass back to {@link SessionMiddleware.revoke}. */
+  handle: string;
+  created: Date;
+  /** The last request that wrote or refreshed it (refreshes are throttled by `touchAfter`). */
+  lastSeen: Date;
+  /** When it ends unless used again. */
+  expires: Date;
+  data: Record<string, unknown>;
+}
+
+/** The current request's session timing, for a "time left" page. */
+export interface CurrentSessionInfo {
+  handle: string;
+  created: Date;
+  lastSeen: Date;
+  /** When the store drops it if no request comes; each request (after `touchAfter`) moves it. */
+  idleExpires: Date;
+  /** When it ends however busy it is, or `null` with `absoluteTimeout: false`. */
+  absoluteExpires: Date | null;
+  idleTimeout: number;
+  absoluteTimeout: number | false;
+}
+
+/**
+ * Connect-style middleware; works with Express 4, Express 5 and plain `node:http`. It also manages
+ * sessions from outside a request ("devices" pages, "log out everywhere") and reports events.
+ *
+ * @example
+ * ```ts
+ * const sessions = session({ secret, store, userKey: 'userId' });
+ * app.use(sessions);
+ * sessions.on('tampered', ({ reason }) => metrics.increment('session.tampered', { reason }));
+ * app.post('/logout-everywhere-else', async (req, res) => {
+ *   await sessions.revokeAll(req.session.userId!, { except: req.sessionID });
+ *   res.redirect('/devices');
+ * });
+ * ```
+ */
+export interface SessionMiddleware extends SessionEventTarget {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /** The store in use, adapted to coatcheck's contract. */
   readonly store: SessionStore;
+  /** A keyed hash of a session ID (128 bits, base64url): log and show this, never the ID. */
+  handleOf(sessionId: string): string;
+  /** The user's live sessions. Needs `userKey` and a store with `listByUser`. */
+  listByUser(user: string): Promise<SessionInfo[]>;
+  /** Ends the user's session with this handle ("log out this device"). Resolves whether one was found. */
+  revoke(user: string, handle: string): Promise<boolean>;
+  /** Ends all the user's sessions, or all but the session with ID `except`. Resolves how many ended. */
+  revokeAll(user: string, options?: { except?: string | undefined }): Promise<number>;
+  /** Timing of the request's session, or `undefined` outside one. */
+  info(req: IncomingMessage): CurrentSessionInfo | undefined;
 }
 
 type EndArguments = Parameters<ServerResponse['end']>;
@@ -80,7 +133,96 @@ export function session(options: SessionOptions): SessionMiddleware {
       (err: unknown) => next(err),
     );
   };
-  return Object.assign(middleware as SessionMiddleware, { store });
+  return Object.assign(middleware, managerOf(resolved)) as SessionMiddleware;
+}
+
+function managerOf(
+  options: ResolvedOptions,
+): Omit<SessionMiddleware, keyof SessionEventTarget | ''> & SessionEventTarget {
+  const { store, reporter } = options;
+  const listing = () => {
+    if (!store.listByUser || !store.removeByUser) {
+      throw new TypeError(
+        `the ${store.name} store does not index sessions by user (listByUser/removeByUser)`,
+      );
+    }
+    return { listByUser: store.listByUser.bind(store), removeByUser: store.removeByUser.bind(store) };
+  };
+  const call = <T>(operation: StoreOperation, run: () => Promise<T>) =>
+    storeCall(store.name, operation, options.storeTimeout, run);
+  const manager = {
+    store,
+    handleOf: (id: string) => reporter.handleOf(id),
+    async listByUser(user: string): Promise<SessionInfo[]> {
+      const { listByUser } = listing();
+      const entries = await call('listByUser', () => listByUser(user));
+      return entries.map(([id, record]) => {
+        const { cookie: _cookie, ...data } = record.data;
+        return {
+          handle: reporter.handleOf(id),
+          created: new Date(record.created),
+          lastSeen: new Date(record.touched),
+          expires: new Date(record.expires),
+          data,
+        };
+      });
+    },
+    async revoke(user: string, handle: string): Promise<boolean> {
+      const { listByUser } = listing();
+      const entries = await call('listByUser', () => listByUser(user));
+      const match = entries.find(([id]) => timingSafeEqualText(reporter.handleOf(id), handle));
+      if (!match) return false;
+      await call('remove', () => store.remove(match[0]));
+      reporter.emit('revoked', { handles: [handle], user });
+      return true;
+    },
+    async revokeAll(user: string, revokeOptions: { except?: string | undefined } = {}): Promise<number> {
+      const { listByUser, removeByUser } = listing();
+      const except = revokeOptions.except;
+      const handles = reporter.wants('revoked')
+        ? (await call('listByUser', () => listByUser(user)))
+            .filter(([id]) => id !== except)
+            .map(([id]) => reporter.handleOf(id))
+        : [];
+      const removed = await call('removeByUser', () => removeByUser(user, except));
+      if (removed > 0) reporter.emit('revoked', { handles, user });
+      return removed;
+    },
+    info(req: IncomingMessage): CurrentSessionInfo | undefined {
+      const current = (req as SessionRequest).session;
+      if (!(current instanceof Session)) return undefined;
+      const state = current[STATE];
+      const absolute = options.absoluteTimeout;
+      return {
+        handle: reporter.handleOf(current.id),
+        created: new Date(state.created),
+        lastSeen: new Date(state.touched),
+        idleExpires: new Date(state.expires),
+        absoluteExpires: absolute === false ? null : new Date(state.created + absolute),
+        idleTimeout: idleTimeoutOf(options, current),
+        absoluteTimeout: absolute,
+      };
+    },
+    on(event: string, listener: (payload: unknown) => void) {
+      reporter.emitter.on(event, listener);
+      return this;
+    },
+    once(event: string, listener: (payload: unknown) => void) {
+      reporter.emitter.once(event, listener);
+      return this;
+    },
+    off(event: string, listener: (payload: unknown) => void) {
+      reporter.emitter.off(event, listener);
+      return this;
+    },
+  };
+  return manager as unknown as Omit<SessionMiddleware, ''>;
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function hookResponse(res: ServerResponse, context: RequestSession, next: (err?: unknown) => void): void {

@@ -6,6 +6,7 @@ import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/c
 import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { CookieOptions } from './cookie.js';
+import { SessionReporter } from './events.js';
 
 /** Options of {@link session}: express-session's, with safe defaults, plus the lifecycle it lacks. */
 export interface SessionOptions {
@@ -79,6 +80,8 @@ export interface ResolvedOptions {
   userKey: string | undefined;
   /** Serializes read-modify-write saves per session for stores without `patch`/`refresh`. */
   wholeRecordLock: KeyedLock;
+  /** Events and session handles. */
+  reporter: SessionReporter;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -231,6 +234,7 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
     storeTimeout: duration(options, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
     userKey: options.userKey,
     wholeRecordLock: new KeyedLock(),
+    reporter: new SessionReporter(keys[0] as KeyObject),
   };
 }
 

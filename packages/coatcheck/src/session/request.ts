@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { parse as parseCookieHeader } from 'cookie';
 import { sign, unsign } from '../cookies/sign.js';
-import { CoatcheckError, SessionSerializeError, type StoreOperation } from '../errors.js';
+import { CoatcheckError, SessionSerializeError, type StoreError, type StoreOperation } from '../errors.js';
 import { storeCall } from '../lib/timeout.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
 import { Cookie, type CookieOptions } from './cookie.js';
@@ -35,6 +35,11 @@ const MAX_TOUCH_AFTER = 60_000;
 /** 192 bits from the CSPRNG, base64url: 32 characters, as long as express-session's IDs. */
 export function generateSessionId(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/** The idle timeout that applies to one session: the option, else its cookie's lifetime, else 24 hours. */
+export function idleTimeoutOf(options: ResolvedOptions, session: Session): number {
+  return options.idleTimeout ?? session.cookie.originalMaxAge ?? DEFAULT_IDLE_TIMEOUT;
 }
 
 function isSecure(req: SessionRequest, proxy: boolean | undefined): boolean {
@@ -100,7 +105,16 @@ export class RequestSession implements SessionHost {
   }
 
   #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
-    return storeCall(this.#store.name, operation, this.#options.storeTimeout, run);
+    const call = storeCall(this.#store.name, operation, this.#options.storeTimeout, run);
+    if (!this.#reporter.wants('storeError')) return call;
+    return call.catch((error: StoreError) => {
+      this.#reporter.emit('storeError', { error });
+      throw error;
+    });
+  }
+
+  get #reporter() {
+    return this.#options.reporter;
   }
 
   /** Reads the cookie and the stored session, and puts `req.session` in place. */
@@ -113,7 +127,13 @@ export class RequestSession implements SessionHost {
         this.#install(this.#hydrate(id, record));
         return;
       }
-      if (record) await this.#call('remove', () => this.#store.remove(id));
+      if (record) {
+        await this.#call('remove', () => this.#store.remove(id));
+        const reason = record.expires <= now ? 'idle' : 'absolute';
+        this.#reporter.emit('expired', { handle: this.#reporter.handleOf(id), reason, user: record.user });
+      } else if (this.#reporter.wants('unknown')) {
+        this.#reporter.emit('unknown', { handle: this.#reporter.handleOf(id) });
+      }
     }
     this.#install(this.#fresh(now));
   }
@@ -127,12 +147,19 @@ export class RequestSession implements SessionHost {
     } catch {
       return undefined;
     }
-    if (raw === undefined || raw.length > MAX_COOKIE_VALUE || !raw.startsWith('s:')) return undefined;
+    if (raw === undefined) return undefined;
+    if (raw.length > MAX_COOKIE_VALUE) return this.#tampered('oversized');
+    if (!raw.startsWith('s:')) return this.#tampered('malformed');
     const result = unsign(raw.slice(2), this.#options.keys);
-    if (!result.valid || result.value.length === 0) return undefined;
+    if (!result.valid || result.value.length === 0) return this.#tampered('signature');
     this.#cookieId = result.value;
     this.#renew = result.renew;
     return result.value;
+  }
+
+  #tampered(reason: 'signature' | 'malformed' | 'oversized'): undefined {
+    this.#reporter.emit('tampered', { reason });
+    return undefined;
   }
 
   #alive(record: SessionRecord, now: number): boolean {
@@ -154,7 +181,13 @@ export class RequestSession implements SessionHost {
     return cookie;
   }
 
-  #state(isNew: boolean, created: number, touched: number, user: string | undefined): SessionState {
+  #state(
+    isNew: boolean,
+    created: number,
+    touched: number,
+    expires: number,
+    user: string | undefined,
+  ): SessionState {
     return {
       host: this,
       isNew,
@@ -162,6 +195,7 @@ export class RequestSession implements SessionHost {
       cookieSnapshot: '',
       created,
       touched,
+      expires,
       user,
       destroyed: false,
       gone: false,
@@ -176,7 +210,7 @@ export class RequestSession implements SessionHost {
   }
 
   #fresh(now: number, data?: Record<string, unknown>, from?: SessionState): Session {
-    const state = this.#state(true, from?.created ?? now, now, from?.user);
+    const state = this.#state(true, from?.created ?? now, now, now, from?.user);
     const cookie = this.#newCookie();
     state.cookieSnapshot = cookieSettingsJSON(cookie);
     return new Session(this.#newId(), cookie, state, data);
@@ -186,7 +220,7 @@ export class RequestSession implements SessionHost {
     const stored = record.data.cookie;
     const cookie = stored ? new Cookie(stored) : this.#newCookie();
     if (cookie.secure === 'auto') cookie.secure = this.#secure;
-    const state = this.#state(false, record.created, record.touched, record.user);
+    const state = this.#state(false, record.created, record.touched, record.expires, record.user);
     const session = new Session(id, cookie, state, record.data);
     for (const key of Object.keys(session)) {
       if (key !== 'cookie')
@@ -231,13 +265,13 @@ export class RequestSession implements SessionHost {
   }
 
   #idle(session: Session): number {
-    return this.#options.idleTimeout ?? session.cookie.originalMaxAge ?? DEFAULT_IDLE_TIMEOUT;
+    return idleTimeoutOf(this.#options, session);
   }
 
-  #expiry(session: Session, state: SessionState, now: number): number {
-    const idle = now + this.#idle(session);
-    const absolute = this.#options.absoluteTimeout;
-    return absolute === false ? idle : Math.min(idle, state.created + absolute);
+  // The store keeps a session for its idle timeout; the absolute timeout is checked on every load from
+  // the stored creation time, so a session past it is reported as expired rather than just missing.
+  #expiry(session: Session, _state: SessionState, now: number): number {
+    return now + this.#idle(session);
   }
 
   #touchDue(session: Session, state: SessionState, now: number): boolean {
@@ -279,7 +313,8 @@ export class RequestSession implements SessionHost {
         this.#store.write(session.id, { data, expires, created: state.created, touched: now, user }),
       );
       state.isNew = false;
-      this.#settle(state, changes, session, now, user);
+      this.#settle(state, changes, session, now, user, expires);
+      if (!state.rotatedFrom) this.#reporter.emit('created', { handle: this.#reporter.handleOf(session.id) });
       return true;
     }
 
@@ -296,14 +331,17 @@ export class RequestSession implements SessionHost {
         state.gone = true;
         return false;
       }
-      this.#settle(state, changes, session, now, user);
+      this.#settle(state, changes, session, now, user, expires);
       return changes.modified;
     }
 
     if (this.#touchDue(session, state, now)) {
       const kept = await this.#refresh(session.id, expires, now);
       if (!kept) state.gone = true;
-      else state.touched = now;
+      else {
+        state.touched = now;
+        state.expires = expires;
+      }
     }
     return false;
   }
@@ -314,7 +352,9 @@ export class RequestSession implements SessionHost {
     session: Session,
     now: number,
     user: string | undefined,
+    expires: number,
   ): void {
+    state.expires = expires;
     state.snapshot = changes.json;
     state.cookieSnapshot = cookieSettingsJSON(session.cookie);
     state.touched = now;
@@ -366,7 +406,14 @@ export class RequestSession implements SessionHost {
   async destroy(session: Session): Promise<void> {
     const state = session[STATE];
     state.destroyed = true;
-    if (!state.isNew) await this.#call('remove', () => this.#store.remove(session.id));
+    if (!state.isNew) {
+      await this.#call('remove', () => this.#store.remove(session.id));
+      this.#reporter.emit('destroyed', {
+        handle: this.#reporter.handleOf(session.id),
+        reason: 'destroy',
+        user: state.user,
+      });
+    }
     if (this.#req.session === session) {
       this.#req.session = undefined;
       delete this.#req.session;
@@ -395,6 +442,7 @@ export class RequestSession implements SessionHost {
       }
     }
     const next = this.#fresh(now, data, keepData ? state : undefined);
+    if (keepData) next[STATE].rotatedFrom = session.id;
     if (keepData) {
       next.cookie = new Cookie({ ...session.cookie.data, maxAge: session.cookie.originalMaxAge });
       // The new ID must exist before the old one dies, so a crash in between loses nothing.
@@ -402,6 +450,20 @@ export class RequestSession implements SessionHost {
     }
     state.destroyed = true;
     if (!state.isNew) await this.#call('remove', () => this.#store.remove(session.id));
+    const reporter = this.#reporter;
+    if (keepData) {
+      reporter.emit('rotated', {
+        handle: reporter.handleOf(next.id),
+        previous: reporter.handleOf(session.id),
+        user: next[STATE].user,
+      });
+    } else if (!state.isNew) {
+      reporter.emit('destroyed', {
+        handle: reporter.handleOf(session.id),
+        reason: 'regenerate',
+        user: state.user,
+      });
+    }
     this.#install(next);
   }
 
@@ -418,6 +480,11 @@ export class RequestSession implements SessionHost {
       ) {
         await this.#call('remove', () => this.#store.remove(current.id));
         current[STATE].destroyed = true;
+        this.#reporter.emit('destroyed', {
+          handle: this.#reporter.handleOf(current.id),
+          reason: 'unset',
+          user: current[STATE].user,
+        });
         this.#cleared = this.#cookieId !== undefined;
       }
       return;

@@ -21,10 +21,14 @@ export interface SessionState {
   cookieSnapshot: string;
   created: number;
   touched: number;
+  /** When the store will drop it, as last written or read. */
+  expires: number;
   user: string | undefined;
   destroyed: boolean;
   /** The store no longer has it (removed by another request): nothing more is written. */
   gone: boolean;
+  /** The ID this session's data moved from, when it was made by `rotate()`. */
+  rotatedFrom?: string | undefined;
 }
 
 export const STATE = Symbol('coatcheck.session');

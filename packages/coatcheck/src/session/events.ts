@@ -1,0 +1,68 @@
+import { createHmac, type KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { StoreError } from '../errors.js';
+
+/**
+ * What the session middleware reports, by event name. `handle` is a keyed hash of the session ID:
+ * it identifies a session in logs and pages without revealing the ID itself.
+ */
+export interface SessionEvents {
+  /** A new session was stored for the first time. */
+  created: { handle: string };
+  /** A session moved to a new ID with its data (`req.session.rotate()`). */
+  rotated: { handle: string; previous: string; user?: string | undefined };
+  /** A session ended on request: `destroy()`, `regenerate()`, or `req.session = null` with `unset: 'destroy'`. */
+  destroyed: { handle: string; reason: 'destroy' | 'regenerate' | 'unset'; user?: string | undefined };
+  /** A session arrived past its absolute timeout (or its idle one, where the store still had it) and was ended. */
+  expired: { handle: string; reason: 'idle' | 'absolute'; user?: string | undefined };
+  /** Sessions were ended from outside the request: "log out this device" or "everywhere". */
+  revoked: { handles: string[]; user: string };
+  /** A session cookie failed its signature check or was malformed. Bursts of these mean probing. */
+  tampered: { reason: 'signature' | 'malformed' | 'oversized' };
+  /** A correctly signed ID the store does not have: expired and pruned, logged out, or never issued. */
+  unknown: { handle: string };
+  /** A store operation failed or timed out; the request gets the error (503). */
+  storeError: { error: StoreError };
+}
+
+export type SessionEventName = keyof SessionEvents;
+
+/** Typed `on`/`off`/`once` for {@link SessionEvents}. */
+export interface SessionEventTarget {
+  on<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): this;
+  once<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): this;
+  off<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): this;
+}
+
+/** Emits session events and derives handles; one per middleware. */
+export class SessionReporter {
+  readonly emitter = new EventEmitter();
+  readonly #handleKey: Buffer;
+
+  constructor(signingKey: KeyObject) {
+    // A key of its own, derived from the signing secret, so handles and cookie signatures never share one.
+    this.#handleKey = createHmac('sha256', signingKey).update('coatcheck session handle').digest();
+  }
+
+  /** A keyed hash of a session ID: 128 bits, base64url. Safe to log and to show. */
+  handleOf(id: string): string {
+    return createHmac('sha256', this.#handleKey).update(id).digest('base64url').slice(0, 22);
+  }
+
+  /** Whether anyone listens, so requests skip building payloads nobody reads. */
+  wants(event: SessionEventName): boolean {
+    return this.emitter.listenerCount(event) > 0;
+  }
+
+  emit<E extends SessionEventName>(event: E, payload: SessionEvents[E]): void {
+    if (!this.wants(event)) return;
+    try {
+      this.emitter.emit(event, payload);
+    } catch (err) {
+      // A failing listener must not fail the request that happened to trigger it.
+      process.emitWarning(`coatcheck: a "${event}" listener threw: ${(err as Error)?.message ?? err}`, {
+        type: 'CoatcheckWarning',
+      });
+    }
+  }
+}

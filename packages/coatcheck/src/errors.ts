@@ -44,6 +44,7 @@ export type StoreOperation =
   | 'entries'
   | 'count'
   | 'purge'
+  | 'prune'
   | 'listByUser'
   | 'removeByUser'
   | 'close'

@@ -56,11 +56,16 @@ export interface Store extends EventEmitter {
   generate?: (req: ExpressSessionRequest) => void;
 }
 
-/** A request as express-session shapes it; only what the compatibility methods touch. */
-interface ExpressSessionRequest extends IncomingMessage {
+/**
+ * A request as express-session shapes it. Typed loosely on purpose: express-session's own types
+ * declare these methods with Express's Request, and a store must fit them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type ExpressSessionRequest = any;
+type ShapedRequest = IncomingMessage & {
   sessionID?: string;
   session?: { cookie?: unknown; constructor: Function } & Record<string, unknown>;
-}
+};
 
 /** The `Store` constructor: `new`-able, subclassable, and callable as `Store.call(this)`. */
 export interface StoreConstructor {
@@ -124,18 +129,16 @@ proto.get = function get(this: Store, sid, callback) {
 proto.set = function set(this: Store, sid, sess, callback) {
   const store = native(this, 'set');
   const now = Date.now();
-  const write = async () => {
-    // express-session rewrites whole sessions; keep the creation time and owner we already know.
-    const previous = await store.read(sid);
-    await store.write(sid, {
-      data: JSON.parse(JSON.stringify(sess)) as StoredData,
-      expires: connectExpiry(sess, now),
-      created: previous?.created ?? now,
-      touched: now,
-      user: previous?.user,
-    });
+  // express-session rewrites whole sessions and knows nothing of creation times or owners, so a
+  // session it writes starts its absolute timeout afresh and leaves the user index (one round trip
+  // matters more here than bookkeeping express-session cannot use).
+  const record = {
+    data: JSON.parse(JSON.stringify(sess)) as StoredData,
+    expires: connectExpiry(sess, now),
+    created: now,
+    touched: now,
   };
-  return settle(write(), callback);
+  return settle(store.write(sid, record), callback);
 };
 
 proto.destroy = function destroy(this: Store, sid, callback) {
@@ -198,7 +201,7 @@ proto.load = function load(this: Store, sid, callback) {
   this.get(sid, (err, sess) => {
     if (err) return callback(err);
     if (!sess) return callback(null);
-    const req = { sessionID: sid } as ExpressSessionRequest;
+    const req: ShapedRequest = { sessionID: sid } as ShapedRequest;
     callback(null, this.createSession(req, sess));
   });
 };
@@ -208,13 +211,13 @@ proto.load = function load(this: Store, sid, callback) {
  * class is not ours to import, so it is borrowed from the session express-session's `generate()`
  * (which express-session installs on every store it is given) builds.
  */
-proto.createSession = function createSession(this: Store, req, sess) {
+proto.createSession = function createSession(this: Store, req: ShapedRequest, sess: ConnectSession) {
   const sid = req.sessionID;
   if (typeof this.generate !== 'function') {
     throw new TypeError('createSession() is for express-session, which sets store.generate first');
   }
   this.generate(req);
-  const blank = req.session as NonNullable<ExpressSessionRequest['session']>;
+  const blank = req.session as NonNullable<ShapedRequest['session']>;
   const SessionClass = blank.constructor as new (req: unknown, data: unknown) => Record<string, unknown>;
   const CookieClass = (blank.cookie as { constructor: new (options: unknown) => Record<string, unknown> })
     .constructor;
@@ -224,6 +227,6 @@ proto.createSession = function createSession(this: Store, req, sess) {
   if (typeof cookieJSON.expires === 'string') cookie.expires = new Date(cookieJSON.expires);
   cookie.originalMaxAge = cookieJSON.originalMaxAge;
   const session = new SessionClass(req, { ...sess, cookie });
-  req.session = session as ExpressSessionRequest['session'];
+  req.session = session as ShapedRequest['session'];
   return session;
 };

@@ -1,0 +1,228 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { refreshTokens } from '@coatcheck/jwt';
+import { SQLiteStore } from '@coatcheck/sqlite';
+import Database from 'better-sqlite3';
+import * as coatcheck from 'coatcheck';
+import { csrf, redactUrl, type SessionMiddleware, type SessionStore, session, storeFromUrl } from 'coatcheck';
+import express, { type Express } from 'express';
+import { ConfigError, type DemoConfig } from './config.js';
+import { accountRoutes } from './routes/account.js';
+import { apiRoutes } from './routes/api.js';
+import { apiGuideRoutes } from './routes/api-guide.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { shopRoutes } from './routes/shop.js';
+import { loadSecrets } from './secrets.js';
+import './session-data.js';
+import { UserDirectory } from './users.js';
+import { errorHandler, notFound } from './web/errors.js';
+import type { DemoLocals } from './web/layout.js';
+import { securityHeaders } from './web/security.js';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+export const SESSION_COOKIE = 'coatcheck.sid';
+export const DATABASE_FILE = 'demo.db';
+
+const STORE_LABELS: Record<string, string> = {
+  sqlite: 'SQLite',
+  redis: 'Redis',
+  rediss: 'Redis',
+  postgres: 'PostgreSQL',
+  postgresql: 'PostgreSQL',
+  mysql: 'MySQL',
+  mariadb: 'MariaDB',
+  mongodb: 'MongoDB',
+  'mongodb+srv': 'MongoDB',
+  memory: 'memory (lost on restart)',
+};
+
+/** A running demo application, before or after it listens. */
+export interface Demo {
+  app: Express;
+  config: DemoConfig;
+  users: UserDirectory;
+  /** The session middleware, which also lists and ends sessions. */
+  sessions: SessionMiddleware;
+  /** The session store in use. */
+  store: SessionStore;
+  /** Where sessions are kept, in words. */
+  storeLabel: string;
+  /** Closes the store and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the demo: the SQLite database (users, refresh tokens, and sessions unless SESSION_STORE
+ * says otherwise), the session middleware, CSRF protection, the pages and the JSON API.
+ *
+ * Users and refresh tokens live in one SQLite file in the data folder, whatever the session store:
+ * they are the application's own data. By default the sessions share that file and its one
+ * connection, so the whole demo is one file to inspect, copy or delete.
+ */
+export async function createApp(config: DemoConfig): Promise<Demo> {
+  if (
+    config.sessionMode === 'cookie' &&
+    typeof (coatcheck as Record<string, unknown>).cookieSession !== 'function'
+  ) {
+    throw new ConfigError(
+      'SESSION_MODE=cookie needs cookieSession() from coatcheck, which this version does not have yet; ' +
+        'unset SESSION_MODE to keep sessions in a store',
+    );
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const secrets = loadSecrets(config.dataDir, config.sessionSecret);
+  const db = new Database(join(config.dataDir, DATABASE_FILE));
+  const closers: Array<() => Promise<void> | void> = [
+    () => {
+      db.close();
+    },
+  ];
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Two servers on one data folder (a restart overlapping the old process) wait for each other's writes.
+    db.pragma('busy_timeout = 5000');
+    const users = new UserDirectory(db);
+    const refreshStore = new SQLiteStore({ db, tableName: 'refresh_tokens' });
+    closers.unshift(() => refreshStore.close());
+
+    let store: SessionStore;
+    let storeLabel: string;
+    if (config.sessionStore === undefined) {
+      store = new SQLiteStore({ db, tableName: 'sessions' });
+      storeLabel = `SQLite (${DATABASE_FILE})`;
+    } else {
+      store = await storeFromUrl(config.sessionStore);
+      const scheme = config.sessionStore.slice(0, config.sessionStore.indexOf(':')).toLowerCase();
+      storeLabel = STORE_LABELS[scheme] ?? redactUrl(config.sessionStore);
+    }
+    const storeToClose = store;
+    closers.unshift(() => storeToClose.close?.());
+
+    const sessions = session({
+      secret: secrets.sessionSecret,
+      store,
+      name: SESSION_COOKIE,
+      userKey: 'userId',
+      idleTimeout: config.idleTimeout,
+      absoluteTimeout: config.absoluteTimeout,
+      // No maxAge: a browser-session cookie, while the server enforces both timeouts itself.
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' },
+    });
+    const refresh = refreshTokens({ store: refreshStore, ttl: '14d', familyTtl: '90d' });
+
+    const app = express();
+    app.disable('x-powered-by');
+    app.use((_req, res, next) => {
+      (res.locals as DemoLocals).storeLabel = storeLabel;
+      next();
+    });
+    if (config.logRequests) {
+      app.use((req, res, next) => {
+        const start = performance.now();
+        res.on('finish', () => {
+          console.log(
+            `${req.method} ${req.path} ${res.statusCode} ${(performance.now() - start).toFixed(0)}ms`,
+          );
+        });
+        next();
+      });
+    }
+    app.use(securityHeaders);
+    app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h' }));
+    // The API authenticates with bearer tokens, not cookies: it needs neither a session nor CSRF checks.
+    app.use(
+      '/api',
+      apiRoutes({
+        users,
+        refresh,
+        sessions,
+        privateKey: secrets.jwtPrivateKey,
+        publicKey: secrets.jwtPublicKey,
+        accessTokenTtl: config.accessTokenTtl,
+      }),
+    );
+    app.use(sessions);
+    app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+    // Fetch Metadata and Origin for current browsers; the form token covers browsers without them.
+    app.use(csrf({ token: { field: '_csrf' } }));
+    app.use((req, res, next) => {
+      const userId = req.session.userId;
+      if (userId !== undefined) {
+        const user = users.find(userId);
+        if (user) (res.locals as DemoLocals).user = user;
+        else delete req.session.userId; // the account is gone; the session stays, signed out
+      }
+      next();
+    });
+    app.use(shopRoutes());
+    app.use(accountRoutes(users));
+    app.use(sessionRoutes({ sessions, cookieName: SESSION_COOKIE, storeLabel }));
+    app.use(apiGuideRoutes());
+    app.use(notFound);
+    app.use(errorHandler());
+
+    return {
+      app,
+      config,
+      users,
+      sessions,
+      store,
+      storeLabel,
+      async close() {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await Promise.resolve(close()).catch(() => {});
+    throw err;
+  }
+}
+
+/** A demo listening for requests. */
+export interface RunningDemo {
+  url: string;
+  server: Server;
+  demo: Demo;
+  /** Stops listening, ends open connections, closes the store and the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the demo and listens on `config.host`:`config.port` (port 0: any free port, see `url`). */
+export async function startServer(config: DemoConfig): Promise<RunningDemo> {
+  const demo = await createApp(config);
+  const server = createServer(demo.app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await demo.close();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    demo,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await demo.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import type { SessionMiddleware } from 'coatcheck';
+import { type Request, type Response, Router } from 'express';
+import { html } from '../html/escape.js';
+import type { DeviceNote } from '../session-data.js';
+import { describeBrowser, formatDuration, timeElement } from '../web/format.js';
+import { HttpError } from '../web/http-error.js';
+import { csrfField, flash, localsOf, sendPage } from '../web/layout.js';
+
+function requireUser(res: Response) {
+  const { user } = localsOf(res);
+  if (!user) throw new HttpError(401, 'Log in to see this page.');
+  return user;
+}
+
+function deviceOf(data: Record<string, unknown>): Partial<DeviceNote> {
+  const device = data.device;
+  return typeof device === 'object' && device !== null ? (device as Partial<DeviceNote>) : {};
+}
+
+export interface SessionPagesOptions {
+  sessions: SessionMiddleware;
+  cookieName: string;
+  storeLabel: string;
+}
+
+/** The devices page (a user's sessions, and ending them) and the page about this session. */
+export function sessionRoutes({ sessions, cookieName, storeLabel }: SessionPagesOptions): Router {
+  const router = Router();
+
+  router.get('/devices', async (req, res) => {
+    const user = requireUser(res);
+    const mine = sessions.handleOf(req.sessionID);
+    const list = (await sessions.listByUser(user.id)).sort(
+      (a, b) =>
+        Number(b.handle === mine) - Number(a.handle === mine) || b.lastSeen.getTime() - a.lastSeen.getTime(),
+    );
+    const others = list.filter((s) => s.handle !== mine).length;
+    sendPage(req, res, {
+      title: 'Your devices',
+      body: html`<p class="lead">Every browser signed in to your account. Ending a session logs that browser out at its next request.</p>
+<ul class="devices">
+${list.map((s) => {
+  const device = deviceOf(s.data);
+  const current = s.handle === mine;
+  return html`<li class="card${current ? ' current' : ''}" data-testid="device">
+  <h2>${describeBrowser(device.userAgent)}${current && html` <span class="tag">this device</span>`}</h2>
+  <dl class="facts">
+    <dt>IP address</dt><dd>${device.ip || 'unknown'}</dd>
+    <dt>Started</dt><dd>${timeElement(s.created)}</dd>
+    <dt>Last seen</dt><dd>${timeElement(s.lastSeen)}</dd>
+    <dt>Session</dt><dd><code>${s.handle}</code></dd>
+  </dl>
+  ${
+    !current &&
+    html`<form method="post" action="/devices/revoke">${csrfField(req)}<input type="hidden" name="handle" value="${s.handle}">
+    <button class="danger">Log out this device</button></form>`
+  }
+</li>`;
+})}
+</ul>
+${
+  others > 0
+    ? html`<form method="post" action="/devices/revoke-others">${csrfField(req)}<button class="danger">Log out everywhere else</button></form>`
+    : html`<p class="muted">No other device is signed in.</p>`
+}`,
+    });
+  });
+
+  router.post('/devices/revoke', async (req, res) => {
+    const user = requireUser(res);
+    const handle = typeof req.body?.handle === 'string' ? req.body.handle : '';
+    const ended = handle !== sessions.handleOf(req.sessionID) && (await sessions.revoke(user.id, handle));
+    flash(
+      req,
+      ended ? 'success' : 'error',
+      ended ? 'That device is logged out.' : 'No such session: nothing changed.',
+    );
+    res.redirect(303, '/devices');
+  });
+
+  router.post('/devices/revoke-others', async (req, res) => {
+    const user = requireUser(res);
+    const count = await sessions.revokeAll(user.id, { except: req.sessionID });
+    flash(req, 'success', count === 1 ? 'Logged out 1 other device.' : `Logged out ${count} other devices.`);
+    res.redirect(303, '/devices');
+  });
+
+  router.get('/session', async (req: Request, res) => {
+    const info = sessions.info(req);
+    const cookie = req.session.cookie;
+    const now = Date.now();
+    const sameSite =
+      typeof cookie.sameSite === 'string' ? cookie.sameSite : cookie.sameSite ? 'strict' : 'not set';
+    sendPage(req, res, {
+      title: 'This session',
+      body: html`<section class="card">
+<h2>The session cookie</h2>
+<dl class="facts" data-testid="cookie-attributes">
+  <dt>Name</dt><dd><code>${cookieName}</code></dd>
+  <dt>Value</dt><dd>The session ID, signed: never shown, and unreadable by scripts.</dd>
+  <dt>HttpOnly</dt><dd data-attribute="httponly">${cookie.httpOnly ? 'yes' : 'no'}</dd>
+  <dt>SameSite</dt><dd data-attribute="samesite">${sameSite}</dd>
+  <dt>Secure</dt><dd data-attribute="secure">${cookie.secure === true ? 'yes' : 'no (plain HTTP)'}</dd>
+  <dt>Path</dt><dd><code>${cookie.path}</code></dd>
+  <dt>Expires</dt><dd>${cookie.expires ? timeElement(cookie.expires) : 'when the browser closes'}</dd>
+</dl>
+</section>
+<section class="card">
+<h2>Time left</h2>
+${
+  info
+    ? html`<dl class="facts" data-testid="time-left">
+  <dt>Session</dt><dd><code>${info.handle}</code></dd>
+  <dt>Started</dt><dd>${timeElement(info.created)}</dd>
+  <dt>Last stored</dt><dd>${timeElement(info.lastSeen)}</dd>
+  <dt>Idle time left</dt><dd data-testid="idle-left">${formatDuration(info.idleExpires.getTime() - now)}
+    <span class="muted">(each visit restarts it)</span></dd>
+  <dt>Absolute time left</dt><dd data-testid="absolute-left">${
+    info.absoluteExpires ? formatDuration(info.absoluteExpires.getTime() - now) : 'no limit'
+  } <span class="muted">(nothing restarts it)</span></dd>
+</dl>`
+    : html`<p data-testid="no-session">No session is stored for you yet: coatcheck stores one only once it holds something.
+  Add something to your cart, or log in.</p>`
+}
+<p class="muted">Sessions are kept in ${storeLabel}.</p>
+</section>`,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,34 @@
+// `npm start`: the demo on http://127.0.0.1:3000 (PORT, HOST, DATA_DIR, SESSION_STORE, … in config.ts).
+import { startServer } from './app.js';
+import { ConfigError, configFromEnv } from './config.js';
+
+let config: ReturnType<typeof configFromEnv>;
+try {
+  config = configFromEnv(process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`coatcheck demo: ${err.message}`);
+  process.exit(1);
+}
+
+try {
+  const running = await startServer(config);
+  console.log(
+    `coatcheck demo listening on ${running.url} (sessions in ${running.demo.storeLabel}, data in ${config.dataDir})`,
+  );
+  const stop = (signal: NodeJS.Signals) => {
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`coatcheck demo: error while stopping on ${signal}:`, err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`coatcheck demo: could not start: ${message}`);
+  process.exit(1);
+}

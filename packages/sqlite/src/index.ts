@@ -1,1 +1,2 @@
+export { fromUrl } from './from-url.js';
 export { SQLiteStore, type SQLiteStoreOptions } from './store.js';

@@ -79,6 +79,11 @@ export interface VerifierOptions<Context = unknown> extends ClaimOptions {
 export interface Verifier<P = JWTPayload, Context = unknown> {
   /** Resolves the verified token, or rejects with a jose error (`code` `ERR_JWT_EXPIRED`, …). */
   verify(token: string, context?: Context): Promise<VerifiedToken<P>>;
+  /**
+   * The same check without a promise, for a fixed key (not a JWKS or key function, which may need
+   * I/O): returns the verified token or throws the jose error. `undefined` for other key sources.
+   */
+  readonly verifySync: ((token: string) => VerifiedToken<P>) | undefined;
   /** The accepted algorithms. */
   readonly algorithms: ReadonlySet<Algorithm>;
 }
@@ -369,22 +374,29 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     return { header, payload: payload as P };
   }
 
-  async function verifyToken(token: string, context?: Context): Promise<VerifiedToken<P>> {
-    let cacheKey: string | undefined;
-    if (cache !== undefined) {
-      if (typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH) {
-        cacheKey = VerifiedTokenCache.keyOf(token);
-        const hit = cache.get(cacheKey, Date.now());
-        if (hit !== undefined) return hit as VerifiedToken<P>;
-      }
-    }
-    const segments = splitCompact(token);
-    const header = readHeader(segments[0]);
-    const keys = source.kind === 'static' ? staticKeys : await keysFor(header, token, context);
-    return finish(segments, header, keys, cacheKey);
+  function cached(token: string): { key?: string; hit?: VerifiedToken<P> } {
+    if (cache === undefined || typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return {};
+    const key = VerifiedTokenCache.keyOf(token);
+    return { key, hit: cache.get(key, Date.now()) as VerifiedToken<P> | undefined };
   }
 
-  return { verify: verifyToken, algorithms };
+  function verifySync(token: string): VerifiedToken<P> {
+    const { key, hit } = cached(token);
+    if (hit !== undefined) return hit;
+    const segments = splitCompact(token);
+    return finish(segments, readHeader(segments[0]), staticKeys, key);
+  }
+
+  async function verify(token: string, context?: Context): Promise<VerifiedToken<P>> {
+    if (source.kind === 'static') return verifySync(token);
+    const { key, hit } = cached(token);
+    if (hit !== undefined) return hit;
+    const segments = splitCompact(token);
+    const header = readHeader(segments[0]);
+    return finish(segments, header, await keysFor(header, token, context), key);
+  }
+
+  return { verify, verifySync: source.kind === 'static' ? verifySync : undefined, algorithms };
 }
 
 function createCache(option: VerifierOptions['cache'], kind: ResolvedSource<unknown>['kind']) {

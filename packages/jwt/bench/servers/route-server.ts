@@ -1,10 +1,11 @@
 // A server for route.bench.ts, run in its own process so each contestant gets a fresh JIT:
-//   tsx route-server.ts <bare|express-jwt|express-jwt-keyobject|coatcheck|coatcheck-cache> <HS256|ES256>
+//   tsx route-server.ts <bare|express-jwt|express-jwt-keyobject|jose-jwtverify|coatcheck|coatcheck-cache> <HS256|ES256>
 // Keys come from the environment (JWT_BENCH_SECRET, JWT_BENCH_PUBLIC_PEM). Prints its URL once listening.
 import { createPublicKey, createSecretKey } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { expressjwt } from 'express-jwt';
+import { importSPKI, jwtVerify } from 'jose';
 import { jwt } from '../../src/index.js';
 
 const [kind, alg] = process.argv.slice(2) as [string, 'HS256' | 'ES256'];
@@ -22,6 +23,19 @@ const middleware: Record<string, () => RequestHandler> = {
       algorithms: [alg],
       ...checks,
     }) as unknown as RequestHandler,
+  // jose alone, as a hand-written middleware would use it: what coatcheck would cost on jwtVerify.
+  'jose-jwtverify': () => {
+    const joseKey = alg === 'HS256' ? Promise.resolve(new TextEncoder().encode(key)) : importSPKI(key, alg);
+    return (req, _res, next) => {
+      const token = req.headers.authorization?.slice(7) ?? '';
+      joseKey
+        .then((k) => jwtVerify(token, k, { algorithms: [alg], ...checks }))
+        .then(({ payload }) => {
+          (req as unknown as { auth: unknown }).auth = payload;
+          next();
+        }, next);
+    };
+  },
   coatcheck: () => jwt({ secret: key, algorithms: [alg], ...checks }),
   'coatcheck-cache': () => jwt({ secret: key, algorithms: [alg], ...checks, cache: true }),
 };

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, type JWTPayload } from 'jose';
 import type { Algorithm } from '../algorithms.js';
-import { KeySourceError, TokenExpiredError, UnauthorizedError } from '../errors.js';
+import { TokenExpiredError, UnauthorizedError } from '../errors.js';
 import { toSeconds } from '../lib/duration.js';
 import {
   type ClaimOptions,
@@ -201,42 +201,52 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     return typeof parsed === 'string' ? parsed : tokenFromCookieHeader(req.headers.cookie, cookieName);
   }
 
-  async function expired(
-    req: Request,
-    token: string,
-    error: InstanceType<typeof errors.JWTExpired>,
-  ): Promise<VerifiedToken<P>> {
+  function expiredError(error: InstanceType<typeof errors.JWTExpired>): UnauthorizedError {
     const claims = error.payload;
     const expiredAt =
       error.claim === 'exp' && typeof claims.exp === 'number'
         ? new Date(claims.exp * 1000)
         : new Date((claims.iat ?? 0) * 1000 + (maxTokenAgeMs ?? 0));
-    const wrapped = new UnauthorizedError(
+    return new UnauthorizedError(
       'invalid_token',
       new TokenExpiredError(error.message, expiredAt, { cause: error }),
     );
+  }
+
+  async function expired(
+    req: Request,
+    token: string,
+    error: InstanceType<typeof errors.JWTExpired>,
+  ): Promise<VerifiedToken<P>> {
+    const wrapped = expiredError(error);
     if (!onExpired) throw wrapped;
     await onExpired(req, wrapped);
     // jose checks claims only after the signature, so an expired token reaching here is authentic.
-    return { header: decodeToken(token).header as VerifiedToken['header'], payload: claims as P };
+    return { header: decodeToken(token).header as VerifiedToken['header'], payload: error.payload as P };
+  }
+
+  function missing(): undefined {
+    if (credentialsRequired) {
+      throw new UnauthorizedError('credentials_required', { message: 'No authorization token was found' });
+    }
+    return undefined;
+  }
+
+  function invalid(error: unknown): never {
+    if (error instanceof errors.JOSEError) throw new UnauthorizedError('invalid_token', error);
+    throw error;
   }
 
   async function authenticate(req: Request): Promise<void> {
     const token = await tokenOf(req);
     if (token === null) return;
-    if (!token) {
-      if (credentialsRequired)
-        throw new UnauthorizedError('credentials_required', { message: 'No authorization token was found' });
-      return;
-    }
+    if (!token) return missing();
     let verified: VerifiedToken<P>;
     try {
       verified = await verifier.verify(token, req);
     } catch (error) {
-      if (error instanceof errors.JWTExpired) verified = await expired(req, token, error);
-      else if (error instanceof errors.JOSEError && !(error instanceof KeySourceError)) {
-        throw new UnauthorizedError('invalid_token', error);
-      } else throw error;
+      if (!(error instanceof errors.JWTExpired)) invalid(error);
+      verified = await expired(req, token, error);
     }
     if (isRevoked && (await isRevoked(req, verified))) {
       throw new UnauthorizedError('revoked_token', { message: 'The token has been revoked.' });
@@ -244,17 +254,50 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     setPath(req as unknown as Record<string, unknown>, property, verified.payload);
   }
 
-  const middleware = ((req: Request, res: Response, next: NextFunction) => {
-    if (isPreflight(req)) return next();
+  // With a fixed key and no async hooks the whole check is synchronous; skipping the promise
+  // machinery saves a microtask round per request. Anything that needs waiting (an expired token
+  // with onExpired) falls back to the async path.
+  const verifySync = getToken === undefined && isRevoked === undefined ? verifier.verifySync : undefined;
+
+  function fail(res: Response, next: NextFunction, error: unknown): void {
+    if (error instanceof UnauthorizedError && !res.headersSent) {
+      res.setHeader('WWW-Authenticate', bearerChallenge(error.code, error.message, realm));
+    }
+    next(error);
+  }
+
+  function authenticateAsync(req: Request, res: Response, next: NextFunction): void {
     authenticate(req).then(
       () => next(),
-      (error: unknown) => {
-        if (error instanceof UnauthorizedError && !res.headersSent) {
-          res.setHeader('WWW-Authenticate', bearerChallenge(error.code, error.message, realm));
-        }
-        next(error);
-      },
+      (error: unknown) => fail(res, next, error),
     );
+  }
+
+  const middleware = ((req: Request, res: Response, next: NextFunction) => {
+    if (isPreflight(req)) return next();
+    if (verifySync === undefined) return authenticateAsync(req, res, next);
+    let payload: P;
+    try {
+      const token = tokenOf(req) as string | null | undefined;
+      if (token === null) return next();
+      if (!token) {
+        missing();
+        return next();
+      }
+      payload = verifySync(token).payload;
+    } catch (error) {
+      if (error instanceof errors.JWTExpired && onExpired) return authenticateAsync(req, res, next);
+      if (error instanceof errors.JWTExpired) {
+        return fail(res, next, expiredError(error));
+      }
+      return fail(
+        res,
+        next,
+        error instanceof errors.JOSEError ? new UnauthorizedError('invalid_token', error) : error,
+      );
+    }
+    setPath(req as unknown as Record<string, unknown>, property, payload);
+    next();
   }) as JwtMiddleware<P, K>;
   Object.defineProperties(middleware, {
     unless: { value: (opts: UnlessOptions | UnlessOptions['custom']) => unless(middleware, opts) },

@@ -83,6 +83,10 @@ for (const [version, createApp] of versions) {
           res.json({ auth: (req as Request & { auth?: unknown }).auth });
         },
       );
+      // No async hooks: the synchronous path of the middleware.
+      app.get('/plain', jwt({ secret, algorithms: ['HS256'], realm: 'api' }), (req, res) => {
+        res.json({ auth: (req as Request & { auth?: unknown }).auth });
+      });
       app.get('/optional', jwt({ secret, algorithms: ['HS256'], credentialsRequired: false }), (req, res) => {
         res.json({ auth: (req as Request & { auth?: unknown }).auth ?? null });
       });
@@ -156,20 +160,30 @@ for (const [version, createApp] of versions) {
       assert.equal(response.status, 200);
     });
 
-    for (const c of failures) {
-      it(`answers ${c.title} with ${c.code}, status 401 and a WWW-Authenticate challenge`, async () => {
-        const response = await get('/protected', c.headers);
-        assert.equal(response.status, 401);
-        const body = await json(response);
-        assert.equal(body.name, 'UnauthorizedError');
-        assert.equal(body.code, c.code);
-        assert.equal(body.status, 401);
-        assert.match(response.headers.get('www-authenticate') ?? '', c.challenge);
-        assert.ok(!body.message.includes(secret));
-        assert.ok(!body.message.includes(good.split('.')[2]));
-        if (c.code === 'invalid_token') assert.match(body.joseCode, /^ERR_J/);
-      });
+    for (const path of ['/protected', '/plain']) {
+      for (const c of failures) {
+        it(`answers ${c.title} on ${path} with ${c.code}, status 401 and a WWW-Authenticate challenge`, async () => {
+          const response = await get(path, c.headers);
+          assert.equal(response.status, 401);
+          const body = await json(response);
+          assert.equal(body.name, 'UnauthorizedError');
+          assert.equal(body.code, c.code);
+          assert.equal(body.status, 401);
+          assert.match(response.headers.get('www-authenticate') ?? '', c.challenge);
+          assert.ok(!body.message.includes(secret));
+          assert.ok(!body.message.includes(good.split('.')[2]));
+          if (c.code === 'invalid_token') assert.match(body.joseCode, /^ERR_J/);
+          if (c.title === 'an expired token') assert.equal(body.inner, 'TokenExpiredError');
+        });
+      }
     }
+
+    it('gives the same payload on the synchronous and the asynchronous path', async () => {
+      const sync = await json(await get('/plain', bearer(good)));
+      const async = await json(await get('/protected', bearer(good)));
+      assert.deepEqual(sync, async);
+      assert.equal(sync.auth.sub, 'u1');
+    });
 
     it('keeps jsonwebtoken-style expiry details for onExpired handlers', async () => {
       const body = await json(await get('/protected', bearer(expired)));

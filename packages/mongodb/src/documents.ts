@@ -85,14 +85,12 @@ function encodeData(data: Readonly<Record<string, unknown>>): Record<string, str
   const out: Record<string, string> = {};
   for (const key of Object.keys(data)) {
     const value = json(key, data[key]);
-    // defineProperty: assigning to `out.__proto__` would set the prototype and drop the key.
-    if (value !== undefined) {
-      Object.defineProperty(out, encodeKey(key), {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    if (value === undefined) continue;
+    if (key === '__proto__') {
+      // Assignment would set the object's prototype and drop the key.
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[encodeKey(key)] = value;
     }
   }
   return out;
@@ -103,13 +101,18 @@ function decodeData(fields: Readonly<Record<string, unknown>>): StoredData {
   for (const field of Object.keys(fields)) {
     const value = fields[field];
     if (typeof value !== 'string') continue;
-    // defineProperty: a `__proto__` key must become data, never the object's prototype.
-    Object.defineProperty(data, decodeKey(field), {
-      value: JSON.parse(value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const key = decodeKey(field);
+    if (key === '__proto__') {
+      // Assignment would set the object's prototype; the key must become data.
+      Object.defineProperty(data, key, {
+        value: JSON.parse(value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      data[key] = JSON.parse(value);
+    }
   }
   return data;
 }

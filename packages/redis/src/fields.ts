@@ -104,13 +104,18 @@ export function recordFromHash(pairs: Iterable<[string, string]>, now: number): 
   let user: string | undefined;
   for (const [field, value] of pairs) {
     if (field.startsWith(DATA)) {
-      // defineProperty: a `__proto__` key must become data, never the object's prototype.
-      Object.defineProperty(data, field.slice(DATA.length), {
-        value: JSON.parse(value),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const key = field.slice(DATA.length);
+      if (key === '__proto__') {
+        // Assignment would set the object's prototype; the key must become data.
+        Object.defineProperty(data, key, {
+          value: JSON.parse(value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        data[key] = JSON.parse(value);
+      }
     } else if (field === EXPIRES) expires = Number(value);
     else if (field === CREATED) created = Number(value);
     else if (field === TOUCHED) touched = Number(value);

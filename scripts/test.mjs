@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under packages/*/test and examples/*/test with Node's own test runner.
+// Runs every *.test.ts under packages/*/test, examples/*/test and test/ (the suites that span
+// packages: reliability and security) with Node's own test runner.
 // TypeScript is loaded through tsx and workspace packages resolve to their sources (the
 // `coatcheck-source` export condition), so no build step is needed. Arguments narrow the run
 // to test files whose path contains any of them: `npm run test:only -- redis cookies`.
@@ -30,6 +31,7 @@ const files = [];
 for (const group of ['packages', 'examples']) {
   for (const pkg of readdirSync(join(root, group))) collect(join(root, group, pkg, 'test'), files);
 }
+collect(join(root, 'test'), files);
 const selected = filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files;
 if (selected.length === 0) {
   console.error('no test files matched', filters);

@@ -37,6 +37,8 @@ export function apiRoutes(options: ApiOptions): Router {
     realm: 'coatcheck-demo',
   });
   const router = Router();
+  // GET /api itself is the HTML guide, served with the pages (it needs the session for its layout).
+  router.get('/', (_req, _res, next) => next('router'));
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

@@ -22,7 +22,7 @@ export function shopRoutes(): Router {
     const { user } = localsOf(res);
     const { count } = cartLines(req.session.cart);
     const intro = user
-      ? html`<p class="lead">Welcome back, <strong>${user.username}</strong>.
+      ? html`<p class="lead">Signed in as <strong>${user.username}</strong>.
           ${count > 0 ? html`Your cart holds ${count} item${count === 1 ? '' : 's'}.` : 'Your cart is empty.'}</p>`
       : html`<p class="lead">Add a few things to your cart, then <a href="/login">log in</a> or
           <a href="/signup">sign up</a>: the cart comes with you, and stays when the server restarts.</p>`;

@@ -5,7 +5,12 @@ import { storeCall } from '../lib/timeout.js';
 import type { ConnectStore } from '../stores/connect.js';
 import type { SessionStore } from '../stores/contract.js';
 import type { SessionEventTarget } from './events.js';
-import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options.js';
+import {
+  type ResolvedOptions,
+  type ResolvedStoreOptions,
+  resolveOptions,
+  type SessionOptions,
+} from './options.js';
 import { idleTimeoutOf, RequestSession, type SessionRequest } from './request.js';
 import { Session, STATE } from './session.js';
 
@@ -49,18 +54,22 @@ export interface CurrentSessionInfo {
  * });
  * ```
  */
-export interface SessionMiddleware extends SessionEventTarget {
-  (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
+export interface SessionMiddleware extends SessionManager {
   /** The store in use, adapted to coatcheck's contract. */
   readonly store: SessionStore;
-  /** A keyed hash of a session ID (128 bits, base64url): log and show this, never the ID. */
-  handleOf(sessionId: string): string;
   /** The user's live sessions. Needs `userKey` and a store with `listByUser`. */
   listByUser(user: string): Promise<SessionInfo[]>;
   /** Ends the user's session with this handle ("log out this device"). Resolves whether one was found. */
   revoke(user: string, handle: string): Promise<boolean>;
   /** Ends all the user's sessions, or all but the session with ID `except`. Resolves how many ended. */
   revokeAll(user: string, options?: { except?: string | undefined }): Promise<number>;
+}
+
+/** What `session()` and `cookieSession()` middleware both offer besides handling requests. */
+export interface SessionManager extends SessionEventTarget {
+  (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
+  /** A keyed hash of a session ID (128 bits, base64url): log and show this, never the ID. */
+  handleOf(sessionId: string): string;
   /** Timing of the request's session, or `undefined` outside one. */
   info(req: IncomingMessage): CurrentSessionInfo | undefined;
 }
@@ -104,9 +113,26 @@ export function session(options: SessionOptions): SessionMiddleware {
       storeReady = true;
     });
   }
-  const cookiePath = typeof resolved.cookie === 'object' ? (resolved.cookie.path ?? '/') : undefined;
+  const middleware = requestHandler(resolved, (req) => {
+    if (!storeReady)
+      return new StoreError(store.name, 'connect', { message: `${store.name} store is disconnected` });
+    req.sessionStore = resolved.originalStore;
+    return undefined;
+  });
+  return Object.assign(middleware, sharedManagerOf(resolved), storeManagerOf(resolved)) as SessionMiddleware;
+}
 
-  const middleware = (req: SessionRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
+/**
+ * The request side of both middlewares: skips requests outside the cookie's path, puts the session
+ * in place, and hooks the response so the session is saved before it ends. `before` may refuse a
+ * request with an error.
+ */
+export function requestHandler(
+  resolved: ResolvedOptions,
+  before?: (req: SessionRequest) => Error | undefined,
+): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  const cookiePath = typeof resolved.cookie === 'object' ? (resolved.cookie.path ?? '/') : undefined;
+  return (req: SessionRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     if (req.session) {
       next();
       return;
@@ -115,11 +141,11 @@ export function session(options: SessionOptions): SessionMiddleware {
       next();
       return;
     }
-    if (!storeReady) {
-      next(new StoreError(store.name, 'connect', { message: `${store.name} store is disconnected` }));
+    const refused = before?.(req);
+    if (refused) {
+      next(refused);
       return;
     }
-    req.sessionStore = resolved.originalStore;
     let context: RequestSession;
     try {
       context = new RequestSession(resolved, req, res);
@@ -133,12 +159,11 @@ export function session(options: SessionOptions): SessionMiddleware {
       (err: unknown) => next(err),
     );
   };
-  return Object.assign(middleware, managerOf(resolved)) as SessionMiddleware;
 }
 
-function managerOf(
-  options: ResolvedOptions,
-): Omit<SessionMiddleware, keyof SessionEventTarget | ''> & SessionEventTarget {
+function storeManagerOf(
+  options: ResolvedStoreOptions,
+): Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
   const { store, reporter } = options;
   const listing = () => {
     if (!store.listByUser || !store.removeByUser) {
@@ -150,9 +175,8 @@ function managerOf(
   };
   const call = <T>(operation: StoreOperation, run: () => Promise<T>) =>
     storeCall(store.name, operation, options.storeTimeout, run);
-  const manager = {
+  return {
     store,
-    handleOf: (id: string) => reporter.handleOf(id),
     async listByUser(user: string): Promise<SessionInfo[]> {
       const { listByUser } = listing();
       const entries = await call('listByUser', () => listByUser(user));
@@ -188,6 +212,14 @@ function managerOf(
       if (removed > 0) reporter.emit('revoked', { handles, user });
       return removed;
     },
+  };
+}
+
+/** `handleOf`, `info` and events: what works the same with or without a store. */
+export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, ''> {
+  const { reporter } = options;
+  const manager = {
+    handleOf: (id: string) => reporter.handleOf(id),
     info(req: IncomingMessage): CurrentSessionInfo | undefined {
       const current = (req as SessionRequest).session;
       if (!(current instanceof Session)) return undefined;
@@ -216,7 +248,7 @@ function managerOf(
       return this;
     },
   };
-  return manager as unknown as Omit<SessionMiddleware, ''>;
+  return manager as unknown as Omit<SessionManager, ''>;
 }
 
 function timingSafeEqualText(a: string, b: string): boolean {

@@ -7,6 +7,7 @@ import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { CookieOptions } from './cookie.js';
 import { SessionReporter } from './events.js';
+import { type Persistence, signedIdPersistence } from './persistence.js';
 
 /** Options of {@link session}: express-session's, with safe defaults, plus the lifecycle it lacks. */
 export interface SessionOptions {
@@ -59,12 +60,11 @@ export interface SessionOptions {
   userKey?: string | undefined;
 }
 
-/** Options after validation and defaults. */
+/** Options after validation and defaults, shared by {@link session} and `cookieSession()`. */
 export interface ResolvedOptions {
   keys: readonly KeyObject[];
-  store: SessionStore;
-  /** The store as the application handed it over, for `req.sessionStore`. */
-  originalStore: SessionStore | ConnectStore;
+  /** How the session travels: signed ID and store, or sealed record. */
+  persistence: Persistence;
   name: string;
   cookie: CookieOptions | ((req: IncomingMessage) => CookieOptions);
   genid: ((req: IncomingMessage) => string) | undefined;
@@ -84,13 +84,20 @@ export interface ResolvedOptions {
   reporter: SessionReporter;
 }
 
+/** {@link session}'s resolved options: the shared ones and its store. */
+export interface ResolvedStoreOptions extends ResolvedOptions {
+  store: SessionStore;
+  /** The store as the application handed it over, for `req.sessionStore`. */
+  originalStore: SessionStore | ConnectStore;
+}
+
 const DAY = 24 * 60 * 60 * 1000;
 export const DEFAULT_IDLE_TIMEOUT = DAY;
 export const DEFAULT_ABSOLUTE_TIMEOUT = 7 * DAY;
 export const DEFAULT_STORE_TIMEOUT = 5000;
 export const MIN_SECRET_BYTES = 32;
 
-const KNOWN_OPTIONS = [
+const SESSION_OPTIONS = [
   'secret',
   'store',
   'name',
@@ -126,10 +133,10 @@ function editDistance(a: string, b: string): number {
   return row[b.length] as number;
 }
 
-function suggestion(unknown: string): string {
-  const best = KNOWN_OPTIONS.map(
-    (known) => [known, editDistance(unknown.toLowerCase(), known.toLowerCase())] as const,
-  ).sort((x, y) => x[1] - y[1])[0];
+function suggestion(unknown: string, known: readonly string[]): string {
+  const best = known
+    .map((known) => [known, editDistance(unknown.toLowerCase(), known.toLowerCase())] as const)
+    .sort((x, y) => x[1] - y[1])[0];
   return best && best[1] <= 3 ? ` (did you mean "${best[0]}"?)` : '';
 }
 
@@ -137,63 +144,72 @@ function warn(message: string): void {
   process.emitWarning(message, { type: 'CoatcheckWarning', code: 'COATCHECK_OPTIONS' });
 }
 
-function boolean(options: SessionOptions, key: keyof SessionOptions, fallback: boolean): boolean {
+type AnyOptions = Record<string, unknown>;
+
+function boolean(label: string, options: AnyOptions, key: string, fallback: boolean): boolean {
   const value = options[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`session option ${key} must be a boolean`);
+  if (typeof value !== 'boolean') throw new TypeError(`${label} option ${key} must be a boolean`);
   return value;
 }
 
-function duration(
-  options: SessionOptions,
-  key: keyof SessionOptions,
-  { allowZero = false } = {},
+/** A number of milliseconds (or, with `unit`, bytes) from the options, validated. */
+export function duration(
+  label: string,
+  options: AnyOptions,
+  key: string,
+  { allowZero = false, unit = 'milliseconds' } = {},
 ): number | undefined {
   const value = options[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new TypeError(
-      `session option ${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds`,
+      `${label} option ${key} must be a ${allowZero ? 'non-negative' : 'positive'} number of ${unit}`,
     );
   }
   return value;
 }
 
-/** Validates express-session-style options and applies coatcheck's defaults. */
-export function resolveOptions(options: SessionOptions): ResolvedOptions {
+/** The options both middlewares take, as {@link resolveShared} reads them. */
+type SharedOptions = Omit<SessionOptions, 'store' | 'storeTimeout'>;
+
+/**
+ * Validates the options `session()` and `cookieSession()` share and applies coatcheck's defaults.
+ * `label` names the middleware in messages; `known` lists its options, for the unknown-option warning.
+ */
+export function resolveShared(
+  label: string,
+  options: SharedOptions,
+  known: readonly string[],
+  defaultName: string,
+): Omit<ResolvedOptions, 'persistence'> {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('session() needs an options object with at least a secret');
+    throw new TypeError(`${label}() needs an options object with at least a secret`);
   }
   for (const key of Object.keys(options)) {
-    if (!(KNOWN_OPTIONS as readonly string[]).includes(key)) {
-      warn(`coatcheck session(): unknown option "${key}"${suggestion(key)} is ignored`);
+    if (!known.includes(key)) {
+      warn(`coatcheck ${label}(): unknown option "${key}"${suggestion(key, known)} is ignored`);
     }
   }
   if (options.secret === undefined || options.secret === null) {
-    throw new TypeError('session option secret is required');
+    throw new TypeError(`${label} option secret is required`);
   }
   const keys = signingKeys(options.secret, 'secret');
   const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
   if (secretLength(secrets[0]) < MIN_SECRET_BYTES) {
     warn(
-      `coatcheck session(): the first secret is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`,
+      `coatcheck ${label}(): the first secret is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`,
     );
   }
 
-  const name = options.name ?? options.key ?? 'connect.sid';
+  const name = options.name ?? options.key ?? defaultName;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
-    throw new TypeError(`session option name must be a valid cookie name, got ${JSON.stringify(name)}`);
+    throw new TypeError(`${label} option name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
-
-  const originalStore = options.store ?? new MemoryStore();
-  let store: SessionStore;
-  if (isSessionStore(originalStore)) store = originalStore;
-  else if (isConnectStore(originalStore)) store = fromConnectStore(originalStore);
-  else throw new TypeError('session option store must be a coatcheck store or an express-session store');
 
   const given = options.cookie ?? {};
   if (typeof given !== 'function' && (given === null || typeof given !== 'object')) {
-    throw new TypeError('session option cookie must be an object or a function returning one');
+    throw new TypeError(`${label} option cookie must be an object or a function returning one`);
   }
   const cookie =
     typeof given === 'function'
@@ -201,40 +217,57 @@ export function resolveOptions(options: SessionOptions): ResolvedOptions {
       : validateCookie({ ...COOKIE_DEFAULTS, ...given });
 
   if (options.genid !== undefined && typeof options.genid !== 'function') {
-    throw new TypeError('session option genid must be a function');
+    throw new TypeError(`${label} option genid must be a function`);
   }
   if (options.proxy !== undefined && typeof options.proxy !== 'boolean') {
-    throw new TypeError('session option proxy must be a boolean');
+    throw new TypeError(`${label} option proxy must be a boolean`);
   }
   const unset = options.unset ?? 'keep';
   if (unset !== 'keep' && unset !== 'destroy') {
-    throw new TypeError('session option unset must be "keep" or "destroy"');
+    throw new TypeError(`${label} option unset must be "keep" or "destroy"`);
   }
+  const raw = options as AnyOptions;
   const absolute = options.absoluteTimeout;
-  if (absolute !== undefined && absolute !== false) duration(options, 'absoluteTimeout');
+  if (absolute !== undefined && absolute !== false) duration(label, raw, 'absoluteTimeout');
   if (options.userKey !== undefined && (typeof options.userKey !== 'string' || options.userKey === '')) {
-    throw new TypeError('session option userKey must be a non-empty string');
+    throw new TypeError(`${label} option userKey must be a non-empty string`);
   }
 
   return {
     keys,
-    store,
-    originalStore,
     name,
     cookie,
     genid: options.genid,
     proxy: options.proxy,
-    resave: boolean(options, 'resave', false),
-    rolling: boolean(options, 'rolling', false),
-    saveUninitialized: boolean(options, 'saveUninitialized', false),
+    resave: boolean(label, raw, 'resave', false),
+    rolling: boolean(label, raw, 'rolling', false),
+    saveUninitialized: boolean(label, raw, 'saveUninitialized', false),
     unset,
-    idleTimeout: duration(options, 'idleTimeout'),
+    idleTimeout: duration(label, raw, 'idleTimeout'),
     absoluteTimeout: absolute === undefined ? DEFAULT_ABSOLUTE_TIMEOUT : absolute,
-    touchAfter: duration(options, 'touchAfter', { allowZero: true }),
-    storeTimeout: duration(options, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
+    touchAfter: duration(label, raw, 'touchAfter', { allowZero: true }),
+    storeTimeout: DEFAULT_STORE_TIMEOUT,
     userKey: options.userKey,
     wholeRecordLock: new KeyedLock(),
     reporter: new SessionReporter(keys[0] as KeyObject),
+  };
+}
+
+/** Validates express-session-style options and applies coatcheck's defaults. */
+export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
+  const shared = resolveShared('session', options, SESSION_OPTIONS, 'connect.sid');
+  const originalStore = options.store ?? new MemoryStore();
+  let store: SessionStore;
+  if (isSessionStore(originalStore)) store = originalStore;
+  else if (isConnectStore(originalStore)) store = fromConnectStore(originalStore);
+  else throw new TypeError('session option store must be a coatcheck store or an express-session store');
+
+  return {
+    ...shared,
+    persistence: signedIdPersistence(shared.name, shared.keys, store),
+    store,
+    originalStore,
+    storeTimeout: duration('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
   };
 }
 

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { parse as parseCookieHeader } from 'cookie';
-import { sign, unsign } from '../cookies/sign.js';
 import { CoatcheckError, SessionSerializeError, type StoreError, type StoreOperation } from '../errors.js';
 import { storeCall } from '../lib/timeout.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
+import type { RequestPersistence } from './persistence.js';
 import { isReservedKey, Session, type SessionHost, type SessionState, STATE } from './session.js';
 
 /** A request as the middleware extends it. */
@@ -28,8 +27,6 @@ export class SessionNotFoundError extends CoatcheckError {
   }
 }
 
-// A signed value longer than this is not a session cookie we issued; don't spend an HMAC on it.
-const MAX_COOKIE_VALUE = 1024;
 const MAX_TOUCH_AFTER = 60_000;
 
 /** 192 bits from the CSPRNG, base64url: 32 characters, as long as express-session's IDs. */
@@ -82,9 +79,10 @@ export class RequestSession implements SessionHost {
   readonly #res: ServerResponse;
   readonly #cookieOptions: CookieOptions;
   readonly #secure: boolean;
+  readonly #persistence: RequestPersistence;
   /** The ID the request's cookie carried, once verified. */
   #cookieId: string | undefined;
-  /** The cookie was signed with an older secret: send it again, signed with the newest. */
+  /** The cookie was signed or sealed with an older secret: send it again under the newest. */
   #renew = false;
   /** The session the request started with or last switched to. */
   #current: Session | undefined;
@@ -98,13 +96,17 @@ export class RequestSession implements SessionHost {
     this.#res = res;
     this.#cookieOptions = typeof options.cookie === 'function' ? options.cookie(req) : options.cookie;
     this.#secure = isSecure(req, options.proxy);
+    this.#persistence = options.persistence.forRequest();
   }
 
   get #store() {
-    return this.#options.store;
+    return this.#persistence.store;
   }
 
   #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+    // A local store is this request's memory: no deadline to keep, and its errors are already the
+    // ones to report (a session too large for its cookie is not a store outage).
+    if (this.#persistence.local) return run();
     const call = storeCall(this.#store.name, operation, this.#options.storeTimeout, run);
     if (!this.#reporter.wants('storeError')) return call;
     return call.catch((error: StoreError) => {
@@ -119,9 +121,17 @@ export class RequestSession implements SessionHost {
 
   /** Reads the cookie and the stored session, and puts `req.session` in place. */
   async load(): Promise<void> {
-    const id = this.#readCookie();
+    const reading = await this.#persistence.readCookie(this.#req.headers.cookie);
     const now = Date.now();
-    if (id !== undefined) {
+    if (reading.kind === 'tampered') {
+      this.#reporter.emit('tampered', { reason: reading.reason });
+    } else if (reading.kind === 'revoked') {
+      this.#cleared = true;
+      this.#reporter.emit('revoked', { handles: [this.#reporter.handleOf(reading.id)], user: reading.user });
+    } else if (reading.kind === 'session') {
+      const id = reading.id;
+      this.#cookieId = id;
+      this.#renew = reading.renew;
       const record = await this.#call('read', () => this.#store.read(id));
       if (record && this.#alive(record, now)) {
         this.#install(this.#hydrate(id, record));
@@ -136,30 +146,6 @@ export class RequestSession implements SessionHost {
       }
     }
     this.#install(this.#fresh(now));
-  }
-
-  #readCookie(): string | undefined {
-    const header = this.#req.headers.cookie;
-    if (typeof header !== 'string' || !header.includes(this.#options.name)) return undefined;
-    let raw: string | undefined;
-    try {
-      raw = parseCookieHeader(header)[this.#options.name];
-    } catch {
-      return undefined;
-    }
-    if (raw === undefined) return undefined;
-    if (raw.length > MAX_COOKIE_VALUE) return this.#tampered('oversized');
-    if (!raw.startsWith('s:')) return this.#tampered('malformed');
-    const result = unsign(raw.slice(2), this.#options.keys);
-    if (!result.valid || result.value.length === 0) return this.#tampered('signature');
-    this.#cookieId = result.value;
-    this.#renew = result.renew;
-    return result.value;
-  }
-
-  #tampered(reason: 'signature' | 'malformed' | 'oversized'): undefined {
-    this.#reporter.emit('tampered', { reason });
-    return undefined;
   }
 
   #alive(record: SessionRecord, now: number): boolean {
@@ -449,7 +435,11 @@ export class RequestSession implements SessionHost {
       await this.#persist(next, true);
     }
     state.destroyed = true;
-    if (!state.isNew) await this.#call('remove', () => this.#store.remove(session.id));
+    if (!state.isNew) {
+      await this.#call('remove', () => this.#store.remove(session.id));
+      // Unless the new session gets a cookie, delete the old one: it may hold the old data itself.
+      if (session.id === this.#cookieId) this.#cleared = true;
+    }
     const reporter = this.#reporter;
     if (keepData) {
       reporter.emit('rotated', {
@@ -505,7 +495,11 @@ export class RequestSession implements SessionHost {
     } else if (session.id !== this.#cookieId) {
       send = true;
     } else {
-      send = this.#options.rolling || this.#renew || (session.cookie.expires !== null && modified);
+      send =
+        this.#options.rolling ||
+        this.#renew ||
+        this.#persistence.changed ||
+        (session.cookie.expires !== null && modified);
     }
     if (send) this.#setCookie(session);
   }
@@ -520,11 +514,15 @@ export class RequestSession implements SessionHost {
       const changes = this.#changes(session, state);
       const willStore = !state.isNew || changes.modified || this.#options.saveUninitialized;
       if (willStore && !state.gone) {
-        this.#restartCookie(session, state, Date.now());
+        const now = Date.now();
+        this.#restartCookie(session, state, now);
+        // A local store holds the record the cookie carries: it must be complete before the headers go.
+        if (this.#persistence.writeNow) this.#writeNow(session, state, changes, now);
         if (state.isNew || session.id !== this.#cookieId) this.#setCookie(session);
         else if (
           this.#options.rolling ||
           this.#renew ||
+          this.#persistence.changed ||
           (session.cookie.expires !== null && changes.modified)
         ) {
           this.#setCookie(session);
@@ -546,22 +544,36 @@ export class RequestSession implements SessionHost {
     this.#cleared = false;
     const cookie = this.#newCookie();
     cookie.expires = new Date(0);
-    this.#appendSetCookie(cookie.serialize(this.#options.name, ''));
+    this.#appendSetCookie(this.#persistence.clear(cookie));
   }
 
   #setCookie(session: Session): void {
     const cookie = session.cookie;
     if (cookie.secure === true && !this.#secure) return; // the browser would drop it anyway
     this.#cleared = false;
-    this.#appendSetCookie(cookie.serialize(this.#options.name, `s:${sign(session.id, this.#options.keys)}`));
+    this.#appendSetCookie(this.#persistence.issue(session.id, cookie));
   }
 
-  #appendSetCookie(value: string): void {
+  /** The whole record, now: for a local store when the headers go out before the response ends. */
+  #writeNow(session: Session, state: SessionState, changes: Changes, now: number): void {
+    const data: StoredData = { cookie: session.cookie.toJSON() };
+    for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
+    const write = this.#persistence.writeNow as NonNullable<RequestPersistence['writeNow']>;
+    write.call(this.#persistence, session.id, {
+      data,
+      expires: this.#expiry(session, state, now),
+      created: state.created,
+      touched: now,
+      user: this.#userOf(session),
+    });
+  }
+
+  #appendSetCookie(values: string[]): void {
     const res = this.#res;
-    if (res.headersSent) return;
+    if (res.headersSent || values.length === 0) return;
     const previous = res.getHeader('Set-Cookie');
     const list = previous === undefined ? [] : Array.isArray(previous) ? previous : [String(previous)];
-    res.setHeader('Set-Cookie', [...list, value]);
+    res.setHeader('Set-Cookie', [...list, ...values]);
     // Responses that carry a session cookie must not be stored by shared caches.
     if (!res.hasHeader('Cache-Control')) res.setHeader('Cache-Control', 'no-store');
   }

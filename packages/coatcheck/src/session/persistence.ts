@@ -1,0 +1,97 @@
+import type { KeyObject } from 'node:crypto';
+import { parse as parseCookieHeader } from 'cookie';
+import { sign, unsign } from '../cookies/sign.js';
+import type { SessionRecord, SessionStore } from '../stores/contract.js';
+import type { Cookie } from './cookie.js';
+
+/** Why a session cookie was refused, as the `tampered` event reports it. */
+export type TamperReason = 'signature' | 'malformed' | 'oversized';
+
+/** What the request's session cookie said. */
+export type CookieReading =
+  | { kind: 'none' }
+  | { kind: 'session'; id: string; renew: boolean }
+  | { kind: 'tampered'; reason: TamperReason }
+  /** Authentic, but issued before the user's "not before" time: logged out everywhere. */
+  | { kind: 'revoked'; id: string; user: string };
+
+const NONE: CookieReading = Object.freeze({ kind: 'none' });
+
+/**
+ * How sessions travel between requests; one per middleware. `session()` sends a signed ID and keeps
+ * the record in a store; `cookieSession()` seals the record itself into the cookie. Everything else
+ * about `req.session` is shared.
+ */
+export interface Persistence {
+  forRequest(): RequestPersistence;
+}
+
+/** One request's side of a {@link Persistence}. */
+export interface RequestPersistence {
+  /** Where this request reads and writes session records. */
+  readonly store: SessionStore;
+  /** The store is memory of this request (no I/O): calls skip the store timeout and keep their errors. */
+  readonly local: boolean;
+  /** The record changed in this request, so the cookie must carry it even under the same ID. */
+  readonly changed: boolean;
+  /** Reads the session cookie(s) from a Cookie header. Never throws on request data. */
+  readCookie(header: string | undefined): CookieReading | Promise<CookieReading>;
+  /** `Set-Cookie` values carrying the session `id`, with `cookie`'s attributes. */
+  issue(id: string, cookie: Cookie): string[];
+  /** `Set-Cookie` values deleting the session cookie(s) the request carried; `cookie` already expired. */
+  clear(cookie: Cookie): string[];
+  /**
+   * Replaces the record at once, for a response whose headers go out before it ends; only local
+   * stores have it, since a remote one would make the headers wait.
+   */
+  writeNow?(id: string, record: SessionRecord): void;
+}
+
+// A signed value longer than this is not a session cookie we issued; don't spend an HMAC on it.
+const MAX_SIGNED_VALUE = 1024;
+
+/** `session()`: the cookie carries `s:` + the ID + its HMAC (express-session's format); the record lives in `store`. */
+export function signedIdPersistence(
+  name: string,
+  keys: readonly KeyObject[],
+  store: SessionStore,
+): Persistence {
+  const request: RequestPersistence = {
+    store,
+    local: false,
+    changed: false,
+    readCookie(header) {
+      const raw = cookieValue(header, name);
+      if (raw === undefined) return NONE;
+      if (raw.length > MAX_SIGNED_VALUE) return { kind: 'tampered', reason: 'oversized' };
+      if (!raw.startsWith('s:')) return { kind: 'tampered', reason: 'malformed' };
+      const result = unsign(raw.slice(2), keys);
+      if (!result.valid || result.value.length === 0) return { kind: 'tampered', reason: 'signature' };
+      return { kind: 'session', id: result.value, renew: result.renew };
+    },
+    issue: (id, cookie) => [cookie.serialize(name, `s:${sign(id, keys)}`)],
+    clear: (cookie) => [cookie.serialize(name, '')],
+  };
+  // Nothing in it belongs to one request, so every request shares it.
+  return { forRequest: () => request };
+}
+
+/** The first cookie called `name` in a Cookie header, decoded; `undefined` when absent or unparsable. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (typeof header !== 'string' || !header.includes(name)) return undefined;
+  try {
+    return parseCookieHeader(header)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** All cookies of a Cookie header (the first of duplicates), or `undefined` when unparsable. */
+export function cookiesOf(header: string | undefined): Record<string, string | undefined> | undefined {
+  if (typeof header !== 'string') return undefined;
+  try {
+    return parseCookieHeader(header);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import session, { type SessionOptions } from 'coatcheck';
+import session, { type SessionManager, type SessionOptions } from 'coatcheck';
 import { type AnyApp, listen, type TestServer } from './http.js';
 
 export const SECRET = 'a test secret that is at least thirty-two bytes long';
@@ -19,8 +19,18 @@ export async function sessionApp(
   options: Partial<SessionOptions> = {},
   extra?: (app: AnyApp) => void,
 ): Promise<TestServer & { middleware: ReturnType<typeof session> }> {
+  return sessionAppWith(makeApp, (all) => session(all as unknown as SessionOptions), options, extra);
+}
+
+/** {@link sessionApp} with any session middleware: `makeMiddleware` gets the options, secret included. */
+export async function sessionAppWith<M extends SessionManager>(
+  makeApp: () => AnyApp,
+  makeMiddleware: (options: Record<string, unknown>) => M,
+  options: Record<string, unknown> = {},
+  extra?: (app: AnyApp) => void,
+): Promise<TestServer & { middleware: M }> {
   const app = makeApp();
-  const middleware = session({ secret: SECRET, ...options } as SessionOptions);
+  const middleware = makeMiddleware({ secret: SECRET, ...options });
   app.use(middleware);
   app.get('/views', (req: Req, res: AnyApp) => {
     req.session.views = ((req.session.views as number | undefined) ?? 0) + 1;

@@ -112,6 +112,13 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
       // No maxAge: a browser-session cookie, while the server enforces both timeouts itself.
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' },
     });
+    if (config.logRequests) {
+      // Events carry handles, never session IDs, so they are safe to log.
+      for (const event of ['created', 'rotated', 'destroyed', 'expired', 'revoked', 'tampered'] as const) {
+        sessions.on(event, (payload) => console.log(`session ${event} ${JSON.stringify(payload)}`));
+      }
+      sessions.on('storeError', ({ error }) => console.error(`session store error: ${error.message}`));
+    }
     const refresh = refreshTokens({ store: refreshStore, ttl: '14d', familyTtl: '90d' });
 
     const app = express();

@@ -163,6 +163,26 @@ describe('the demo over HTTP', () => {
     assert.doesNotMatch(replay.body, /data-product="hat"/);
   });
 
+  it('logout ends the session on the server and says so', async () => {
+    const client = await signUp(demo.url, 'leaver');
+    const old = client.jar.get(SESSION_COOKIE);
+    const home = await client.get('/');
+    const reply = await client.post('/logout', { _csrf: csrfTokenIn(home.body) });
+    assert.equal(reply.status, 303);
+    assert.notEqual(client.jar.get(SESSION_COOKIE), old);
+    assert.match((await client.get('/')).body, /You are logged out/);
+    assert.equal((await client.get('/devices')).status, 401);
+    const replay = await new Client(demo.url).get('/devices', { cookie: `${SESSION_COOKIE}=${old}` });
+    assert.equal(replay.status, 401, 'the old session ID is dead');
+  });
+
+  it('the session page tells a visitor with nothing stored that there is no session yet', async () => {
+    const page = await new Client(demo.url).get('/session');
+    assert.match(page.body, /data-testid="no-session"/);
+    const { client } = await shopper(demo.url);
+    assert.match((await client.get('/session')).body, /data-testid="idle-left">29 min/);
+  });
+
   it('a wrong password and an unknown username get the same answer', async () => {
     await signUp(demo.url, 'known');
     const answers = [];

@@ -86,7 +86,9 @@ ${
   });
 
   router.get('/session', async (req: Request, res) => {
-    const info = sessions.info(req);
+    // With saveUninitialized off, a session that holds nothing was never stored: no cookie, no timer.
+    const stored = Object.keys(req.session).some((key) => key !== 'cookie');
+    const info = stored ? sessions.info(req) : undefined;
     const cookie = req.session.cookie;
     const now = Date.now();
     const sameSite =

@@ -4,6 +4,7 @@
  *
  * @module
  */
+export type { JWTPayload } from 'jose';
 export { type Algorithm, isAlgorithm } from './algorithms.js';
 export {
   KeySourceError,

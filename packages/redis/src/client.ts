@@ -1,7 +1,8 @@
 /**
  * One way to send a command, whichever client the application has: node-redis (`redis` v5, via
- * `sendCommand`) or ioredis (v5/v6, via `call`, which also routes by key on an ioredis Cluster).
- * Commands are sent as argument arrays; nothing is ever spliced into a command string.
+ * `sendCommand`, a cluster routed by the command's key) or ioredis (v5/v6, via `call`, which an
+ * ioredis Cluster routes by key itself). Commands are sent as argument arrays; nothing is ever
+ * spliced into a command string. Every command the store sends names at most one key.
  *
  * @module
  */
@@ -13,51 +14,108 @@ export interface NodeRedisClient {
   readonly isOpen: boolean;
 }
 
+/** A node-redis cluster client (`createCluster()` from `redis` v5), connected by the application. */
+export interface NodeRedisClusterClient {
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+  ): Promise<unknown>;
+  readonly masters: ReadonlyArray<unknown>;
+  nodeClient(node: never): Promise<NodeRedisClient>;
+}
+
 /** An ioredis client (`new Redis()` or `new Cluster()` from `ioredis` v5 or v6). */
 export interface IORedisClient {
   call(command: string, ...args: string[]): Promise<unknown>;
   readonly options?: { keyPrefix?: string | undefined } | object;
 }
 
+/** An ioredis `Cluster`: a client that can also list its master nodes. */
+interface IORedisCluster extends IORedisClient {
+  nodes(role: 'master'): IORedisClient[];
+}
+
 /** A client the Redis store accepts. */
-export type RedisClient = NodeRedisClient | IORedisClient;
+export type RedisClient = NodeRedisClient | NodeRedisClusterClient | IORedisClient;
 
 /** Sends one command as an argument array and resolves its reply. */
 export type Send = (args: readonly string[]) => Promise<unknown>;
 
+/**
+ * How the store talks to Redis: `send` routes a single-key command (on a cluster, to the node
+ * owning the key); `nodes` gives one sender per master, for `SCAN`, which only sees one node.
+ */
+export interface Commander {
+  send: Send;
+  nodes(): Promise<Send[]>;
+}
+
+/** The key a command the store sends acts on: after the SHA/body and key count for scripts. */
+function keyOf(args: readonly string[]): string | undefined {
+  return args[0] === 'EVALSHA' || args[0] === 'EVAL' ? args[3] : args[1];
+}
+
 function isIORedis(client: object): client is IORedisClient {
   return typeof (client as Partial<IORedisClient>).call === 'function';
+}
+
+function isNodeRedisCluster(client: object): client is NodeRedisClusterClient {
+  const candidate = client as Partial<NodeRedisClusterClient>;
+  return typeof candidate.sendCommand === 'function' && typeof candidate.nodeClient === 'function';
 }
 
 function isNodeRedis(client: object): client is NodeRedisClient {
   return typeof (client as Partial<NodeRedisClient>).sendCommand === 'function' && 'isOpen' in client;
 }
 
+function ioredisSender(client: IORedisClient): Send {
+  return (args) => client.call(args[0] as string, ...args.slice(1));
+}
+
+function nodeRedisSender(client: NodeRedisClient): Send {
+  return (args) => client.sendCommand(args);
+}
+
 /**
- * The command sender for `client`. Throws `TypeError` for anything else, and for an ioredis client
+ * The commander for `client`. Throws `TypeError` for anything else, and for an ioredis client
  * with `keyPrefix`: ioredis prefixes keys but not `SCAN` patterns, which would break listing; use
  * the store's own `prefix` instead.
  */
-export function senderFor(client: unknown): Send {
+export function commanderFor(client: unknown): Commander {
   if (client === null || typeof client !== 'object') {
     throw new TypeError('RedisStore: client must be a node-redis client or an ioredis client');
   }
   if (isIORedis(client)) {
-    const options = client.options as { keyPrefix?: unknown } | undefined;
-    if (typeof options?.keyPrefix === 'string' && options.keyPrefix !== '') {
+    const options = client.options as
+      | { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } }
+      | undefined;
+    const keyPrefix = options?.keyPrefix ?? options?.redisOptions?.keyPrefix;
+    if (typeof keyPrefix === 'string' && keyPrefix !== '') {
       throw new TypeError(
         "RedisStore: client has ioredis' keyPrefix set; pass the store's prefix option instead",
       );
     }
-    return (args) => client.call(args[0] as string, ...args.slice(1));
+    const send = ioredisSender(client);
+    const cluster = client as Partial<IORedisCluster>;
+    if (typeof cluster.nodes === 'function') {
+      const masters = cluster.nodes.bind(cluster);
+      return { send, nodes: async () => masters('master').map(ioredisSender) };
+    }
+    return { send, nodes: async () => [send] };
+  }
+  if (isNodeRedisCluster(client)) {
+    return {
+      send: (args) => client.sendCommand(keyOf(args), false, [...args]),
+      nodes: async () => {
+        const clients = await Promise.all(client.masters.map((master) => client.nodeClient(master as never)));
+        return clients.map(nodeRedisSender);
+      },
+    };
   }
   if (isNodeRedis(client)) {
-    if ('masters' in client) {
-      throw new TypeError(
-        'RedisStore: client is a node-redis cluster, which is not supported; use an ioredis Cluster',
-      );
-    }
-    return (args) => client.sendCommand(args);
+    const send = nodeRedisSender(client);
+    return { send, nodes: async () => [send] };
   }
   throw new TypeError('RedisStore: client must be a node-redis client or an ioredis client');
 }

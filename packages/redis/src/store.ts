@@ -8,15 +8,22 @@ import {
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
-import { openClient, type RedisClient, runScript, type Send, senderFor } from './client.js';
+import {
+  type Commander,
+  commanderFor,
+  openClient,
+  type RedisClient,
+  runScript,
+  type Send,
+} from './client.js';
 import { dataFields, EXPIRES, hashPairs, patchFields, recordFromHash } from './fields.js';
 import { INDEX_ADD, MARK_INDEXED, PATCH, REMOVE, REMOVE_OWNED, WRITE } from './scripts.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /**
-   * A connected node-redis v5 client (`createClient()` from `redis`) or an ioredis v5/v6 client
-   * (`new Redis()`, or `new Cluster()`). The store never closes it.
+   * A connected node-redis v5 client (`createClient()` or `createCluster()` from `redis`) or an
+   * ioredis v5/v6 client (`new Redis()` or `new Cluster()`). The store never closes it.
    */
   client: RedisClient;
   /**
@@ -68,6 +75,7 @@ export class RedisStore extends Store implements SessionStore {
   /** The prefix of every key this store writes. */
   readonly prefix: string;
   readonly #send: Send;
+  readonly #nodes: Commander['nodes'];
   readonly #scanCount: number;
   #closed = false;
   /** Closes the client when the store opened it itself ({@link RedisStore.fromUrl}). */
@@ -79,7 +87,9 @@ export class RedisStore extends Store implements SessionStore {
       throw new TypeError('RedisStore: options must be an object with a client');
     }
     const { client, prefix = 'coatcheck:', scanCount = 500 } = options;
-    this.#send = senderFor(client);
+    const commander = commanderFor(client);
+    this.#send = commander.send;
+    this.#nodes = commander.nodes;
     if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
       throw new TypeError(
         'RedisStore: prefix must be printable ASCII without spaces, at most 200 characters',
@@ -210,22 +220,25 @@ export class RedisStore extends Store implements SessionStore {
     });
   }
 
-  async *#scan(pattern: string): AsyncGenerator<string[]> {
+  /** Batches of keys starting with `prefix`, from every master (one, unless on a cluster). */
+  async *#scan(prefix: string): AsyncGenerator<string[]> {
     // SCAN treats these as glob syntax; a prefix is matched literally.
-    const match = pattern.replace(/[*?[\]\\]/g, '\\$&');
-    let cursor = '0';
-    do {
-      const [next, keys] = (await this.#send([
-        'SCAN',
-        cursor,
-        'MATCH',
-        `${match}*`,
-        'COUNT',
-        String(this.#scanCount),
-      ])) as [string, string[]];
-      cursor = String(next);
-      if (keys.length > 0) yield keys.map(String);
-    } while (cursor !== '0');
+    const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    for (const send of await this.#nodes()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await send([
+          'SCAN',
+          cursor,
+          'MATCH',
+          match,
+          'COUNT',
+          String(this.#scanCount),
+        ])) as [string, string[]];
+        cursor = String(next);
+        if (keys.length > 0) yield keys.map(String);
+      } while (cursor !== '0');
+    }
   }
 
   async #liveIds(now: number): Promise<string[]> {
@@ -269,7 +282,9 @@ export class RedisStore extends Store implements SessionStore {
   async purge(): Promise<void> {
     await this.#run('purge', async () => {
       for (const pattern of [this.sessionKey(''), this.userKey('')]) {
-        for await (const keys of this.#scan(pattern)) await this.#send(['UNLINK', ...keys]);
+        // One key per UNLINK: on a cluster, keys of different slots cannot share a command.
+        for await (const keys of this.#scan(pattern))
+          await Promise.all(keys.map((key) => this.#send(['UNLINK', key])));
       }
     });
   }

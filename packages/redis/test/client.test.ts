@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
-import { runScript, senderFor } from '../src/client.js';
+import { commanderFor, runScript } from '../src/client.js';
 import { connectIORedis, connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
 
 const skip = await serviceSkipReason(SERVICES.redis);
@@ -23,7 +23,7 @@ describe('runScript', { skip }, () => {
 
   for (const label of ['node-redis', 'ioredis'] as const) {
     it(`${label}: sends the script body once the server lacks it, then only its SHA`, async () => {
-      const send = senderFor(label === 'node-redis' ? nodeRedis : ioredis);
+      const { send } = commanderFor(label === 'node-redis' ? nodeRedis : ioredis);
       // A body no server has seen: the first EVALSHA must fail with NOSCRIPT and fall back to EVAL.
       const lua = `-- ${randomBytes(8).toString('hex')}\nreturn redis.call('INCR', KEYS[1])`;
       const script = { name: 'test', lua, sha: createHash('sha1').update(lua).digest('hex') };

@@ -247,7 +247,6 @@ describe('RedisStore options', () => {
       { client: { call() {}, options: { keyPrefix: 'app:' } } },
       /keyPrefix/,
     ],
-    ['a node-redis cluster', { client: { ...nodeRedisLike, masters: [] } }, /cluster/],
     ['a prefix with a space', { client: nodeRedisLike, prefix: 'my app:' }, /prefix/],
     ['a prefix with a newline', { client: nodeRedisLike, prefix: 'app\n' }, /prefix/],
     ['a prefix that is not a string', { client: nodeRedisLike, prefix: 42 }, /prefix/],

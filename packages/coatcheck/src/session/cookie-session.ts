@@ -99,7 +99,8 @@ export function cookieSession(options: CookieSessionOptions): CookieSessionMiddl
   const shared = resolveShared(label, options, COOKIE_SESSION_OPTIONS, 'session');
   const keys = sealingKeys(options.secret, { purpose: 'session', option: `${label} option secret` });
   const maxSize =
-    duration(label, options as unknown as Record<string, unknown>, 'maxSize', { unit: 'bytes' }) ?? DEFAULT_MAX_SIZE;
+    duration(label, options as unknown as Record<string, unknown>, 'maxSize', { unit: 'bytes' }) ??
+    DEFAULT_MAX_SIZE;
   if (maxSize < MAX_COOKIE_SIZE) {
     throw new TypeError(`${label} option maxSize must be at least ${MAX_COOKIE_SIZE} bytes (one cookie)`);
   }

@@ -267,7 +267,8 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
     persistence: signedIdPersistence(shared.name, shared.keys, store),
     store,
     originalStore,
-    storeTimeout: duration('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
+    storeTimeout:
+      duration('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
   };
 }
 

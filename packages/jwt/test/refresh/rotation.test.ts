@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SQLiteStore } from '@coatcheck/sqlite';
 import { MemoryStore, type SessionStore } from 'coatcheck';
 import { UnauthorizedError } from '../../src/errors.js';
 import { refreshTokens } from '../../src/refresh/rotation.js';
@@ -10,112 +11,121 @@ const code = (expected: string) => (error: unknown) => {
   return true;
 };
 
-describe('refreshTokens on MemoryStore', () => {
-  it('rotates: each use returns a new token of the same family, carrying subject and data', async () => {
-    const refresh = refreshTokens({ store: new MemoryStore() });
-    const first = await refresh.issue('user-1', { role: 'admin' });
-    assert.match(first.token, /^[A-Za-z0-9_-]{43}$/);
-    const second = await refresh.rotate(first.token);
-    const third = await refresh.rotate(second.token);
-    assert.notEqual(second.token, first.token);
-    assert.notEqual(third.token, second.token);
-    assert.equal(third.family, first.family);
-    assert.equal(third.subject, 'user-1');
-    assert.deepEqual(third.data, { role: 'admin' });
-  });
+// The same scenarios on an in-memory store and on SQLite (transactions, real SQL): the rotation only
+// relies on the store contract.
+const stores: Array<[string, () => MemoryStore | SQLiteStore]> = [
+  ['MemoryStore', () => new MemoryStore({ pruneInterval: 0 })],
+  ['SQLiteStore', () => new SQLiteStore({ path: ':memory:', pruneInterval: 0 })],
+];
 
-  it('detects reuse: presenting a used token revokes the whole family', async () => {
-    const refresh = refreshTokens({ store: new MemoryStore() });
-    const first = await refresh.issue('user-1');
-    const second = await refresh.rotate(first.token);
-    await assert.rejects(refresh.rotate(first.token), code('revoked_token'));
-    // The thief's or the user's newer token dies with the family.
-    await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
-  });
+for (const [storeName, createStore] of stores)
+  describe(`refreshTokens on ${storeName}`, () => {
+    it('rotates: each use returns a new token of the same family, carrying subject and data', async () => {
+      const refresh = refreshTokens({ store: createStore() });
+      const first = await refresh.issue('user-1', { role: 'admin' });
+      assert.match(first.token, /^[A-Za-z0-9_-]{43}$/);
+      const second = await refresh.rotate(first.token);
+      const third = await refresh.rotate(second.token);
+      assert.notEqual(second.token, first.token);
+      assert.notEqual(third.token, second.token);
+      assert.equal(third.family, first.family);
+      assert.equal(third.subject, 'user-1');
+      assert.deepEqual(third.data, { role: 'admin' });
+    });
 
-  it('lets exactly one of two concurrent uses of a token win, and treats the other as reuse', async () => {
-    for (let round = 0; round < 25; round++) {
-      const refresh = refreshTokens({ store: new MemoryStore() });
-      const { token } = await refresh.issue(`user-${round}`);
-      const results = await Promise.allSettled([refresh.rotate(token), refresh.rotate(token)]);
-      const won = results.filter((r) => r.status === 'fulfilled');
-      const lost = results.filter((r) => r.status === 'rejected');
-      assert.equal(won.length, 1, `round ${round}`);
-      assert.equal(lost.length, 1);
-      code('revoked_token')((lost[0] as PromiseRejectedResult).reason);
-      // Reuse revoked the family, so the winner's token cannot be rotated either.
-      await assert.rejects(
-        refresh.rotate((won[0] as PromiseFulfilledResult<{ token: string }>).value.token),
-        code('invalid_token'),
-      );
-    }
-  });
+    it('detects reuse: presenting a used token revokes the whole family', async () => {
+      const refresh = refreshTokens({ store: createStore() });
+      const first = await refresh.issue('user-1');
+      const second = await refresh.rotate(first.token);
+      await assert.rejects(refresh.rotate(first.token), code('revoked_token'));
+      // The thief's or the user's newer token dies with the family.
+      await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
+    });
 
-  it('lets exactly one of many concurrent uses win', async () => {
-    const refresh = refreshTokens({ store: new MemoryStore() });
-    const { token } = await refresh.issue('user-1');
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => refresh.rotate(token)));
-    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
-  });
+    it('lets exactly one of two concurrent uses of a token win, and treats the other as reuse', async () => {
+      for (let round = 0; round < 25; round++) {
+        const refresh = refreshTokens({ store: createStore() });
+        const { token } = await refresh.issue(`user-${round}`);
+        const results = await Promise.allSettled([refresh.rotate(token), refresh.rotate(token)]);
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r) => r.status === 'rejected');
+        assert.equal(won.length, 1, `round ${round}`);
+        assert.equal(lost.length, 1);
+        code('revoked_token')((lost[0] as PromiseRejectedResult).reason);
+        // Reuse revoked the family, so the winner's token cannot be rotated either.
+        await assert.rejects(
+          refresh.rotate((won[0] as PromiseFulfilledResult<{ token: string }>).value.token),
+          code('invalid_token'),
+        );
+      }
+    });
 
-  it('keeps families apart: revoking one leaves the others working', async () => {
-    const refresh = refreshTokens({ store: new MemoryStore() });
-    const laptop = await refresh.issue('user-1');
-    const phone = await refresh.issue('user-1');
-    await refresh.rotate(laptop.token);
-    await assert.rejects(refresh.rotate(laptop.token), code('revoked_token'));
-    assert.equal((await refresh.rotate(phone.token)).family, phone.family);
-  });
+    it('lets exactly one of many concurrent uses win', async () => {
+      const refresh = refreshTokens({ store: createStore() });
+      const { token } = await refresh.issue('user-1');
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => refresh.rotate(token)));
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    });
 
-  it('refuses unknown, malformed and revoked tokens as invalid_token', async () => {
-    const refresh = refreshTokens({ store: new MemoryStore() });
-    for (const token of ['', 'short', 'x'.repeat(43), 'a b'.repeat(20), 42]) {
-      await assert.rejects(refresh.rotate(token as string), code('invalid_token'));
-    }
-    const issued = await refresh.issue('user-1');
-    await refresh.revoke(issued.token);
-    await assert.rejects(refresh.rotate(issued.token), code('invalid_token'));
-    const other = await refresh.issue('user-2');
-    assert.ok((await refresh.revokeFamily(other.family)) >= 2);
-    await assert.rejects(refresh.rotate(other.token), code('invalid_token'));
-  });
+    it('keeps families apart: revoking one leaves the others working', async () => {
+      const refresh = refreshTokens({ store: createStore() });
+      const laptop = await refresh.issue('user-1');
+      const phone = await refresh.issue('user-1');
+      await refresh.rotate(laptop.token);
+      await assert.rejects(refresh.rotate(laptop.token), code('revoked_token'));
+      assert.equal((await refresh.rotate(phone.token)).family, phone.family);
+    });
 
-  it('stores only hashes of tokens', async () => {
-    const store = new MemoryStore();
-    const refresh = refreshTokens({ store });
-    const { token } = await refresh.issue('user-1', { note: 'x' });
-    await refresh.rotate(token);
-    const dump = JSON.stringify(await store.entries());
-    assert.ok(!dump.includes(token));
-  });
+    it('refuses unknown, malformed and revoked tokens as invalid_token', async () => {
+      const refresh = refreshTokens({ store: createStore() });
+      for (const token of ['', 'short', 'x'.repeat(43), 'a b'.repeat(20), 42]) {
+        await assert.rejects(refresh.rotate(token as string), code('invalid_token'));
+      }
+      const issued = await refresh.issue('user-1');
+      await refresh.revoke(issued.token);
+      await assert.rejects(refresh.rotate(issued.token), code('invalid_token'));
+      const other = await refresh.issue('user-2');
+      assert.ok((await refresh.revokeFamily(other.family)) >= 2);
+      await assert.rejects(refresh.rotate(other.token), code('invalid_token'));
+    });
 
-  it('expires tokens after ttl, and never lets rotation outlive the family', async (t) => {
-    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
-    const refresh = refreshTokens({ store: new MemoryStore({ pruneInterval: 0 }), ttl: 60, familyTtl: 100 });
-    const first = await refresh.issue('user-1');
-    assert.equal(first.expires, Date.now() + 60_000);
-    t.mock.timers.tick(50_000);
-    const second = await refresh.rotate(first.token);
-    assert.equal(second.expires, Date.now() + 50_000, 'capped by the family');
-    t.mock.timers.tick(51_000);
-    await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
-    const third = await refresh.issue('user-2');
-    t.mock.timers.tick(61_000);
-    await assert.rejects(refresh.rotate(third.token), code('invalid_token'));
-  });
+    it('stores only hashes of tokens', async () => {
+      const store = createStore();
+      const refresh = refreshTokens({ store });
+      const { token } = await refresh.issue('user-1', { note: 'x' });
+      await refresh.rotate(token);
+      const dump = JSON.stringify(await store.entries());
+      assert.ok(!dump.includes(token));
+    });
 
-  it('needs a store with patch and removeByUser, and sane durations', () => {
-    const full = new MemoryStore();
-    const withoutIndex: SessionStore = {
-      name: 'memory-without-user-index',
-      read: (id) => full.read(id),
-      write: (id, record) => full.write(id, record),
-      remove: (id) => full.remove(id),
-      patch: (id, patch) => full.patch(id, patch),
-    };
-    assert.throws(() => refreshTokens({ store: withoutIndex }), /removeByUser/);
-    assert.throws(() => refreshTokens({} as never), TypeError);
-    assert.throws(() => refreshTokens({ store: full, ttl: 'forever' }), TypeError);
-    assert.throws(() => refreshTokens({ store: full, familyTtl: 0 }), TypeError);
+    it('expires tokens after ttl, and never lets rotation outlive the family', async (t) => {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      const refresh = refreshTokens({ store: createStore(), ttl: 60, familyTtl: 100 });
+      const first = await refresh.issue('user-1');
+      assert.equal(first.expires, Date.now() + 60_000);
+      t.mock.timers.tick(50_000);
+      const second = await refresh.rotate(first.token);
+      assert.equal(second.expires, Date.now() + 50_000, 'capped by the family');
+      t.mock.timers.tick(51_000);
+      await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
+      const third = await refresh.issue('user-2');
+      t.mock.timers.tick(61_000);
+      await assert.rejects(refresh.rotate(third.token), code('invalid_token'));
+    });
+
+    it('needs a store with patch and removeByUser, and sane durations', () => {
+      const full = createStore();
+      const withoutIndex: SessionStore = {
+        // The same store with its user index hidden.
+        name: `${storeName}-without-user-index`,
+        read: (id) => full.read(id),
+        write: (id, record) => full.write(id, record),
+        remove: (id) => full.remove(id),
+        patch: (id, patch) => full.patch(id, patch),
+      };
+      assert.throws(() => refreshTokens({ store: withoutIndex }), /removeByUser/);
+      assert.throws(() => refreshTokens({} as never), TypeError);
+      assert.throws(() => refreshTokens({ store: full, ttl: 'forever' }), TypeError);
+      assert.throws(() => refreshTokens({ store: full, familyTtl: 0 }), TypeError);
+    });
   });
-});

@@ -1,0 +1,301 @@
+/**
+ * Load and soak (issue 7, item 2): sessions created and read back over HTTP against each store.
+ * The process's heap must stay flat (MemoryStore holds at its bound), no file descriptor or store
+ * connection may leak, and expired sessions must be pruned.
+ *
+ * `SOAK_SESSIONS` sets the number of sessions per store: a CI size by default, 100 000 for the
+ * long run (`npm run test:soak`). The heap is compared after forced full collections between the
+ * end of the first half and the end of the run, so what a leak adds per session shows.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MySQLStore } from '@coatcheck/mysql';
+import { PostgresStore } from '@coatcheck/postgres';
+import { RedisStore } from '@coatcheck/redis';
+import { SQLiteStore } from '@coatcheck/sqlite';
+import session, { MemoryStore, type SessionStore } from 'coatcheck';
+import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import express from 'express';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { listen } from '../../packages/coatcheck/test/helpers/http.js';
+import { connectionsTo, mib, openFds, settledHeap } from '../helpers/process.js';
+
+const SECRET = 'soak tests: a secret of at least thirty-two bytes long';
+const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 1500);
+const CONCURRENCY = 16;
+/** Sessions made with a one-second idle timeout, to be pruned. */
+const SHORT_LIVED = 200;
+/** What the heap may grow over the second half: 2 MiB of noise plus 256 bytes a session. */
+const heapAllowance = (sessions: number) => 2 * 1024 * 1024 + 256 * sessions;
+const suffix = randomBytes(4).toString('hex');
+const figures: string[] = [];
+
+assert.ok(Number.isInteger(SESSIONS) && SESSIONS >= 100, 'SOAK_SESSIONS must be an integer ≥ 100');
+
+interface Target {
+  name: string;
+  skip: () => Promise<string | false>;
+  /** The store, and what to release after. */
+  open(): Promise<{ store: SessionStore; release(): Promise<void> }>;
+  /** The server port, to count connections to it. */
+  port?: number;
+  /** The most connections the store may hold. */
+  maxConnections?: number;
+  /** Most sessions the store may hold (MemoryStore's bound). */
+  bound?: number;
+  /** Deletes expired sessions now; stores with TTLs (Redis) drop them themselves. */
+  prune(store: SessionStore): Promise<unknown>;
+}
+
+const memoryBound = Math.max(100, Math.floor(SESSIONS / 4));
+const sqliteDir = mkdtempSync(join(tmpdir(), 'coatcheck-soak-'));
+after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+
+const TARGETS: Target[] = [
+  {
+    name: `MemoryStore (max ${memoryBound})`,
+    skip: async () => false,
+    bound: memoryBound,
+    async open() {
+      const store = new MemoryStore({ max: memoryBound, pruneInterval: 0 });
+      return { store, release: () => store.close() };
+    },
+    prune: async (store) => (store as MemoryStore).prune(),
+  },
+  {
+    name: 'SQLiteStore (file)',
+    skip: async () => false,
+    async open() {
+      const store = new SQLiteStore({ path: join(sqliteDir, 'soak.db'), pruneInterval: 0 });
+      return { store, release: () => store.close() };
+    },
+    prune: async (store) => (store as SQLiteStore).prune(),
+  },
+  {
+    name: 'RedisStore (node-redis)',
+    skip: () => serviceSkipReason(SERVICES.redis),
+    port: SERVICES.redis.port,
+    maxConnections: 1,
+    async open() {
+      const client = await createClient({ url: `redis://127.0.0.1:${SERVICES.redis.port}` }).connect();
+      const prefix = `coatcheck-soak:${suffix}:`;
+      const store = new RedisStore({ client, prefix });
+      return {
+        store,
+        async release() {
+          await store.purge();
+          await store.close();
+          client.destroy();
+        },
+      };
+    },
+    // Redis expires keys itself.
+    prune: async () => undefined,
+  },
+  {
+    name: 'PostgresStore (pool of 10)',
+    skip: () => serviceSkipReason(SERVICES.postgres),
+    port: SERVICES.postgres.port,
+    maxConnections: 10,
+    async open() {
+      const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 10 });
+      const tableName = `sessions_soak_${suffix}`;
+      const store = new PostgresStore({ pool, tableName, pruneInterval: 0 });
+      return {
+        store,
+        async release() {
+          await store.close();
+          await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
+          await pool.end();
+        },
+      };
+    },
+    prune: (store) => (store as PostgresStore).prune(),
+  },
+  {
+    name: 'MySQLStore on MariaDB (pool of 10)',
+    skip: () => serviceSkipReason(SERVICES.mysql),
+    port: SERVICES.mysql.port,
+    maxConnections: 10,
+    async open() {
+      const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: 10 });
+      const tableName = `sessions_soak_${suffix}`;
+      const store = new MySQLStore({ pool, tableName, pruneInterval: 0 });
+      return {
+        store,
+        async release() {
+          await store.close();
+          await pool.query(`DROP TABLE IF EXISTS \`${tableName}\``);
+          await pool.end();
+        },
+      };
+    },
+    prune: (store) => (store as MySQLStore).prune(),
+  },
+];
+
+/** An app with one long-lived and one short-lived session middleware on the same store. */
+async function soakApp(store: SessionStore, leak?: unknown[]) {
+  const app = express();
+  if (leak) {
+    // The control: an app that keeps every request, the commonest leak in Express code.
+    app.use((req, _res, next) => {
+      leak.push(req);
+      next();
+    });
+  }
+  const long = session({ secret: SECRET, store, idleTimeout: 10 * 60_000 });
+  const short = session({ secret: SECRET, store, idleTimeout: 1000, name: 'short.sid' });
+  app.use('/short', short);
+  app.put('/short/put/:value', (req, res) => {
+    (req.session as unknown as Record<string, unknown>).value = req.params.value;
+    res.send('ok');
+  });
+  app.use(long);
+  app.put('/put/:value', (req, res) => {
+    (req.session as unknown as Record<string, unknown>).value = req.params.value;
+    res.send('ok');
+  });
+  app.get('/get', (req, res) => {
+    res.send(String((req.session as unknown as Record<string, unknown>).value));
+  });
+  app.use((err: { status?: number; code?: string }, _req: unknown, res: express.Response, _next: unknown) => {
+    res.status(err.status ?? 500).send(err.code ?? 'error');
+  });
+  const server = await listen(app);
+  server.server.keepAliveTimeout = 5000;
+  return server;
+}
+
+/** Creates a session with a value and reads it back, over HTTP. */
+async function oneSession(base: string, index: number, prefix = ''): Promise<void> {
+  const value = `s${index}`;
+  const created = await fetch(`${base}${prefix}/put/${value}`, { method: 'PUT' });
+  assert.equal(created.status, 200, await created.text());
+  const cookie = created.headers.get('set-cookie')?.split(';')[0];
+  assert.ok(cookie, 'a new session sets its cookie');
+  if (prefix) return;
+  const read = await fetch(`${base}/get`, { headers: { cookie } });
+  assert.equal(await read.text(), value);
+}
+
+/** Runs sessions `from` … `to - 1` with a fixed number of requests in flight. */
+async function run(base: string, from: number, to: number, prefix = ''): Promise<void> {
+  let next = from;
+  const worker = async () => {
+    while (next < to) await oneSession(base, next++, prefix);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+/** Heap growth over the second half of a run on `store`, as the soak measures it. */
+async function secondHalfGrowth(store: SessionStore, sessions: number, leak?: unknown[]): Promise<number> {
+  const app = await soakApp(store, leak);
+  try {
+    const half = Math.floor(sessions / 2);
+    await run(app.url, 0, half);
+    const before = await settledHeap();
+    await run(app.url, half, sessions);
+    return (await settledHeap()) - before;
+  } finally {
+    await app.close();
+  }
+}
+
+describe(`soak: ${SESSIONS} sessions over HTTP per store`, () => {
+  it('control: the heap check catches an app that keeps every request', async () => {
+    const sessions = 600;
+    const leak: unknown[] = [];
+    const store = new MemoryStore({ max: 100, pruneInterval: 0 });
+    const growth = await secondHalfGrowth(store, sessions, leak);
+    leak.length = 0;
+    figures.push(`control (leaking app): heap +${mib(growth)} over ${sessions / 2} sessions`);
+    assert.ok(growth > heapAllowance(sessions / 2), `a leaking app grew only ${mib(growth)}`);
+  });
+
+  for (const target of TARGETS) {
+    it(target.name, async (t) => {
+      const skip = await target.skip();
+      if (skip) {
+        t.skip(skip);
+        return;
+      }
+      const fdsAtStart = openFds();
+      const { store, release } = await target.open();
+      const app = await soakApp(store);
+      let released = false;
+      try {
+        const started = performance.now();
+        const half = Math.floor(SESSIONS / 2);
+        // A warm-up tenth lets caches, pools and JIT settle before the baseline.
+        const warm = Math.floor(SESSIONS / 10);
+        await run(app.url, 0, warm);
+        await run(app.url, warm, half);
+        const heapAtHalf = await settledHeap();
+        const fdsAtHalf = openFds();
+        await run(app.url, half, SESSIONS);
+        const heapAtEnd = await settledHeap();
+        const fdsAtEnd = openFds();
+        const seconds = (performance.now() - started) / 1000;
+
+        const growth = heapAtEnd - heapAtHalf;
+        assert.ok(
+          growth < heapAllowance(SESSIONS - half),
+          `heap grew ${mib(growth)} over ${SESSIONS - half} sessions (from ${mib(heapAtHalf)})`,
+        );
+        assert.ok(fdsAtEnd <= fdsAtHalf + 4, `file descriptors went from ${fdsAtHalf} to ${fdsAtEnd}`);
+        let connections: number | undefined;
+        if (target.port !== undefined) {
+          connections = connectionsTo(target.port);
+          assert.ok(
+            connections >= 1 && connections <= (target.maxConnections ?? 1),
+            `${connections} connections to port ${target.port}`,
+          );
+        }
+
+        const count = await (store.count as () => Promise<number>).call(store);
+        if (target.bound !== undefined) assert.equal(count, target.bound, 'MemoryStore holds at its bound');
+        else assert.equal(count, SESSIONS, 'every session is stored');
+
+        // Expired sessions are pruned: make some that live one second, let them expire, prune.
+        await run(app.url, 0, SHORT_LIVED, '/short');
+        await sleep(1100);
+        await target.prune(store);
+        const afterPrune = await (store.count as () => Promise<number>).call(store);
+        // In MemoryStore the short-lived sessions took the places of the least recently used ones.
+        const expected = target.bound === undefined ? SESSIONS : target.bound - SHORT_LIVED;
+        assert.equal(afterPrune, expected, 'expired sessions are gone after the prune');
+
+        figures.push(
+          `${target.name}: ${SESSIONS} sessions (${2 * SESSIONS} requests) in ${seconds.toFixed(1)} s; ` +
+            `heap ${mib(heapAtHalf)} → ${mib(heapAtEnd)} (${growth >= 0 ? '+' : ''}${mib(growth)}); ` +
+            `fds ${fdsAtHalf} → ${fdsAtEnd}` +
+            (connections === undefined ? '' : `; ${connections} connections`),
+        );
+
+        await app.close();
+        await release();
+        released = true;
+        // Closing the app and the store gives back every descriptor (the HTTP client's may linger briefly).
+        await sleep(100);
+        assert.ok(openFds() <= fdsAtStart + CONCURRENCY, `fds: ${fdsAtStart} before, ${openFds()} after`);
+      } finally {
+        if (!released) {
+          await app.close();
+          await release();
+        }
+      }
+    });
+  }
+});
+
+after(() => {
+  if (figures.length > 0) console.log(`# soak figures\n${figures.map((line) => `#   ${line}`).join('\n')}`);
+});

@@ -1,3 +1,5 @@
+// Behaviour that holds for every session middleware is in behaviour.ts (run by session-behaviour.test.ts);
+// these tests check what only a store-backed session() does: the express-session cookie format and the store's state.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, describe, it } from 'node:test';
@@ -51,32 +53,6 @@ for (const [framework, makeApp] of EXPRESS) {
       assert.equal(await store.count(), 1);
     });
 
-    it('does not resend the cookie on unmodified requests, and does with rolling: true', async () => {
-      const plain = await app({ cookie: { maxAge: 60_000 } });
-      const client = new Client(plain.url);
-      await client.fetch('/views');
-      assert.deepEqual((await client.fetch('/read')).setCookies, []);
-      assert.equal(
-        (await client.fetch('/views')).setCookies.length,
-        1,
-        'a modified session with maxAge resends',
-      );
-
-      const rolling = await app({ rolling: true });
-      const rollingClient = new Client(rolling.url);
-      await rollingClient.fetch('/views');
-      assert.equal((await rollingClient.fetch('/read')).setCookies.length, 1);
-    });
-
-    it('sets Expires from cookie.maxAge', async () => {
-      const server = await app({ cookie: { maxAge: 60_000 } });
-      const response = await new Client(server.url).fetch('/views');
-      const expires = /Expires=([^;]+)/.exec(response.setCookies[0] as string)?.[1];
-      assert.ok(expires);
-      const delta = Date.parse(expires) - Date.now();
-      assert.ok(delta > 55_000 && delta <= 60_000, `expires in ${delta} ms`);
-    });
-
     it('accepts a cookie signed with an older secret and re-signs it with the newest', async () => {
       const store = new MemoryStore();
       const old = await app({ store, secret: 'the old secret, thirty-two bytes or more' });
@@ -128,22 +104,6 @@ for (const [framework, makeApp] of EXPRESS) {
         assert.notEqual(issued, 'never-issued-by-this-server-000000');
       });
     }
-
-    it('uses the first of duplicated cookies, as browsers send the most specific first', async () => {
-      const server = await app();
-      const client = new Client(server.url);
-      await client.fetch('/views');
-      const good = client.jar.get('connect.sid') as string;
-      const response = await client.fetch('/views', {
-        cookie: `connect.sid=${good}; connect.sid=${signed('other')}`,
-      });
-      assert.equal(await response.text(), '2');
-      const tamperedFirst = await client.fetch('/views', {
-        cookie: `connect.sid=bogus; connect.sid=${good}`,
-      });
-      assert.equal(tamperedFirst.status, 200);
-      assert.equal(await tamperedFirst.text(), '1', 'an invalid first cookie gives a fresh session');
-    });
 
     it('regenerate() gives a new, empty session and deletes the old one', async () => {
       const store = new MemoryStore();
@@ -265,110 +225,6 @@ for (const [framework, makeApp] of EXPRESS) {
       assert.equal(await client.text('/save-promise', { method: 'POST' }), 'true');
     });
 
-    it('deleting a key removes it from the store', async () => {
-      const server = await app();
-      const client = new Client(server.url);
-      await client.fetch('/set/a/1', { method: 'POST' });
-      await client.fetch('/set/b/2', { method: 'POST' });
-      await client.fetch('/delete/a', { method: 'POST' });
-      assert.deepEqual(await (await client.fetch('/read')).json(), { b: '2' });
-    });
-
-    it('cookie.maxAge set on one session ("remember me") persists with it', async () => {
-      const server = await app({}, (a) =>
-        a.post(
-          '/remember',
-          (
-            req: { session: { cookie: { maxAge: number }; remembered?: boolean } },
-            res: { send(b: string): void },
-          ) => {
-            req.session.cookie.maxAge = 3_600_000;
-            req.session.remembered = true;
-            res.send('ok');
-          },
-        ),
-      );
-      const client = new Client(server.url);
-      const first = await client.fetch('/views');
-      assert.doesNotMatch(first.setCookies[0] as string, /Expires/);
-      const remembered = await client.fetch('/remember', { method: 'POST' });
-      assert.match(remembered.setCookies[0] as string, /Expires=/);
-      const later = await client.fetch('/views');
-      assert.match(later.setCookies[0] as string, /Expires=/, 'later responses keep the per-session maxAge');
-    });
-
-    it('takes cookie options from a function of the request', async () => {
-      const server = await app({
-        cookie: (req) => ({ path: '/', maxAge: req.headers['x-remember'] ? 120_000 : undefined }),
-      });
-      const remembered = await new Client(server.url).fetch('/views', { headers: { 'x-remember': '1' } });
-      assert.match(remembered.setCookies[0] as string, /Expires=/);
-      const plain = await new Client(server.url).fetch('/views');
-      assert.doesNotMatch(plain.setCookies[0] as string, /Expires=/);
-    });
-
-    it('secure: "auto" adds Secure only behind HTTPS (trusted proxy)', async () => {
-      const server = await app({ proxy: true, cookie: { sameSite: 'auto' } });
-      const http = await new Client(server.url).fetch('/views');
-      assert.doesNotMatch(http.setCookies[0] as string, /Secure/);
-      assert.match(http.setCookies[0] as string, /SameSite=Lax/);
-      const https = await new Client(server.url).fetch('/views', {
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      assert.match(https.setCookies[0] as string, /; Secure/);
-      assert.match(https.setCookies[0] as string, /SameSite=None/);
-      const untrusted = await app({ proxy: false });
-      const spoofed = await new Client(untrusted.url).fetch('/views', {
-        headers: { 'x-forwarded-proto': 'https' },
-      });
-      assert.doesNotMatch(spoofed.setCookies[0] as string, /Secure/);
-    });
-
-    it('secure: true never sends the cookie over plain HTTP', async () => {
-      const server = await app({ cookie: { secure: true } });
-      const response = await new Client(server.url).fetch('/views');
-      assert.deepEqual(response.setCookies, []);
-    });
-
-    it('writes every attribute it is given', async () => {
-      const server = await app({
-        name: 'sid',
-        cookie: {
-          domain: '127.0.0.1',
-          path: '/',
-          sameSite: 'strict',
-          partitioned: true,
-          priority: 'high',
-          httpOnly: true,
-          maxAge: 1000,
-        },
-      });
-      const response = await new Client(server.url).fetch('/views');
-      const line = response.setCookies[0] as string;
-      for (const part of [
-        'sid=s%3A',
-        'Domain=127.0.0.1',
-        'Path=/',
-        'Expires=',
-        'HttpOnly',
-        'Partitioned',
-        'Priority=High',
-        'SameSite=Strict',
-      ]) {
-        assert.ok(line.includes(part), `${part} in ${line}`);
-      }
-    });
-
-    it('name and its legacy alias key set the cookie name', async () => {
-      for (const options of [{ name: 'app.sid' }, { key: 'app.sid' }]) {
-        const server = await app(options);
-        const client = new Client(server.url);
-        await client.fetch('/views');
-        assert.ok(client.jar.has('app.sid'));
-        assert.equal(await client.text('/views'), '2');
-      }
-    });
-
     it('genid makes the IDs', async () => {
       let n = 0;
       const server = await app({ genid: () => `custom-${++n}-${'x'.repeat(24)}` });
@@ -396,16 +252,6 @@ for (const [framework, makeApp] of EXPRESS) {
       await keeper.fetch('/views');
       await keeper.fetch('/null', { method: 'POST' });
       assert.equal(await keepStore.count(), 1);
-    });
-
-    it('skips requests outside the cookie path', async () => {
-      const store = new MemoryStore();
-      const server = await app({ store, cookie: { path: '/admin' } }, (a) =>
-        a.get('/outside', (req: { session?: unknown }, res: { send(b: string): void }) =>
-          res.send(String(req.session)),
-        ),
-      );
-      assert.equal(await new Client(server.url).text('/outside'), 'undefined');
     });
 
     it('a session key named like a method or __proto__ neither breaks the session nor pollutes prototypes', async () => {

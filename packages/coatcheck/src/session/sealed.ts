@@ -39,8 +39,7 @@ const NO_COOKIE: CookieReading = Object.freeze({ kind: 'none' });
 
 /** Length of `seal()`'s output for a value of `bytes` UTF-8 bytes: `cc1.` + key ID + `.` + base64url(iv ‖ times ‖ value ‖ tag). */
 export function sealedLength(bytes: number): number {
-  const raw = 12 + 12 + bytes + 16;
-  return 13 + Math.floor(raw / 3) * 4 + [0, 2, 3][raw % 3]!;
+  return 13 + Math.ceil(((12 + 12 + bytes + 16) * 4) / 3);
 }
 
 function chunkName(name: string, index: number): string {
@@ -134,7 +133,7 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
    * kept across re-seals so the "not before" check compares it with the time of logging out.
    */
   #issuedAt = 0;
-  /** How many cookies the request's session took, so chunks no longer needed are deleted. */
+  /** How many of the session's cookies the request carried, so those no longer needed are deleted. */
   #chunksReceived = 0;
 
   constructor(config: SealedConfig) {
@@ -219,11 +218,15 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     const cookies = cookiesOf(header);
     const first = cookies?.[name];
     if (cookies === undefined || first === undefined) return NO_COOKIE;
+    // Every chunk the browser holds, even ones a lost response failed to delete, goes on the next
+    // response's clean-up list.
+    let held = 1;
+    while (held < MAX_CHUNKS && cookies[chunkName(name, held)] !== undefined) held++;
+    this.#chunksReceived = held;
     let sealed = first;
-    let count = 1;
     const mark = CHUNK_MARK.exec(first);
     if (mark) {
-      count = Number(mark[1]);
+      const count = Number(mark[1]);
       const parts = [first.slice(mark[0].length)];
       let size = name.length + first.length;
       for (let index = 1; index < count; index++) {
@@ -237,7 +240,6 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     } else if (name.length + first.length > maxSize) {
       return { kind: 'tampered', reason: 'oversized' };
     }
-    this.#chunksReceived = count;
     const opened = unseal(sealed, keys, { name });
     if (!opened.valid) {
       // An expired seal is authentic and simply over: a fresh session, not an attack.

@@ -89,6 +89,21 @@ for (const [framework, makeApp] of EXPRESS) {
       assert.equal((await client.text('/big')).length, 10);
     });
 
+    it('deletes chunks a lost response left behind, the next time it sends the session', async () => {
+      const server = await app();
+      const client = new Client(server.url);
+      await client.fetch('/views');
+      client.jar.set('session.1', 'left-over');
+      client.jar.set('session.2', 'left-over');
+      const response = await client.fetch('/views');
+      assert.equal(await response.text(), '2', 'chunks the first cookie does not announce are ignored');
+      assert.deepEqual(
+        pairs(response.setCookies).map(([name]) => name),
+        ['session', 'session.1', 'session.2'],
+      );
+      assert.deepEqual([...client.jar.keys()], ['session']);
+    });
+
     it('a missing, reordered or stale chunk is no session: a fresh one, no error', async () => {
       const server = await app({ maxSize: 16_384 });
       const tampered: Array<SessionEvents['tampered']['reason']> = [];

@@ -18,7 +18,7 @@ export interface DecodedToken<P = JWTPayload> {
   signature: string;
 }
 
-/** A token whose signature and claims were checked. */
+/** A token whose signature and claims were checked. `header` is frozen: tokens with the same header share it. */
 export interface VerifiedToken<P = JWTPayload> {
   header: ProtectedHeader;
   payload: P;
@@ -238,6 +238,22 @@ function resolveSource<Context>(
 
 /** The checks of a verifier, each done once at construction so bad options fail there. */
 function claimOptionsFor(options: ClaimOptions) {
+  const isStringList = (value: unknown) =>
+    typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+  for (const name of ['audience', 'issuer'] as const) {
+    if (options[name] !== undefined && !isStringList(options[name])) {
+      throw new TypeError(`@coatcheck/jwt: \`${name}\` must be a string or an array of strings`);
+    }
+  }
+  if (options.subject !== undefined && typeof options.subject !== 'string') {
+    throw new TypeError('@coatcheck/jwt: `subject` must be a string');
+  }
+  if (
+    options.requiredClaims !== undefined &&
+    (!Array.isArray(options.requiredClaims) || !isStringList(options.requiredClaims))
+  ) {
+    throw new TypeError('@coatcheck/jwt: `requiredClaims` must be an array of strings');
+  }
   const claims = {
     ...(options.audience !== undefined ? { audience: options.audience as string | string[] } : {}),
     ...(options.issuer !== undefined ? { issuer: options.issuer as string | string[] } : {}),
@@ -318,10 +334,12 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
         'check_failed',
       );
     }
-    // Many tokens share a header; the map is bounded and only ever holds headers that passed.
+    // Many tokens share a header; the map is bounded and only ever holds headers that passed. The
+    // header is frozen because it is shared by every token that carries it.
     if (headers.size >= MAX_CACHED_HEADERS) headers.clear();
-    headers.set(segment, header as ProtectedHeader);
-    return header as ProtectedHeader;
+    const verified = Object.freeze(header) as ProtectedHeader;
+    headers.set(segment, verified);
+    return verified;
   }
 
   function usable(alg: Algorithm, key: KeyObject): KeyObject {

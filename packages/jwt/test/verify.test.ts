@@ -370,6 +370,18 @@ describe('verify: header rules of RFC 7515, as jose applies them', () => {
   });
 });
 
+describe('verify: shared headers', () => {
+  it('hands out a frozen header, so no caller can change what the next token with it gets', async () => {
+    const verifier = createVerifier({ key: secret, algorithms: ['HS256', 'HS512'] });
+    const first = await verifier.verify(jsonwebtoken.sign({ n: 1 }, secret, { algorithm: 'HS256' }));
+    assert.throws(() => {
+      (first.header as { alg: string }).alg = 'HS512';
+    }, TypeError);
+    const second = await verifier.verify(jsonwebtoken.sign({ n: 2 }, secret, { algorithm: 'HS256' }));
+    assert.equal(second.header.alg, 'HS256');
+  });
+});
+
 describe('verify: malformed tokens', () => {
   const verifier = createVerifier({ key: secret, algorithms: ['HS256'] });
   const good = jsonwebtoken.sign({ sub: 'a' }, secret, { algorithm: 'HS256' });

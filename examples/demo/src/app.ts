@@ -6,10 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { refreshTokens } from '@coatcheck/jwt';
 import { SQLiteStore } from '@coatcheck/sqlite';
 import Database from 'better-sqlite3';
-import * as coatcheck from 'coatcheck';
-import { csrf, redactUrl, type SessionMiddleware, type SessionStore, session, storeFromUrl } from 'coatcheck';
+import {
+  type CookieOptions,
+  cookieSession,
+  csrf,
+  redactUrl,
+  type SessionStore,
+  session,
+  storeFromUrl,
+} from 'coatcheck';
 import express, { type Express } from 'express';
-import { ConfigError, type DemoConfig } from './config.js';
+import type { DemoConfig } from './config.js';
 import { accountRoutes } from './routes/account.js';
 import { apiRoutes } from './routes/api.js';
 import { apiGuideRoutes } from './routes/api-guide.js';
@@ -17,6 +24,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { shopRoutes } from './routes/shop.js';
 import { loadSecrets } from './secrets.js';
 import './session-data.js';
+import type { DemoSessions } from './sessions.js';
 import { UserDirectory } from './users.js';
 import { errorHandler, notFound } from './web/errors.js';
 import type { DemoLocals } from './web/layout.js';
@@ -39,15 +47,18 @@ const STORE_LABELS: Record<string, string> = {
   memory: 'memory (lost on restart)',
 };
 
+// No maxAge: a browser-session cookie, while the server enforces both timeouts itself.
+const COOKIE: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' };
+
 /** A running demo application, before or after it listens. */
 export interface Demo {
   app: Express;
   config: DemoConfig;
   users: UserDirectory;
-  /** The session middleware, which also lists and ends sessions. */
-  sessions: SessionMiddleware;
-  /** The session store in use. */
-  store: SessionStore;
+  /** The session middleware: `session()` on a store, which also lists and ends sessions, or `cookieSession()`. */
+  sessions: DemoSessions;
+  /** The session store in use; none for cookie sessions. */
+  store: SessionStore | undefined;
   /** Where sessions are kept, in words. */
   storeLabel: string;
   /** Closes the store and the database. */
@@ -63,15 +74,6 @@ export interface Demo {
  * connection, so the whole demo is one file to inspect, copy or delete.
  */
 export async function createApp(config: DemoConfig): Promise<Demo> {
-  if (
-    config.sessionMode === 'cookie' &&
-    typeof (coatcheck as Record<string, unknown>).cookieSession !== 'function'
-  ) {
-    throw new ConfigError(
-      'SESSION_MODE=cookie needs cookieSession() from coatcheck, which this version does not have yet; ' +
-        'unset SESSION_MODE to keep sessions in a store',
-    );
-  }
   mkdirSync(config.dataDir, { recursive: true });
   const secrets = loadSecrets(config.dataDir, config.sessionSecret);
   const db = new Database(join(config.dataDir, DATABASE_FILE));
@@ -89,29 +91,42 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
     const refreshStore = new SQLiteStore({ db, tableName: 'refresh_tokens' });
     closers.unshift(() => refreshStore.close());
 
-    let store: SessionStore;
+    let store: SessionStore | undefined;
     let storeLabel: string;
-    if (config.sessionStore === undefined) {
-      store = new SQLiteStore({ db, tableName: 'sessions' });
-      storeLabel = `SQLite (${DATABASE_FILE})`;
+    let sessions: DemoSessions;
+    if (config.sessionMode === 'cookie') {
+      storeLabel = 'sealed cookies';
+      sessions = cookieSession({
+        secret: secrets.sessionSecret,
+        name: SESSION_COOKIE,
+        userKey: 'userId',
+        idleTimeout: config.idleTimeout,
+        absoluteTimeout: config.absoluteTimeout,
+        cookie: COOKIE,
+        // No store to delete sessions from: "log out everywhere" refuses seals issued before a time.
+        notBefore: (userId) => users.sessionsNotBefore(userId),
+      });
     } else {
-      store = await storeFromUrl(config.sessionStore);
-      const scheme = config.sessionStore.slice(0, config.sessionStore.indexOf(':')).toLowerCase();
-      storeLabel = STORE_LABELS[scheme] ?? redactUrl(config.sessionStore);
+      if (config.sessionStore === undefined) {
+        store = new SQLiteStore({ db, tableName: 'sessions' });
+        storeLabel = `SQLite (${DATABASE_FILE})`;
+      } else {
+        store = await storeFromUrl(config.sessionStore);
+        const scheme = config.sessionStore.slice(0, config.sessionStore.indexOf(':')).toLowerCase();
+        storeLabel = STORE_LABELS[scheme] ?? redactUrl(config.sessionStore);
+      }
+      const storeToClose = store;
+      closers.unshift(() => storeToClose.close?.());
+      sessions = session({
+        secret: secrets.sessionSecret,
+        store,
+        name: SESSION_COOKIE,
+        userKey: 'userId',
+        idleTimeout: config.idleTimeout,
+        absoluteTimeout: config.absoluteTimeout,
+        cookie: COOKIE,
+      });
     }
-    const storeToClose = store;
-    closers.unshift(() => storeToClose.close?.());
-
-    const sessions = session({
-      secret: secrets.sessionSecret,
-      store,
-      name: SESSION_COOKIE,
-      userKey: 'userId',
-      idleTimeout: config.idleTimeout,
-      absoluteTimeout: config.absoluteTimeout,
-      // No maxAge: a browser-session cookie, while the server enforces both timeouts itself.
-      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' },
-    });
     if (config.logRequests) {
       // Events carry handles, never session IDs, so they are safe to log.
       for (const event of ['created', 'rotated', 'destroyed', 'expired', 'revoked', 'tampered'] as const) {
@@ -167,7 +182,7 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
     });
     app.use(shopRoutes());
     app.use(accountRoutes(users));
-    app.use(sessionRoutes({ sessions, cookieName: SESSION_COOKIE, storeLabel }));
+    app.use(sessionRoutes({ sessions, users, cookieName: SESSION_COOKIE, storeLabel }));
     app.use(apiGuideRoutes());
     app.use(notFound);
     app.use(errorHandler());

@@ -48,15 +48,24 @@ export class UserDirectory {
   readonly #byName: Database.Statement<[string], UserRow>;
   readonly #byId: Database.Statement<[string], UserRow>;
   readonly #insert: Database.Statement<[string, string, string, number]>;
+  readonly #notBefore: Database.Statement<[string], { sessions_not_before: number | null }>;
+  readonly #setNotBefore: Database.Statement<[number, string]>;
 
   constructor(db: Database.Database) {
     db.exec(
       'CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE COLLATE NOCASE, ' +
         'password_hash TEXT NOT NULL, created INTEGER NOT NULL)',
     );
+    // Databases made before cookie sessions lack the column; add it in place.
+    const columns = db.pragma('table_info(users)') as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'sessions_not_before')) {
+      db.exec('ALTER TABLE users ADD COLUMN sessions_not_before INTEGER');
+    }
     this.#byName = db.prepare('SELECT * FROM users WHERE username = ?');
     this.#byId = db.prepare('SELECT * FROM users WHERE id = ?');
     this.#insert = db.prepare('INSERT INTO users (id, username, password_hash, created) VALUES (?, ?, ?, ?)');
+    this.#notBefore = db.prepare('SELECT sessions_not_before FROM users WHERE id = ?');
+    this.#setNotBefore = db.prepare('UPDATE users SET sessions_not_before = ? WHERE id = ?');
   }
 
   /** Creates an account; `undefined` when the username is taken. Validate with {@link signupProblems} first. */
@@ -80,6 +89,19 @@ export class UserDirectory {
     const row = this.#byName.get(normalizeUsername(username));
     const matches = await verifyPassword(password, row?.password_hash ?? DECOY_HASH);
     return row && matches ? toUser(row) : undefined;
+  }
+
+  /**
+   * When the user last logged out everywhere, for cookie sessions: a sealed cookie issued before it
+   * is refused. `undefined` when never.
+   */
+  sessionsNotBefore(id: string): number | undefined {
+    return this.#notBefore.get(id)?.sessions_not_before ?? undefined;
+  }
+
+  /** Ends every cookie session of the user issued before now. */
+  logOutEverywhere(id: string, now = Date.now()): void {
+    this.#setNotBefore.run(now, id);
   }
 
   find(id: string): User | undefined {

@@ -1,7 +1,7 @@
 import { type JwtMiddleware, jwt, type RefreshTokens, signToken, UnauthorizedError } from '@coatcheck/jwt';
-import type { SessionMiddleware } from 'coatcheck';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { cartLines } from '../catalog.js';
+import { type DemoSessions, isStoreBacked } from '../sessions.js';
 import type { UserDirectory } from '../users.js';
 
 export const ISSUER = 'coatcheck-demo';
@@ -10,7 +10,7 @@ export const AUDIENCE = 'coatcheck-demo-api';
 export interface ApiOptions {
   users: UserDirectory;
   refresh: RefreshTokens;
-  sessions: SessionMiddleware;
+  sessions: DemoSessions;
   privateKey: string;
   publicKey: string;
   /** Access token lifetime in seconds. */
@@ -117,6 +117,11 @@ export function apiRoutes(options: ApiOptions): Router {
   // session store's user index (the user's most recently seen session).
   router.get('/cart', auth, async (req, res) => {
     const user = userOf(req);
+    if (!isStoreBacked(sessions)) {
+      // Cookie sessions live in the browser: the server has no copy of any cart to read.
+      res.json({ items: [], count: 0, total: 0, currency: 'EUR', cents: true, available: false });
+      return;
+    }
     const latest = (await sessions.listByUser(user.id)).sort(
       (a, b) => b.lastSeen.getTime() - a.lastSeen.getTime(),
     )[0];
@@ -132,6 +137,7 @@ export function apiRoutes(options: ApiOptions): Router {
       total,
       currency: 'EUR',
       cents: true,
+      available: true,
     });
   });
 

@@ -44,7 +44,8 @@ export class Client {
     }
     if (this.jar.size > 0 && headers.cookie === undefined) headers.cookie = this.cookieHeader();
     return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.base), { method, headers }, (res) => {
+      // agent: false: a fresh connection per request, so a restarted server never meets a stale socket.
+      const req = request(new URL(path, this.base), { method, headers, agent: false }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

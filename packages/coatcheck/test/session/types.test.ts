@@ -2,7 +2,14 @@
 // that the typed session is the real one.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { Session, SessionWithData } from 'coatcheck';
+import {
+  type CookieSessionMiddleware,
+  type CookieSessionOptions,
+  cookieSession,
+  type Session,
+  type SessionOptions,
+  type SessionWithData,
+} from 'coatcheck';
 import { sessionApp } from '../helpers/app.js';
 import { Client, EXPRESS } from '../helpers/http.js';
 
@@ -37,4 +44,17 @@ it('declared session keys are typed on the session, and undeclared values are re
   } finally {
     await server.close();
   }
+});
+
+it("cookieSession() takes session()'s options that apply without a store, and offers no store methods", () => {
+  const shared: Omit<SessionOptions, 'store' | 'storeTimeout'> = { secret: 'x'.repeat(32), rolling: true };
+  const options: CookieSessionOptions = { ...shared, maxSize: 8192, notBefore: async () => undefined };
+  isTrue<Equals<CookieSessionOptions['maxSize'], number | undefined>>(true);
+  // @ts-expect-error: a cookie session has no store
+  const withStore: CookieSessionOptions = { secret: 'x'.repeat(32), store: undefined };
+  void withStore;
+  const middleware: CookieSessionMiddleware = cookieSession({ ...options, userKey: 'typedUserId' });
+  // @ts-expect-error: there is no store to revoke sessions in; use notBefore
+  void middleware.revokeAll;
+  assert.equal(typeof middleware.info, 'function');
 });

@@ -517,7 +517,16 @@ export class RequestSession implements SessionHost {
         const now = Date.now();
         this.#restartCookie(session, state, now);
         // A local store holds the record the cookie carries: it must be complete before the headers go.
-        if (this.#persistence.writeNow) this.#writeNow(session, state, changes, now);
+        if (
+          this.#persistence.writeNow &&
+          (state.isNew ||
+            changes.modified ||
+            this.#options.resave ||
+            this.#userOf(session) !== state.user ||
+            this.#touchDue(session, state, now))
+        ) {
+          this.#writeNow(session, state, changes, now);
+        }
         if (state.isNew || session.id !== this.#cookieId) this.#setCookie(session);
         else if (
           this.#options.rolling ||
@@ -558,8 +567,7 @@ export class RequestSession implements SessionHost {
   #writeNow(session: Session, state: SessionState, changes: Changes, now: number): void {
     const data: StoredData = { cookie: session.cookie.toJSON() };
     for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
-    const write = this.#persistence.writeNow as NonNullable<RequestPersistence['writeNow']>;
-    write.call(this.#persistence, session.id, {
+    this.#persistence.writeNow?.(session.id, {
       data,
       expires: this.#expiry(session, state, now),
       created: state.created,

@@ -31,6 +31,10 @@ function extraRoutes(a: AnyApp): void {
     res.write('part one, ');
     setTimeout(() => res.end('part two'), 20);
   });
+  a.get('/stream-read', (req: AnyApp, res: AnyApp) => {
+    res.write(`streamed: ${req.session.streamed}`);
+    setTimeout(() => res.end(), 20);
+  });
 }
 
 /** `[name, value]` of each Set-Cookie line. */
@@ -286,6 +290,9 @@ for (const [framework, makeApp] of EXPRESS) {
       assert.equal(await response.text(), 'part one, part two');
       assert.equal(response.setCookies.length, 1);
       assert.deepEqual(await (await client.fetch('/read')).json(), { streamed: true });
+      const reading = await client.fetch('/stream-read');
+      assert.equal(await reading.text(), 'streamed: true');
+      assert.deepEqual(reading.setCookies, [], 'a streamed read-only response seals nothing');
     });
 
     it('a sealed session with keys named like methods or __proto__ opens safely', async () => {

@@ -130,3 +130,29 @@ export function recordFromHash(pairs: Iterable<[string, string]>, now: number): 
     user,
   };
 }
+
+/** connect-redis's lifetime for a session whose cookie has no expiry, in milliseconds. */
+const CONNECT_REDIS_TTL = 86_400_000;
+
+/**
+ * The record of a session connect-redis wrote (express-session's session as JSON) under a key
+ * expiring at `keyExpires` (epoch ms, negative for none). It knows neither its creation nor its
+ * last save: both are taken as the time its cookie's `maxAge` counts from.
+ */
+export function recordFromConnectRedis(
+  json: string,
+  keyExpires: number,
+  now: number,
+): SessionRecord | undefined {
+  const data = JSON.parse(json) as StoredData;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const cookieExpires =
+    typeof data.cookie?.expires === 'string' ? Date.parse(data.cookie.expires) : Number.NaN;
+  const expires =
+    keyExpires > 0 ? keyExpires : Number.isFinite(cookieExpires) ? cookieExpires : now + CONNECT_REDIS_TTL;
+  if (!(expires > now)) return undefined;
+  const maxAge = data.cookie?.originalMaxAge;
+  const saved =
+    expires - (typeof maxAge === 'number' && Number.isFinite(maxAge) ? maxAge : CONNECT_REDIS_TTL);
+  return { data, expires, created: saved, touched: saved, user: undefined };
+}

@@ -53,6 +53,42 @@ return owner
 );
 
 /**
+ * Creates a session only if its key does not exist yet: the move of a connect-redis session into
+ * this layout, which must not overwrite a move (and patch) that another request made first.
+ * ARGV as {@link WRITE}'s, without an owner (connect-redis sessions have none). Returns 1 when it
+ * created the session, 0 when one was there.
+ */
+export const CREATE = script(
+  'create',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], $EXPIRES, ARGV[1], $CREATED, ARGV[3], $TOUCHED, ARGV[4])
+for i = 5, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`,
+);
+
+/**
+ * Reads a connect-redis session: its JSON and the key's expiry time (epoch ms; negative when the
+ * key has none or does not exist), in one round trip.
+ */
+export const LEGACY_READ = script(
+  'legacy-read',
+  `
+local value = redis.call('GET', KEYS[1])
+if not value then
+  return nil
+end
+return {value, redis.call('PEXPIRETIME', KEYS[1])}
+`,
+);
+
+/**
  * Patches (or, with no fields, refreshes) a live session. ARGV: now, expires, PEXPIREAT time,
  * touched, `keep`|`set`|`clear`, user, indexed-until, count of fields to delete, those fields, then
  * field/value pairs to set.

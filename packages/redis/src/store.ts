@@ -16,8 +16,24 @@ import {
   runScript,
   type Send,
 } from './client.js';
-import { dataFields, EXPIRES, hashPairs, patchFields, recordFromHash } from './fields.js';
-import { INDEX_ADD, MARK_INDEXED, PATCH, REMOVE, REMOVE_OWNED, WRITE } from './scripts.js';
+import {
+  dataFields,
+  EXPIRES,
+  hashPairs,
+  patchFields,
+  recordFromConnectRedis,
+  recordFromHash,
+} from './fields.js';
+import {
+  CREATE,
+  INDEX_ADD,
+  LEGACY_READ,
+  MARK_INDEXED,
+  PATCH,
+  REMOVE,
+  REMOVE_OWNED,
+  WRITE,
+} from './scripts.js';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -34,6 +50,13 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** Keys per `SCAN` step when listing or purging. Default 500. */
   scanCount?: number;
+  /**
+   * The `prefix` of a connect-redis store this one replaces (connect-redis's default is `sess:`).
+   * Sessions it wrote are read, refreshed and removed, and moved into this store's layout on their
+   * first change, so users stay logged in through the switch. Costs one more command on a read
+   * that finds no session, and on writes and removes. Default: none.
+   */
+  legacyPrefix?: string;
 }
 
 /** Shortest time an index key is extended beyond its session's expiry, in milliseconds. */
@@ -74,6 +97,8 @@ export class RedisStore extends Store implements SessionStore {
   readonly name = 'redis';
   /** The prefix of every key this store writes. */
   readonly prefix: string;
+  /** The prefix of the connect-redis sessions this store takes over, if any. */
+  readonly legacyPrefix: string | undefined;
   readonly #send: Send;
   readonly #nodes: Commander['nodes'];
   readonly #scanCount: number;
@@ -86,7 +111,7 @@ export class RedisStore extends Store implements SessionStore {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('RedisStore: options must be an object with a client');
     }
-    const { client, prefix = 'coatcheck:', scanCount = 500 } = options;
+    const { client, prefix = 'coatcheck:', scanCount = 500, legacyPrefix } = options;
     const commander = commanderFor(client);
     this.#send = commander.send;
     this.#nodes = commander.nodes;
@@ -98,7 +123,19 @@ export class RedisStore extends Store implements SessionStore {
     if (!Number.isInteger(scanCount) || scanCount < 1) {
       throw new TypeError('RedisStore: scanCount must be a positive integer');
     }
+    if (legacyPrefix !== undefined) {
+      if (typeof legacyPrefix !== 'string' || !PREFIX_PATTERN.test(legacyPrefix) || legacyPrefix === '') {
+        throw new TypeError(
+          'RedisStore: legacyPrefix must be printable ASCII without spaces, 1–200 characters',
+        );
+      }
+      // Otherwise a connect-redis key could be one of this store's keys (a hash) for some ID.
+      if (legacyPrefix.startsWith(prefix) || prefix.startsWith(legacyPrefix)) {
+        throw new TypeError('RedisStore: legacyPrefix and prefix must not start with one another');
+      }
+    }
     this.prefix = prefix;
+    this.legacyPrefix = legacyPrefix;
     this.#scanCount = scanCount;
   }
 
@@ -145,7 +182,47 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
-    return this.#run('read', () => this.#readHash(id, Date.now()));
+    return this.#run('read', async () => {
+      const now = Date.now();
+      return (await this.#readHash(id, now)) ?? (await this.#readLegacy(id, now));
+    });
+  }
+
+  /** The connect-redis session `id`, when taking over from connect-redis. */
+  async #readLegacy(id: string, now: number): Promise<SessionRecord | undefined> {
+    if (this.legacyPrefix === undefined) return undefined;
+    const reply = await runScript(this.#send, LEGACY_READ, this.legacyPrefix + id, []);
+    if (!Array.isArray(reply)) return undefined;
+    return recordFromConnectRedis(String(reply[0]), Number(reply[1]), now);
+  }
+
+  /**
+   * Moves connect-redis session `id` into this layout, if there is one and it is live. Resolves
+   * whether there is now a session to patch (moved here or by a concurrent request).
+   */
+  async #moveLegacy(id: string, now: number): Promise<boolean> {
+    const record = await this.#readLegacy(id, now);
+    if (!record) return false;
+    const created = await runScript(this.#send, CREATE, this.sessionKey(id), [
+      String(record.expires),
+      String(Math.ceil(record.expires)),
+      String(record.created),
+      String(record.touched),
+      ...dataFields(record.data),
+    ]);
+    // A remove between the read and the create dropped the connect-redis key (remove drops it
+    // before the hash): then the copy just made must not outlive the logout.
+    if (Number(created) === 1 && Number(await this.#send(['EXISTS', `${this.legacyPrefix}${id}`])) === 0) {
+      await this.#send(['UNLINK', this.sessionKey(id)]);
+      return false;
+    }
+    await this.#dropLegacy(id);
+    return true;
+  }
+
+  /** Deletes connect-redis session `id`, so that it can never be read again once this store has written one. */
+  async #dropLegacy(id: string): Promise<void> {
+    if (this.legacyPrefix !== undefined) await this.#send(['UNLINK', this.legacyPrefix + id]);
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
@@ -167,6 +244,7 @@ export class RedisStore extends Store implements SessionStore {
         ...fields,
       ]);
       if (typeof previous === 'string' && previous !== user) await this.#unindex(previous, [id]);
+      await this.#dropLegacy(id);
     });
   }
 
@@ -189,7 +267,7 @@ export class RedisStore extends Store implements SessionStore {
     const until = this.#indexUntil(patch.expires, now);
     const mode = patch.user === undefined ? 'keep' : patch.user === null ? 'clear' : 'set';
     if (typeof patch.user === 'string') await this.#index(patch.user, id, until);
-    const reply = (await runScript(this.#send, PATCH, this.sessionKey(id), [
+    const args = [
       String(now),
       String(patch.expires),
       String(Math.ceil(patch.expires)),
@@ -200,7 +278,11 @@ export class RedisStore extends Store implements SessionStore {
       String(remove.length),
       ...remove,
       ...set,
-    ])) as PatchReply;
+    ];
+    let reply = (await runScript(this.#send, PATCH, this.sessionKey(id), args)) as PatchReply;
+    if (reply === 0 && this.legacyPrefix !== undefined && (await this.#moveLegacy(id, now))) {
+      reply = (await runScript(this.#send, PATCH, this.sessionKey(id), args)) as PatchReply;
+    }
     if (reply === 0 || !Array.isArray(reply)) return false;
     if (reply.length === 3) {
       const [, owner, stale] = reply;
@@ -215,6 +297,8 @@ export class RedisStore extends Store implements SessionStore {
 
   async remove(id: string): Promise<void> {
     await this.#run('remove', async () => {
+      // The connect-redis key first: a concurrent move checks it after copying (see #moveLegacy).
+      await this.#dropLegacy(id);
       const owner = await runScript(this.#send, REMOVE, this.sessionKey(id), []);
       if (typeof owner === 'string') await this.#unindex(owner, [id]);
     });

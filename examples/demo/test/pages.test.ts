@@ -262,6 +262,36 @@ describe('the demo over HTTP', () => {
     }
   });
 
+  it('"log out this device" ends that one session and no other', async () => {
+    const laptop = await signUp(demo.url, 'threefold');
+    const devices: Client[] = [];
+    for (let i = 0; i < 2; i++) {
+      const client = new Client(demo.url);
+      const form = await client.get('/login');
+      await client.post('/login', {
+        _csrf: csrfTokenIn(form.body),
+        username: 'threefold',
+        password: PASSWORD,
+      });
+      devices.push(client);
+    }
+    const [phone, tablet] = devices as [Client, Client];
+    const phoneId = decodeURIComponent(phone.jar.get(SESSION_COOKIE) as string)
+      .slice(2)
+      .split('.')[0] as string;
+    const page = await laptop.get('/devices');
+    assert.equal(page.body.match(/data-testid="device"/g)?.length, 3);
+    const reply = await laptop.post('/devices/revoke', {
+      _csrf: csrfTokenIn(page.body),
+      handle: demo.demo.sessions.handleOf(phoneId),
+    });
+    assert.equal(reply.status, 303);
+    assert.match((await laptop.get('/devices')).body, /That device is logged out/);
+    assert.equal((await phone.get('/devices')).status, 401);
+    assert.equal((await tablet.get('/devices')).status, 200);
+    assert.equal((await laptop.get('/devices')).body.match(/data-testid="device"/g)?.length, 2);
+  });
+
   it('a user can end only their own sessions', async () => {
     const mallory = await signUp(demo.url, 'mallory');
     const victim = await signUp(demo.url, 'victim');

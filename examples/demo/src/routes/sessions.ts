@@ -58,7 +58,7 @@ export function sessionRoutes({ sessions, users, cookieName, storeLabel }: Sessi
   if (isStoreBacked(sessions)) storeDeviceRoutes(router, sessions);
   else cookieDeviceRoutes(router, sessions, users);
 
-  router.get('/session', async (req: Request, res) => {
+  router.get('/session', (req: Request, res) => {
     // With saveUninitialized off, a session that holds nothing was never stored: no cookie, no timer.
     const stored = Object.keys(req.session).some((key) => key !== 'cookie');
     const info = stored ? sessions.info(req) : undefined;

@@ -42,6 +42,12 @@ const middleware: Record<string, () => RequestHandler> = {
 if (!middleware[kind]) throw new Error(`unknown server kind ${kind}`);
 
 const app = express();
+// CPU time of this process (all threads), so the bench can count CPU per request: on a shared
+// machine wall-clock throughput depends on the neighbours, CPU per request much less.
+app.get('/__cpu', (_req, res) => {
+  const { user, system } = process.cpuUsage();
+  res.json({ micros: user + system });
+});
 app.get('/protected', middleware[kind](), (req, res) => {
   res.json({ sub: (req as unknown as { auth?: { sub?: string } }).auth?.sub ?? null });
 });

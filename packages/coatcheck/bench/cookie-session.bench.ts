@@ -32,7 +32,11 @@ async function serve(kind: Kind): Promise<void> {
       const { cookieSession } = await import('coatcheck');
       app.use(cookieSession({ secret: SECRET }));
     } else if (kind === 'cookie-session') {
-      const { default: cookieSessionPackage } = await import('cookie-session');
+      // The package ships no types; only its factory is used.
+      const specifier: string = 'cookie-session';
+      const { default: cookieSessionPackage } = (await import(specifier)) as {
+        default: (options: { name: string; keys: string[] }) => Parameters<typeof app.use>[0];
+      };
       app.use(cookieSessionPackage({ name: 'session', keys: [SECRET] }));
     }
     const sessionOf = (req: unknown) => (req as { session?: Counter }).session ?? {};

@@ -132,6 +132,25 @@ for (const [framework, makeApp] of EXPRESS) {
       assert.deepEqual(tampered, ['malformed', 'signature']);
     });
 
+    it('refuses hostile chunk sets before decrypting anything', async () => {
+      const server = await app();
+      const tampered: Array<SessionEvents['tampered']['reason']> = [];
+      server.middleware.on('tampered', ({ reason }) => tampered.push(reason));
+      const client = new Client(server.url);
+      const many = Array.from({ length: 98 }, (_, i) => `session.${i + 1}=${'a'.repeat(100)}`).join('; ');
+      for (const cookie of [
+        `session=99~cc1.${'a'.repeat(100)}; ${many}`,
+        `session=5~cc1.x; session.1=y`,
+        `session=1~cc1.x`,
+        `session=cc1.${'a'.repeat(9000)}`,
+      ]) {
+        const response = await client.fetch('/views', { cookie });
+        assert.equal(response.status, 200);
+        assert.equal(await response.text(), '1');
+      }
+      assert.deepEqual(tampered, ['oversized', 'malformed', 'malformed', 'oversized']);
+    });
+
     it('past maxSize, saving fails with CookieTooLargeError through next(err) and the cookie is kept', async () => {
       const server = await app();
       const client = new Client(server.url);

@@ -75,7 +75,15 @@ const SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = Object.freeze({
 /** RFC 7518 §3.3 and §3.5: RSA keys of fewer bits are refused (the same floor as jose). */
 export const MIN_RSA_BITS = 2048;
 
-/** True when `alg` is one of the algorithms coatcheck supports. `none` is never one of them. */
+/**
+ * True when `alg` is one of the algorithms coatcheck supports. `none` is never one of them.
+ *
+ * @example
+ * ```ts
+ * const algorithms = (process.env.JWT_ALGS ?? 'RS256').split(',');
+ * if (!algorithms.every(isAlgorithm)) throw new Error('unsupported JWT algorithm in JWT_ALGS');
+ * ```
+ */
 export function isAlgorithm(alg: unknown): alg is Algorithm {
   return typeof alg === 'string' && Object.hasOwn(SPECS, alg);
 }

@@ -62,6 +62,17 @@ export class UnauthorizedError extends Error {
  * jsonwebtoken's `TokenExpiredError`, kept as `inner` of an expired-token `UnauthorizedError` so
  * `onExpired` handlers written for express-jwt can read `err.inner.expiredAt`. Its `cause` is jose's
  * `JWTExpired`.
+ *
+ * @example
+ * ```ts
+ * jwt({
+ *   secret, algorithms: ['HS256'],
+ *   onExpired: (req, err) => {
+ *     if (err.inner instanceof TokenExpiredError && Date.now() - err.inner.expiredAt.getTime() < 5000) return;
+ *     throw err;
+ *   },
+ * });
+ * ```
  */
 export class TokenExpiredError extends Error {
   override readonly name = 'TokenExpiredError';
@@ -76,7 +87,16 @@ export class TokenExpiredError extends Error {
 
 /**
  * The keys to verify a token could not be fetched: a remote JWKS is down, slow or answered with
- * garbage. This is the server's problem, not the client's, hence 503 rather than 401.
+ * garbage. This is the server's problem, not the client's, hence 503 rather than 401. `cause` holds
+ * the fetch error (jose's `JWKSTimeout` for a timeout).
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof KeySourceError) return res.status(503).set('Retry-After', '5').end();
+ *   next(err);
+ * });
+ * ```
  */
 export class KeySourceError extends Error {
   override readonly name = 'KeySourceError';

@@ -136,6 +136,11 @@ describe('the demo in Chromium', { skip }, () => {
       const response = await phonePage.goto(`${server.url}/devices`);
       assert.equal(response?.status(), 401, 'the other session is over');
       assert.equal(await phonePage.locator('footer').getByText('Not signed in').count(), 1);
+      assert.match(
+        (await phonePage.locator('.flash.info').textContent()) ?? '',
+        /previous session has ended/,
+        'the browser is told why',
+      );
       await screenshot(phonePage, 'phone-401');
       assert.equal(await page.getByTestId('username').textContent(), 'alice', 'this session lives on');
     } finally {
@@ -243,6 +248,7 @@ describe('an idle session in Chromium', { skip }, () => {
       await page.goto(`${running.url}/cart`);
       assert.equal(await page.locator('footer').getByText('Not signed in').count(), 1);
       assert.equal(await cartCount(page), 0);
+      assert.match((await page.locator('.flash.info').textContent()) ?? '', /previous session has ended/);
     } finally {
       await browser.close();
       await running.close();

@@ -15,7 +15,8 @@ export type CookieReading =
   /** Authentic, but issued before the user's "not before" time: logged out everywhere. */
   | { kind: 'revoked'; id: string; user: string };
 
-const NONE: CookieReading = Object.freeze({ kind: 'none' });
+/** No session cookie in the request. */
+export const NO_COOKIE: CookieReading = Object.freeze({ kind: 'none' });
 
 /**
  * How sessions travel between requests; one per middleware. `session()` sends a signed ID and keeps
@@ -62,7 +63,7 @@ export function signedIdPersistence(
     changed: false,
     readCookie(header) {
       const raw = cookieValue(header, name);
-      if (raw === undefined) return NONE;
+      if (raw === undefined) return NO_COOKIE;
       if (raw.length > MAX_SIGNED_VALUE) return { kind: 'tampered', reason: 'oversized' };
       if (!raw.startsWith('s:')) return { kind: 'tampered', reason: 'malformed' };
       const result = unsign(raw.slice(2), keys);

@@ -3,7 +3,13 @@ import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
 import { CookieTooLargeError } from '../errors.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
 import { Cookie } from './cookie.js';
-import { type CookieReading, cookiesOf, type Persistence, type RequestPersistence } from './persistence.js';
+import {
+  type CookieReading,
+  cookiesOf,
+  NO_COOKIE,
+  type Persistence,
+  type RequestPersistence,
+} from './persistence.js';
 
 /** The "not before" hook of `cookieSession()`: seals of `user` issued before the time it returns are refused. */
 export type NotBefore = (
@@ -35,7 +41,6 @@ interface SealedRecord {
 // so a missing or stale chunk is detected before any decryption. `~` survives encodeURIComponent.
 const CHUNK_MARK = /^([2-9]|[1-9][0-9])~/;
 const MAX_CHUNKS = 99;
-const NO_COOKIE: CookieReading = Object.freeze({ kind: 'none' });
 
 /** Length of `seal()`'s output for a value of `bytes` UTF-8 bytes: `cc1.` + key ID + `.` + base64url(iv ‖ times ‖ value ‖ tag). */
 export function sealedLength(bytes: number): number {

@@ -42,8 +42,11 @@ export interface SessionDocument {
   created?: Date;
   touched?: Date;
   user?: string;
-  /** connect-mongodb-session's field: the whole session as a BSON document. */
-  session?: Record<string, unknown>;
+  /**
+   * The whole session, in documents of the stores this one replaces: a BSON document
+   * (connect-mongodb-session) or a JSON string (connect-mongo, with its default `stringify`).
+   */
+  session?: Record<string, unknown> | string;
 }
 
 /** connect-mongodb-session's default lifetime, used to date its documents that carry no maxAge. */
@@ -130,9 +133,10 @@ export function toDocument(id: string, record: SessionRecord): SessionDocument {
   return doc;
 }
 
-/** Whether `doc` was written by connect-mongodb-session rather than by this store. */
+/** Whether `doc` was written by connect-mongodb-session (or connect-mongo) rather than by this store. */
 export function isLegacyDocument(doc: SessionDocument): boolean {
-  return doc.data === undefined && doc.session !== null && typeof doc.session === 'object';
+  if (doc.data !== undefined) return false;
+  return typeof doc.session === 'string' || (doc.session !== null && typeof doc.session === 'object');
 }
 
 /**
@@ -146,7 +150,9 @@ export function fromDocument(doc: SessionDocument): SessionRecord {
   let created: number;
   if (isLegacyDocument(doc)) {
     // Through JSON, as a JSON store would give it back: the cookie's Date becomes its ISO string.
-    data = JSON.parse(JSON.stringify(doc.session)) as StoredData;
+    data = JSON.parse(
+      typeof doc.session === 'string' ? doc.session : JSON.stringify(doc.session),
+    ) as StoredData;
     const maxAge = data.cookie?.originalMaxAge;
     created = expires - (typeof maxAge === 'number' && Number.isFinite(maxAge) ? maxAge : LEGACY_LIFETIME);
   } else {

@@ -158,6 +158,20 @@ describe('toDocument / fromDocument', () => {
     });
   });
 
+  it('reads a document connect-mongo wrote, its session a JSON string', () => {
+    const expires = new Date(NOW + HOUR);
+    const session = { cookie: { originalMaxAge: HOUR, expires: expires.toISOString(), path: '/' }, views: 1 };
+    const doc = overTheWire({ _id: 'sid', session: JSON.stringify(session), expires });
+    assert.deepEqual(fromDocument(doc), {
+      data: session,
+      expires: expires.getTime(),
+      created: NOW,
+      touched: NOW,
+      user: undefined,
+    });
+    assert.deepEqual(migration(doc).replacement.data, { cookie: JSON.stringify(session.cookie), views: '1' });
+  });
+
   it('dates a legacy session without maxAge by connect-mongodb-session’s two-week default', () => {
     const expires = new Date(NOW + 14 * 24 * HOUR);
     const record = fromDocument({ _id: 's', session: { cookie: { originalMaxAge: null } }, expires });
@@ -166,16 +180,13 @@ describe('toDocument / fromDocument', () => {
 
   it('migration rewrites a legacy document in this layout, only while it is still legacy', () => {
     const expires = new Date(NOW + HOUR);
-    const legacy: SessionDocument = {
-      _id: 's',
-      session: { cookie: { originalMaxAge: HOUR, expires: expires.toISOString() }, n: 1 },
-      expires,
-    };
+    const cookie = { originalMaxAge: HOUR, expires: expires.toISOString() };
+    const legacy: SessionDocument = { _id: 's', session: { cookie, n: 1 }, expires };
     const { filter, replacement } = migration(legacy);
     assert.deepEqual(filter, { _id: 's', data: { $exists: false } });
     assert.deepEqual(replacement, {
       _id: 's',
-      data: { cookie: JSON.stringify(legacy.session?.cookie), n: '1' },
+      data: { cookie: JSON.stringify(cookie), n: '1' },
       expires,
       created: new Date(NOW),
       touched: new Date(NOW),

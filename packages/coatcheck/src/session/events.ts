@@ -15,9 +15,12 @@ export interface SessionEvents {
   destroyed: { handle: string; reason: 'destroy' | 'regenerate' | 'unset'; user?: string | undefined };
   /** A session arrived past its absolute timeout (or its idle one, where the store still had it) and was ended. */
   expired: { handle: string; reason: 'idle' | 'absolute'; user?: string | undefined };
-  /** Sessions were ended from outside the request: "log out this device" or "everywhere". */
+  /**
+   * Sessions were ended from outside the request: "log out this device" or "everywhere"; with
+   * `cookieSession()`, a seal its `notBefore` hook refused.
+   */
   revoked: { handles: string[]; user: string };
-  /** A session cookie failed its signature check or was malformed. Bursts of these mean probing. */
+  /** A session cookie failed its signature (or seal) check or was malformed. Bursts of these mean probing. */
   tampered: { reason: 'signature' | 'malformed' | 'oversized' };
   /** A correctly signed ID the store does not have: expired and pruned, logged out, or never issued. */
   unknown: { handle: string };

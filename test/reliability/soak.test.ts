@@ -250,7 +250,12 @@ describe(`soak: ${SESSIONS} sessions over HTTP per store`, () => {
           growth < heapAllowance(SESSIONS - half),
           `heap grew ${mib(growth)} over ${SESSIONS - half} sessions (from ${mib(heapAtHalf)})`,
         );
-        assert.ok(fdsAtEnd <= fdsAtHalf + 4, `file descriptors went from ${fdsAtHalf} to ${fdsAtEnd}`);
+        // The HTTP client's keep-alive pool may hold a few more sockets (two descriptors each, client
+        // and server side) than at the half; a leak of one per session would be hundreds.
+        assert.ok(
+          fdsAtEnd <= fdsAtHalf + 2 * CONCURRENCY,
+          `file descriptors went from ${fdsAtHalf} to ${fdsAtEnd}`,
+        );
         let connections: number | undefined;
         if (target.port !== undefined) {
           connections = connectionsTo(target.port);

@@ -1,7 +1,7 @@
 import { sealingKeys } from '../cookies/seal.js';
 import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
 import { requestHandler, type SessionManager, sharedManagerOf } from './middleware.js';
-import { duration, resolveShared, type SessionOptions } from './options.js';
+import { numberOption, resolveShared, type SessionOptions } from './options.js';
 import { type NotBefore, sealedPersistence } from './sealed.js';
 
 /**
@@ -99,7 +99,7 @@ export function cookieSession(options: CookieSessionOptions): CookieSessionMiddl
   const shared = resolveShared(label, options, COOKIE_SESSION_OPTIONS, 'session');
   const keys = sealingKeys(options.secret, { purpose: 'session', option: `${label} option secret` });
   const maxSize =
-    duration(label, options as unknown as Record<string, unknown>, 'maxSize', { unit: 'bytes' }) ??
+    numberOption(label, options as unknown as Record<string, unknown>, 'maxSize', { unit: 'bytes' }) ??
     DEFAULT_MAX_SIZE;
   if (maxSize < MAX_COOKIE_SIZE) {
     throw new TypeError(`${label} option maxSize must be at least ${MAX_COOKIE_SIZE} bytes (one cookie)`);

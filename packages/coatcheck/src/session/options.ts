@@ -153,8 +153,8 @@ function boolean(label: string, options: AnyOptions, key: string, fallback: bool
   return value;
 }
 
-/** A number of milliseconds (or, with `unit`, bytes) from the options, validated. */
-export function duration(
+/** A non-negative number option (milliseconds unless `unit` says otherwise), validated; `undefined` when absent. */
+export function numberOption(
   label: string,
   options: AnyOptions,
   key: string,
@@ -228,7 +228,7 @@ export function resolveShared(
   }
   const raw = options as AnyOptions;
   const absolute = options.absoluteTimeout;
-  if (absolute !== undefined && absolute !== false) duration(label, raw, 'absoluteTimeout');
+  if (absolute !== undefined && absolute !== false) numberOption(label, raw, 'absoluteTimeout');
   if (options.userKey !== undefined && (typeof options.userKey !== 'string' || options.userKey === '')) {
     throw new TypeError(`${label} option userKey must be a non-empty string`);
   }
@@ -243,9 +243,9 @@ export function resolveShared(
     rolling: boolean(label, raw, 'rolling', false),
     saveUninitialized: boolean(label, raw, 'saveUninitialized', false),
     unset,
-    idleTimeout: duration(label, raw, 'idleTimeout'),
+    idleTimeout: numberOption(label, raw, 'idleTimeout'),
     absoluteTimeout: absolute === undefined ? DEFAULT_ABSOLUTE_TIMEOUT : absolute,
-    touchAfter: duration(label, raw, 'touchAfter', { allowZero: true }),
+    touchAfter: numberOption(label, raw, 'touchAfter', { allowZero: true }),
     storeTimeout: DEFAULT_STORE_TIMEOUT,
     userKey: options.userKey,
     wholeRecordLock: new KeyedLock(),
@@ -268,7 +268,7 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
     store,
     originalStore,
     storeTimeout:
-      duration('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
+      numberOption('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
   };
 }
 

@@ -119,6 +119,7 @@ describe('two app processes sharing one Redis', { skip }, () => {
         child.kill('SIGTERM');
         await once(child, 'exit');
       }
+      await removeKeysUnder(appPrefix);
     }
   });
 });

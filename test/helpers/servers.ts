@@ -43,7 +43,17 @@ export interface PrivateServer {
   close(): Promise<void>;
 }
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL's server binaries (Debian keeps them out of PATH): the newest installed version. */
+function postgresBin(): string {
+  try {
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0] !== undefined) return join('/usr/lib/postgresql', versions[0], 'bin');
+  } catch {}
+  return '/usr/lib/postgresql/15/bin';
+}
+const PG_BIN = postgresBin();
 
 /** The binaries each kind needs. */
 const BINARIES: Record<ServerKind, string[]> = {
@@ -130,7 +140,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function run(command: string, args: string[], options: { uid?: number; gid?: number } = {}): void {
+function run(
+  command: string,
+  args: string[],
+  options: { uid?: number; gid?: number } | undefined = {},
+): void {
   const result = spawnSync(command, args, { encoding: 'utf8', ...options, timeout: 120_000 });
   if (result.status !== 0) {
     throw new Error(`${command} failed (${result.status}): ${result.stderr || result.stdout}`);
@@ -163,7 +177,7 @@ interface Recipe {
   url: string;
   /** Command line of the server process. */
   command: [string, string[]];
-  spawnAs?: { uid: number; gid: number };
+  spawnAs?: { uid: number; gid: number } | undefined;
   /** Resolves once the server answers a real query. */
   probe(): Promise<void>;
   /** After the first start: create what the tests expect (a database). */
@@ -210,9 +224,10 @@ function redisRecipe(dir: string, port: number): Recipe {
 }
 
 function postgresRecipe(dir: string, port: number): Recipe {
-  const owner = idsOf('postgres');
+  // PostgreSQL refuses to run as root: as root, run it as the postgres user; otherwise as ourselves.
+  const owner = process.getuid?.() === 0 ? idsOf('postgres') : undefined;
   const data = join(dir, 'data');
-  chownSync(dir, owner.uid, owner.gid);
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   run(join(PG_BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'], owner);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {

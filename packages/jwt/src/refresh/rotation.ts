@@ -14,6 +14,13 @@ export interface RefreshTokenOptions {
   ttl?: number | string;
   /** Lifetime of a whole family, counted from the first login; rotation never extends it. Default `"90d"`. */
   familyTtl?: number | string;
+  /**
+   * Milliseconds after a token was used during which presenting it again is refused *without*
+   * revoking the family: a client that sent two refreshes at once keeps its session (one of them
+   * wins), while a replay after the window still revokes. Default 0: every reuse revokes
+   * (RFC 9700's advice). A few seconds suits apps that cannot serialize refreshes.
+   */
+  reuseGrace?: number;
   /** Clock in epoch milliseconds, for tests. */
   now?: () => number;
 }
@@ -62,6 +69,12 @@ function invalid(): UnauthorizedError {
   });
 }
 
+function raced(): UnauthorizedError {
+  return new UnauthorizedError('invalid_token', {
+    message: 'The refresh token was just used by another request.',
+  });
+}
+
 function reused(): UnauthorizedError {
   return new UnauthorizedError('revoked_token', {
     message: 'The refresh token was already used; every token of its family has been revoked.',
@@ -80,7 +93,8 @@ function reused(): UnauthorizedError {
  *
  * A token is spent by a `patch` that expires its record. `patch` is atomic and changes only a live
  * record, so of two concurrent uses exactly one patch succeeds: that one gets the next token, the
- * other is a reuse and revokes the family (and with it the winner's token, which needs the family).
+ * other is a reuse and revokes the family (and with it the winner's token, which needs the family),
+ * unless it comes within `reuseGrace`, when it is only refused and the winner carries on.
  *
  * @example
  * ```ts
@@ -113,6 +127,17 @@ export function refreshTokens(options: RefreshTokenOptions): RefreshTokens {
   if (ttlMs <= 0 || familyTtlMs <= 0)
     throw new TypeError('@coatcheck/jwt: `ttl` and `familyTtl` must be positive');
   const now = options.now ?? Date.now;
+  const reuseGrace = options.reuseGrace ?? 0;
+  if (!Number.isFinite(reuseGrace) || reuseGrace < 0) {
+    throw new TypeError('@coatcheck/jwt: `reuseGrace` must be a non-negative number of milliseconds');
+  }
+
+  /** A second use of a spent token: within the grace window a refusal, after it a revocation. */
+  async function secondUse(family: string, usedAt: number): Promise<never> {
+    if (now() - usedAt < reuseGrace) throw raced();
+    await removeByUser(family);
+    throw reused();
+  }
 
   async function mint<D>(
     family: string,
@@ -163,8 +188,7 @@ export function refreshTokens(options: RefreshTokenOptions): RefreshTokens {
       if (live?.user === undefined) {
         const used = await store.read(USED_PREFIX + hash);
         if (used?.user === undefined) throw invalid();
-        await removeByUser(used.user);
-        throw reused();
+        return secondUse(used.user, used.created);
       }
       const family = live.user;
       const familyRecord = await familyOf(family);
@@ -185,10 +209,7 @@ export function refreshTokens(options: RefreshTokenOptions): RefreshTokens {
         expires: at - 1,
         touched: at,
       });
-      if (!won) {
-        await removeByUser(family);
-        throw reused();
-      }
+      if (!won) return secondUse(family, at);
       const { subject, data } = familyRecord.data as { subject: string; data: D };
       return mint(family, subject, data, familyRecord.expires);
     },

@@ -60,6 +60,31 @@ for (const [storeName, createStore] of stores)
       }
     });
 
+    it('with reuseGrace, refuses a concurrent second use without revoking, so the winner carries on', async () => {
+      for (let round = 0; round < 10; round++) {
+        const refresh = refreshTokens({ store: createStore(), reuseGrace: 5_000 });
+        const { token } = await refresh.issue(`user-${round}`);
+        const results = await Promise.allSettled([refresh.rotate(token), refresh.rotate(token)]);
+        const won = results.filter((r) => r.status === 'fulfilled');
+        assert.equal(won.length, 1, `round ${round}`);
+        code('invalid_token')((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason);
+        const next = await refresh.rotate((won[0] as PromiseFulfilledResult<{ token: string }>).value.token);
+        assert.equal(next.subject, `user-${round}`);
+      }
+    });
+
+    it('with reuseGrace, still revokes the family for a reuse after the window', async (t) => {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      const refresh = refreshTokens({ store: createStore(), reuseGrace: 2_000 });
+      const first = await refresh.issue('user-1');
+      const second = await refresh.rotate(first.token);
+      t.mock.timers.tick(1_000);
+      await assert.rejects(refresh.rotate(first.token), code('invalid_token'));
+      t.mock.timers.tick(1_500);
+      await assert.rejects(refresh.rotate(first.token), code('revoked_token'));
+      await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
+    });
+
     it('lets exactly one of many concurrent uses win', async () => {
       const refresh = refreshTokens({ store: createStore() });
       const { token } = await refresh.issue('user-1');
@@ -127,5 +152,6 @@ for (const [storeName, createStore] of stores)
       assert.throws(() => refreshTokens({} as never), TypeError);
       assert.throws(() => refreshTokens({ store: full, ttl: 'forever' }), TypeError);
       assert.throws(() => refreshTokens({ store: full, familyTtl: 0 }), TypeError);
+      assert.throws(() => refreshTokens({ store: full, reuseGrace: -1 }), TypeError);
     });
   });

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fromUrl as mysqlFromUrl } from '@coatcheck/mysql';
 import { fromUrl as postgresFromUrl } from '@coatcheck/postgres';
 import { RedisStore } from '@coatcheck/redis';
-import session, { type SessionStore, type StoreError } from 'coatcheck';
+import session, { type SessionStore, StoreError } from 'coatcheck';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { Client, listen, type TestServer } from '../../packages/coatcheck/test/helpers/http.js';
@@ -72,6 +72,8 @@ const figures: string[] = [];
 interface Timed {
   status: number;
   code: string | undefined;
+  /** The error that reached the error handler was a `StoreError`. */
+  typed: boolean;
   ms: number;
   setCookie: boolean;
 }
@@ -83,16 +85,18 @@ async function timed(client: Client, path: string, method = 'GET'): Promise<Time
   const text = await response.text();
   const ms = performance.now() - started;
   let code: string | undefined;
+  let typed = false;
   try {
-    code = (JSON.parse(text) as { code?: string }).code;
+    ({ code, typed = false } = JSON.parse(text) as { code?: string; typed?: boolean });
   } catch {}
-  return { status: response.status, code, ms, setCookie: response.setCookies.length > 0 };
+  return { status: response.status, code, typed, ms, setCookie: response.setCookies.length > 0 };
 }
 
 function assertRefused(results: Timed[], codes: readonly string[]): number {
   for (const result of results) {
     assert.equal(result.status, 503, `expected 503, got ${result.status} (${result.code})`);
     assert.ok(result.code && codes.includes(result.code), `unexpected code ${result.code}`);
+    assert.ok(result.typed, 'the error handler receives a StoreError');
     assert.equal(result.setCookie, false, 'a failed request must not set a session cookie');
     assert.ok(result.ms < OUTAGE_BOUND, `a request took ${Math.round(result.ms)} ms while the store was out`);
   }
@@ -160,7 +164,9 @@ for (const kind of ['redis', 'postgres', 'mysql'] as const) {
               res: express.Response,
               _next: unknown,
             ) => {
-              res.status(err.status ?? 500).json({ code: err.code ?? 'unknown' });
+              res
+                .status(err.status ?? 500)
+                .json({ code: err.code ?? 'unknown', typed: err instanceof StoreError });
             },
           );
           app = await listen(application);

@@ -1,7 +1,8 @@
 // Requests per second of a read-only and a writing route on an existing session kept in cookies:
 // coatcheck's cookieSession() vs the cookie-session and iron-session packages, with a bare Express
 // route for scale. Each server runs in a child process (this file, run with `server <kind>`), and
-// they take turns, round after round, so all see the same machine state. About 50 s by default.
+// they take turns, round after round, so all see the same machine state. Requests per second
+// depend on what else the machine runs; requests per server CPU second much less. About 50 s.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,11 @@ type Counter = { views?: number; user?: string };
 async function serve(kind: Kind): Promise<void> {
   const { default: express } = await import('express');
   const app = express();
+  // The server's CPU time, so figures stay comparable on a machine that is busy with other work.
+  app.get('/cpu', (_req, res) => {
+    const { user, system } = process.cpuUsage();
+    res.send(String(user + system));
+  });
   let read: (req: unknown, res: unknown) => Promise<Counter>;
   let write: (req: unknown, res: unknown, change: (s: Counter) => void) => Promise<void>;
   if (kind === 'iron-session') {
@@ -82,11 +88,15 @@ async function sessionCookie(url: string): Promise<string> {
     .join('; ');
 }
 
+type Series = Record<'read' | 'write' | 'readCpu' | 'writeCpu', number[]>;
+
 async function measure(): Promise<void> {
   const { default: autocannon } = await import('autocannon');
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const seconds = Number(process.env.BENCH_SECONDS ?? 2);
-  const rps = async (url: string, path: string, cookie: string, duration = seconds): Promise<number> => {
+  const cpuSeconds = async (url: string) => Number(await (await fetch(`${url}/cpu`)).text()) / 1e6;
+  const run = async (url: string, path: string, cookie: string, duration = seconds) => {
+    const cpuBefore = await cpuSeconds(url);
     const result = await autocannon({
       url: url + path,
       connections: 10,
@@ -96,12 +106,13 @@ async function measure(): Promise<void> {
     if (result.non2xx > 0 || result.errors > 0) {
       throw new Error(`${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     }
-    return result.requests.average;
+    const cpu = (await cpuSeconds(url)) - cpuBefore;
+    return { perSecond: result.requests.average, perCpuSecond: result.requests.total / cpu };
   };
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const results = Object.fromEntries(
-    KINDS.map((kind) => [kind, { read: [] as number[], write: [] as number[] }]),
-  );
+    KINDS.map((kind): [Kind, Series] => [kind, { read: [], write: [], readCpu: [], writeCpu: [] }]),
+  ) as Record<Kind, Series>;
 
   console.log(`cookie sessions, ${rounds} rounds × ${seconds} s per route, 10 connections`);
   for (let round = 1; round <= rounds; round++) {
@@ -109,27 +120,33 @@ async function measure(): Promise<void> {
       const server = await startServer(kind);
       try {
         const cookie = kind === 'bare' ? '' : await sessionCookie(server.url);
-        await rps(server.url, '/read', cookie, 1); // warm-up, not counted
-        results[kind]?.read.push(await rps(server.url, '/read', cookie));
-        results[kind]?.write.push(await rps(server.url, '/write', cookie));
+        await run(server.url, '/read', cookie, 1); // warm-up, not counted
+        for (const route of ['read', 'write'] as const) {
+          const { perSecond, perCpuSecond } = await run(server.url, `/${route}`, cookie);
+          results[kind][route].push(perSecond);
+          results[kind][`${route}Cpu`].push(perCpuSecond);
+        }
       } finally {
         server.stop();
       }
     }
   }
-  const rate = (kind: Kind, route: 'read' | 'write') => median(results[kind]?.[route] ?? []);
+  const rate = (kind: Kind, series: keyof Series) => median(results[kind][series]);
   console.table(
     KINDS.map((kind) => ({
       server: kind,
       'read req/s': Math.round(rate(kind, 'read')),
       'write req/s': Math.round(rate(kind, 'write')),
+      'read req/CPU-s': Math.round(rate(kind, 'readCpu')),
+      'write req/CPU-s': Math.round(rate(kind, 'writeCpu')),
     })),
   );
-  const ratio = (than: Kind, route: 'read' | 'write') =>
-    (rate('coatcheck', route) / rate(than, route)).toFixed(2);
+  const ratio = (than: Kind, series: keyof Series) =>
+    (rate('coatcheck', series) / rate(than, series)).toFixed(2);
   for (const than of ['cookie-session', 'iron-session', 'bare'] as const) {
     console.log(
-      `coatcheck cookieSession() vs ${than}: read ${ratio(than, 'read')}×, write ${ratio(than, 'write')}×`,
+      `coatcheck cookieSession() vs ${than}: per second read ${ratio(than, 'read')}×, write ${ratio(than, 'write')}×; ` +
+        `per server CPU second read ${ratio(than, 'readCpu')}×, write ${ratio(than, 'writeCpu')}×`,
     );
   }
 }

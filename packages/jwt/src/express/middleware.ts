@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, type JWTPayload } from 'jose';
 import type { Algorithm } from '../algorithms.js';
 import { TokenExpiredError, UnauthorizedError } from '../errors.js';
+import type { KeyInput } from '../keys/key-input.js';
 import { toSeconds } from '../lib/duration.js';
 import {
   type ClaimOptions,
@@ -23,11 +24,7 @@ import { type UnlessOptions, unless } from './unless.js';
 import { bearerChallenge } from './www-authenticate.js';
 
 /** express-jwt's `GetVerificationKey`: the key for this request and this (not yet verified) token. */
-export type GetVerificationKey = (
-  req: Request,
-  token: DecodedToken,
-) => KeySourceResult | Promise<KeySourceResult>;
-type KeySourceResult = Exclude<KeySource, (...args: never[]) => unknown>;
+export type GetVerificationKey = (req: Request, token: DecodedToken) => KeyInput | Promise<KeyInput>;
 /** express-jwt's `TokenGetter`. */
 export type TokenGetter = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
 /** express-jwt's `IsRevoked`, given the verified token. */

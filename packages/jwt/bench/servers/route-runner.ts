@@ -65,7 +65,7 @@ async function sample(url: string, headers: Record<string, string>, duration: nu
  */
 export async function runRouteBench(alg: 'HS256' | 'ES256'): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const seconds = Number(process.env.BENCH_SECONDS ?? 1.5);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 1.25);
   const secret = 'a-shared-secret-long-enough-for-hs256!';
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const env = {
@@ -90,7 +90,7 @@ export async function runRouteBench(alg: 'HS256' | 'ES256'): Promise<void> {
     for (const server of servers) {
       const check = await fetch(server.url, { headers });
       if (check.status !== 200) throw new Error(`${server.url} answered ${check.status}`);
-      await autocannon({ url: server.url, headers, connections: 32, amount: 1500 }); // warm-up
+      await autocannon({ url: server.url, headers, connections: 32, amount: 1000 }); // warm-up
     }
     for (let round = 0; round < rounds; round++) {
       for (const [i, kind] of kinds.entries()) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs every packages/*/bench/*.bench.ts one after another (benchmarks must not share the CPU).
-// Arguments narrow the run to files whose path contains any of them: `npm run bench -- session redis`.
+// Builds the packages, then runs every packages/*/bench/*.bench.ts one after another (benchmarks
+// must not share the CPU). HTTP benchmarks run their servers on the compiled dist/, as in
+// production. Arguments narrow the run to files whose path contains any of them:
+// `npm run bench -- session redis`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -20,10 +22,15 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   }
 }
 const selected = files.sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (build.status !== 0) process.exit(1);
 let failed = 0;
 for (const file of selected) {
   console.log(`\n=== ${file} ===`);
-  const result = spawnSync(process.execPath, ['--conditions=coatcheck-source', '--import', 'tsx', file], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, NODE_ENV: 'production' },

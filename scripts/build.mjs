@@ -27,11 +27,10 @@ for (const name of order) {
   const pkg = join(root, 'packages', name);
   const dist = join(pkg, 'dist');
   rmSync(dist, { recursive: true, force: true });
-  const result = spawnSync(
-    process.execPath,
-    [tsc, '-p', join(pkg, 'tsconfig.build.json')],
-    { cwd: root, stdio: 'inherit' },
-  );
+  const result = spawnSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error(`build failed: packages/${name}`);
     process.exit(1);

@@ -3,13 +3,10 @@
 // taking turns, median of the rounds. Then the Redis commands each request costs, counted with
 // MONITOR on a second connection over a few sequential requests (not during the timed runs:
 // MONITOR slows Redis down).
-//   node --conditions=coatcheck-source --import tsx packages/redis/bench/session.bench.ts
-import { spawn } from 'node:child_process';
+//   npm run build && node --import tsx packages/redis/bench/session.bench.ts
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { type BenchServer, measure, median, startBenchServer, times } from '../../../scripts/lib/bench.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -23,37 +20,18 @@ type Route = (typeof ROUTES)[number];
 const runPrefix = `coatcheck-bench:${randomBytes(4).toString('hex')}:`;
 const prefixOf = (kind: Kind) => `${runPrefix}${kind}:`;
 
-async function startServer(kind: Kind) {
-  const script = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    ['--conditions=coatcheck-source', '--import', 'tsx', script, kind, REDIS_URL, prefixOf(kind)],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
+type Server = BenchServer & { kind: Kind };
+async function startServer(kind: Kind): Promise<Server> {
+  const server = await startBenchServer(
+    new URL('./server.ts', import.meta.url),
+    [kind, REDIS_URL, prefixOf(kind)],
+    '/login',
   );
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  const url = chunk.toString().trim();
-  const login = await fetch(`${url}/login`);
-  await login.text();
-  const cookie = login.headers.getSetCookie()[0]?.split(';')[0] ?? '';
-  return { kind, url, cookie, stop: () => child.kill('SIGTERM') };
+  return Object.assign(server, { kind });
 }
-
-async function rps(url: string, cookie: string, seconds: number): Promise<number> {
-  const result = await autocannon({ url, connections: 10, duration: seconds, headers: { cookie } });
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  }
-  return result.requests.average;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 /** Redis commands per request of `route`, by command name, from MONITOR. */
-async function commandsPerRequest(
-  inspector: Redis,
-  server: Awaited<ReturnType<typeof startServer>>,
-  route: Route,
-): Promise<string> {
+async function commandsPerRequest(inspector: Redis, server: Server, route: Route): Promise<string> {
   const monitor = await inspector.monitor();
   const counts = new Map<string, number>();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -81,12 +59,12 @@ const results = Object.fromEntries(
   KINDS.map((k) => [k, { read: [] as number[], write: [] as number[] }]),
 ) as Record<Kind, Record<Route, number[]>>;
 try {
-  for (const server of servers) await rps(`${server.url}/read`, server.cookie, 1); // warm-up
+  for (const server of servers) await measure(server, '/read', 1); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? [...servers].reverse() : servers;
     for (const route of ROUTES) {
       for (const server of order) {
-        results[server.kind][route].push(await rps(`${server.url}/${route}`, server.cookie, DURATION));
+        results[server.kind][route].push((await measure(server, `/${route}`, DURATION)).rps);
       }
     }
   }
@@ -110,7 +88,7 @@ try {
   );
   for (const route of ROUTES) {
     const ratio = median(results.coatcheck[route]) / median(results['express-session'][route]);
-    console.log(`${route}: coatcheck ${ratio.toFixed(2)}× express-session + connect-redis`);
+    console.log(`${route}: coatcheck ${times(ratio)} express-session + connect-redis`);
   }
   console.log('Redis commands sent per request (round trips; script-internal commands not counted):');
   for (const kind of KINDS) {

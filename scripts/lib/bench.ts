@@ -1,0 +1,71 @@
+// Shared pieces of the HTTP benchmarks: servers in child processes, autocannon runs, medians.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export interface BenchServer {
+  url: string;
+  /** The session cookie of a session the server has already stored, when asked to log in. */
+  cookie: string;
+  /** Server CPU time so far, in microseconds (from its `/__cpu` route). */
+  cpu(): Promise<number>;
+  stop(): void;
+}
+
+/**
+ * Starts `script` (TypeScript, through tsx) in its own process with `args`; it prints its URL on
+ * stdout. Workspace packages resolve to their compiled `dist/` (no `coatcheck-source` condition),
+ * as in production: run `npm run build` (or `scripts/build.mjs`) first. With `login`, GETs it once
+ * and keeps the session cookie.
+ */
+export async function startBenchServer(script: URL, args: string[], login?: string): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  const url = chunk.toString().trim();
+  let cookie = '';
+  if (login) {
+    const response = await fetch(url + login);
+    await response.text();
+    cookie = response.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+  }
+  return {
+    url,
+    cookie,
+    cpu: async () => ((await (await fetch(`${url}/__cpu`)).json()) as { micros: number }).micros,
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+export interface Measure {
+  rps: number;
+  /** Server CPU microseconds per request: steadier than req/s on a machine doing other work. */
+  cpu: number;
+}
+
+/** Requests per second (10 connections) and server CPU per request of one route. */
+export async function measure(server: BenchServer, path: string, seconds: number): Promise<Measure> {
+  const before = await server.cpu();
+  const result = await autocannon({
+    url: server.url + path,
+    connections: 10,
+    duration: seconds,
+    headers: server.cookie ? { cookie: server.cookie } : {},
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${path}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  }
+  const after = await server.cpu();
+  return { rps: result.requests.average, cpu: (after - before) / Math.max(1, result.requests.total) };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** `x.xx×` */
+export const times = (ratio: number): string => `${ratio.toFixed(2)}×`;

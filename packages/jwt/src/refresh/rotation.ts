@@ -21,8 +21,6 @@ export interface RefreshTokenOptions {
    * (RFC 9700's advice). A few seconds suits apps that cannot serialize refreshes.
    */
   reuseGrace?: number;
-  /** Clock in epoch milliseconds, for tests. */
-  now?: () => number;
 }
 
 /** A refresh token just issued. `token` goes to the client; the rest is for the application. */
@@ -126,7 +124,8 @@ export function refreshTokens(options: RefreshTokenOptions): RefreshTokens {
   const familyTtlMs = toSeconds(options.familyTtl ?? '90d', 'familyTtl') * 1000;
   if (ttlMs <= 0 || familyTtlMs <= 0)
     throw new TypeError('@coatcheck/jwt: `ttl` and `familyTtl` must be positive');
-  const now = options.now ?? Date.now;
+  // The store judges expiry by the same clock, so there is no clock option to disagree with it.
+  const now = Date.now;
   const reuseGrace = options.reuseGrace ?? 0;
   if (!Number.isFinite(reuseGrace) || reuseGrace < 0) {
     throw new TypeError('@coatcheck/jwt: `reuseGrace` must be a non-negative number of milliseconds');

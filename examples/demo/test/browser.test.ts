@@ -36,6 +36,23 @@ async function fillCredentials(page: Page, path: '/signup' | '/login', base: str
   return submit(page, page.getByRole('button', { name: path === '/signup' ? 'Create account' : 'Log in' }));
 }
 
+/**
+ * Starts two things at once; if either fails, stops the one that started (a demo server left
+ * running would keep the test process alive) and throws the failure.
+ */
+async function both<A, B>(
+  first: Promise<A>,
+  second: Promise<B>,
+  stopFirst: (a: A) => Promise<unknown>,
+  stopSecond: (b: B) => Promise<unknown>,
+): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  if (a.status === 'fulfilled') await stopFirst(a.value);
+  if (b.status === 'fulfilled') await stopSecond(b.value);
+  throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
+}
+
 describe('the demo in Chromium', { skip }, () => {
   const data = tempDataDir();
   let browser: Browser;
@@ -44,10 +61,12 @@ describe('the demo in Chromium', { skip }, () => {
   let page: Page;
 
   before(async () => {
-    [browser, server] = await Promise.all([
+    [browser, server] = await both(
       launchChromium(),
       startChild({ PORT: '0', DATA_DIR: data.path, SESSION_SECRET: 'x'.repeat(40) }),
-    ]);
+      (started) => started.close(),
+      (started) => started.stop(),
+    );
     alice = await browser.newContext({ viewport: LAPTOP });
     page = await alice.newPage();
   });
@@ -226,10 +245,12 @@ describe('the demo in Chromium', { skip }, () => {
 describe('an idle session in Chromium', { skip }, () => {
   it('expires after the idle timeout: signed out, cart gone', async () => {
     const data = tempDataDir();
-    const [browser, running] = await Promise.all([
+    const [browser, running] = await both(
       launchChromium(),
       startInProcess(data.path, { IDLE_TIMEOUT: '2500' }),
-    ]);
+      (started) => started.close(),
+      (started) => started.close(),
+    );
     try {
       const context = await browser.newContext({ viewport: LAPTOP });
       const page = await context.newPage();

@@ -357,8 +357,11 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     if (source.kind === 'static') return [source.key];
     if (source.kind === 'function')
       return [usable(header.alg, source.keys.get(await source.get(context as Context, decodeToken(token))))];
-    const found = await source.set.getKeys(header);
-    return found.map((key) => usable(header.alg, source.keys.get(key)));
+    const found = (await source.set.getKeys(header)).map((key) => source.keys.get(key));
+    if (found.length === 1) return [usable(header.alg, found[0]!)];
+    // Among several candidates, one that does not fit the algorithm is skipped, not fatal.
+    const fitting = found.filter((key) => keyMismatch(header.alg, key, 'verify') === undefined);
+    return fitting.length > 0 ? fitting : [usable(header.alg, found[0]!)];
   }
 
   function finish(

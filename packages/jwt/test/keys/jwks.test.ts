@@ -6,7 +6,7 @@ import jsonwebtoken from 'jsonwebtoken';
 import { KeySourceError } from '../../src/errors.js';
 import { localJwks, remoteJwks } from '../../src/keys/jwks.js';
 import { createVerifier } from '../../src/verify.js';
-import { ec256, ed25519, type KeyPair, type Listening, listen, rsa } from '../helpers.js';
+import { ec256, ed25519, type KeyPair, type Listening, listen, rsa, rsaSmall } from '../helpers.js';
 
 const jwkOf = (pair: KeyPair, kid: string, extra: Record<string, unknown> = {}) => ({
   ...pair.publicKey.export({ format: 'jwk' }),
@@ -192,6 +192,18 @@ describe('localJwks', () => {
     const verifier = createVerifier({ key: set, algorithms: ['ES256'] });
     const token = jsonwebtoken.sign({ sub: 'no-kid' }, ec256.privateKey, { algorithm: 'ES256' });
     assert.equal((await verifier.verify(token)).payload.sub, 'no-kid');
+  });
+
+  it('skips a candidate that does not fit the algorithm, and refuses when none does', async () => {
+    const weak = jwkOf(rsaSmall, 'weak');
+    delete (weak as { kid?: string }).kid;
+    const strong = jwkOf(rsa, 'strong');
+    delete (strong as { kid?: string }).kid;
+    const token = jsonwebtoken.sign({ sub: 'strong' }, rsa.privateKey, { algorithm: 'RS256' });
+    const both = createVerifier({ key: localJwks({ keys: [weak, strong] }), algorithms: ['RS256'] });
+    assert.equal((await both.verify(token)).payload.sub, 'strong');
+    const weakOnly = createVerifier({ key: localJwks({ keys: [weak] }), algorithms: ['RS256'] });
+    await assert.rejects(weakOnly.verify(token), errors.JOSEAlgNotAllowed);
   });
 
   it('skips keys meant for encryption and keys bound to another alg', async () => {

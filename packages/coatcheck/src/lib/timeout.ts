@@ -1,5 +1,31 @@
 import { StoreError, type StoreOperation, StoreTimeoutError } from '../errors.js';
 
+interface Pending {
+  deadline: number;
+  fail: () => void;
+}
+
+// One sweeping timer for every pending store call, instead of a timer per call: a request makes one
+// or two store calls, and arming and clearing a timer each time costs more than the call to an
+// in-process store. Deadlines are met within SWEEP_INTERVAL.
+const SWEEP_INTERVAL = 25;
+const pending = new Set<Pending>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  const now = Date.now();
+  for (const call of pending) {
+    if (call.deadline <= now) {
+      pending.delete(call);
+      call.fail();
+    }
+  }
+  if (pending.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
 /**
  * Runs one store operation with a deadline, turning whatever goes wrong (a synchronous throw, a
  * rejection that is not a StoreError, no answer in time) into a {@link StoreError}.
@@ -17,14 +43,22 @@ export function storeCall<T>(
     return Promise.reject(err instanceof StoreError ? err : new StoreError(store, operation, { cause: err }));
   }
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeoutError(store, operation, timeout)), timeout);
+    const call: Pending = {
+      deadline: Date.now() + timeout,
+      fail: () => reject(new StoreTimeoutError(store, operation, timeout)),
+    };
+    pending.add(call);
+    if (!sweeper) {
+      sweeper = setInterval(sweep, Math.min(SWEEP_INTERVAL, timeout));
+      sweeper.unref();
+    }
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        pending.delete(call);
         resolve(value);
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        pending.delete(call);
         reject(err instanceof StoreError ? err : new StoreError(store, operation, { cause: err }));
       },
     );

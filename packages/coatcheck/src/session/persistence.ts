@@ -50,6 +50,7 @@ export interface RequestPersistence {
 
 // A signed value longer than this is not a session cookie we issued; don't spend an HMAC on it.
 const MAX_SIGNED_VALUE = 1024;
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** `session()`: the cookie carries `s:` + the ID + its HMAC (express-session's format); the record lives in `store`. */
 export function signedIdPersistence(
@@ -57,6 +58,10 @@ export function signedIdPersistence(
   keys: readonly KeyObject[],
   store: SessionStore,
 ): Persistence {
+  // Cookies this middleware already verified: a returning browser sends the same value on every
+  // request, and an HMAC costs more than the rest of reading it. Only authentic values get in, and
+  // the keys never change for the life of the middleware.
+  const verified = new Map<string, CookieReading>();
   const request: RequestPersistence = {
     store,
     local: false,
@@ -64,11 +69,20 @@ export function signedIdPersistence(
     readCookie(header) {
       const raw = cookieValue(header, name);
       if (raw === undefined) return NO_COOKIE;
+      const known = verified.get(raw);
+      if (known) return known;
       if (raw.length > MAX_SIGNED_VALUE) return { kind: 'tampered', reason: 'oversized' };
       if (!raw.startsWith('s:')) return { kind: 'tampered', reason: 'malformed' };
       const result = unsign(raw.slice(2), keys);
       if (!result.valid || result.value.length === 0) return { kind: 'tampered', reason: 'signature' };
-      return { kind: 'session', id: result.value, renew: result.renew };
+      const reading: CookieReading = Object.freeze({
+        kind: 'session',
+        id: result.value,
+        renew: result.renew,
+      });
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+      verified.set(raw, reading);
+      return reading;
     },
     issue: (id, cookie) => [cookie.serialize(name, `s:${sign(id, keys)}`)],
     clear: (cookie) => [cookie.serialize(name, '')],
@@ -77,14 +91,33 @@ export function signedIdPersistence(
   return { forRequest: () => request };
 }
 
-/** The first cookie called `name` in a Cookie header, decoded; `undefined` when absent or unparsable. */
+/**
+ * The first cookie called `name` in a Cookie header, decoded as `cookie.parse` would (a value that
+ * does not URI-decode is kept as it is); `undefined` when absent. Scans for the one name instead of
+ * building an object of every cookie.
+ */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (typeof header !== 'string' || !header.includes(name)) return undefined;
-  try {
-    return parseCookieHeader(header)[name];
-  } catch {
-    return undefined;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = header.length;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
+      let value = header.slice(eq + 1, end).trim();
+      if (value.length > 1 && value.charCodeAt(0) === 0x22 && value.charCodeAt(value.length - 1) === 0x22) {
+        value = value.slice(1, -1);
+      }
+      if (!value.includes('%')) return value;
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+    start = end + 1;
   }
+  return undefined;
 }
 
 /** All cookies of a Cookie header (the first of duplicates), or `undefined` when unparsable. */

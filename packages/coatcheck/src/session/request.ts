@@ -56,9 +56,9 @@ function jsonOf(key: string, value: unknown): string | undefined {
   }
 }
 
-function cookieSettingsJSON(cookie: Cookie): string {
-  const { expires: _ignored, ...settings } = cookie.toJSON();
-  return JSON.stringify(settings);
+/** The cookie's settings but its expiry, as one string: a change of any of them means a save. */
+function cookieSettingsKey(cookie: Cookie): string {
+  return `${cookie.originalMaxAge}|${cookie.path}|${cookie.httpOnly}|${cookie.domain}|${cookie.secure}|${cookie.sameSite}|${cookie.partitioned}|${cookie.priority}`;
 }
 
 interface Changes {
@@ -168,6 +168,7 @@ export class RequestSession implements SessionHost {
   }
 
   #state(
+    id: string,
     isNew: boolean,
     created: number,
     touched: number,
@@ -175,6 +176,7 @@ export class RequestSession implements SessionHost {
     user: string | undefined,
   ): SessionState {
     return {
+      id,
       host: this,
       isNew,
       snapshot: new Map(),
@@ -196,23 +198,23 @@ export class RequestSession implements SessionHost {
   }
 
   #fresh(now: number, data?: Record<string, unknown>, from?: SessionState): Session {
-    const state = this.#state(true, from?.created ?? now, now, now, from?.user);
+    const state = this.#state(this.#newId(), true, from?.created ?? now, now, now, from?.user);
     const cookie = this.#newCookie();
-    state.cookieSnapshot = cookieSettingsJSON(cookie);
-    return new Session(this.#newId(), cookie, state, data);
+    state.cookieSnapshot = cookieSettingsKey(cookie);
+    return new Session(cookie, state, data);
   }
 
   #hydrate(id: string, record: SessionRecord): Session {
     const stored = record.data.cookie;
     const cookie = stored ? new Cookie(stored) : this.#newCookie();
     if (cookie.secure === 'auto') cookie.secure = this.#secure;
-    const state = this.#state(false, record.created, record.touched, record.expires, record.user);
-    const session = new Session(id, cookie, state, record.data);
+    const state = this.#state(id, false, record.created, record.touched, record.expires, record.user);
+    const session = new Session(cookie, state, record.data);
     for (const key of Object.keys(session)) {
       if (key !== 'cookie')
         state.snapshot.set(key, JSON.stringify((session as unknown as Record<string, unknown>)[key]));
     }
-    state.cookieSnapshot = cookieSettingsJSON(cookie);
+    state.cookieSnapshot = cookieSettingsKey(cookie);
     return session;
   }
 
@@ -239,7 +241,7 @@ export class RequestSession implements SessionHost {
         modified = true;
       }
     }
-    const cookieChanged = state.cookieSnapshot !== cookieSettingsJSON(session.cookie);
+    const cookieChanged = state.cookieSnapshot !== cookieSettingsKey(session.cookie);
     return { set, unset, json, modified: modified || cookieChanged, cookieChanged };
   }
 
@@ -342,7 +344,7 @@ export class RequestSession implements SessionHost {
   ): void {
     state.expires = expires;
     state.snapshot = changes.json;
-    state.cookieSnapshot = cookieSettingsJSON(session.cookie);
+    state.cookieSnapshot = cookieSettingsKey(session.cookie);
     state.touched = now;
     state.user = user;
   }

@@ -12,6 +12,8 @@ export interface SessionHost {
 
 /** Bookkeeping of one session object, kept off its enumerable keys. */
 export interface SessionState {
+  /** The session ID, behind the read-only `id` getter. */
+  readonly id: string;
   host: SessionHost;
   /** Not yet in the store. */
   isNew: boolean;
@@ -52,21 +54,24 @@ export function isReservedKey(key: string): boolean {
  * ```
  */
 export class Session {
-  /** The session ID (never log it: use the `handle` of session events instead). */
-  declare readonly id: string;
   /** The session cookie's settings. */
   cookie: Cookie;
-  declare readonly [STATE]: SessionState;
+  // A symbol key: invisible to Object.keys, for…in and JSON, so never mistaken for session data.
+  readonly [STATE]: SessionState;
 
-  constructor(id: string, cookie: Cookie, state: SessionState, data?: Record<string, unknown>) {
-    Object.defineProperty(this, 'id', { value: id, enumerable: false });
-    Object.defineProperty(this, STATE, { value: state, enumerable: false });
+  constructor(cookie: Cookie, state: SessionState, data?: Record<string, unknown>) {
+    this[STATE] = state;
     this.cookie = cookie;
     if (data) {
       for (const key of Object.keys(data)) {
         if (!isReservedKey(key)) (this as Record<string, unknown>)[key] = data[key];
       }
     }
+  }
+
+  /** The session ID (never log it: use the `handle` of session events instead). */
+  get id(): string {
+    return this[STATE].id;
   }
 
   /** Replaces this session with a new, empty one under a new ID; the old ID is deleted from the store. */

@@ -37,9 +37,18 @@ export interface SessionEventTarget {
   off<E extends SessionEventName>(event: E, listener: (payload: SessionEvents[E]) => void): this;
 }
 
+/**
+ * Why the session a request's cookie named was not used: it had `expired`; the store no longer had
+ * it (`unknown`: logged out elsewhere, revoked, or pruned after expiring); a sealed session issued
+ * before the user's "not before" time (`revoked`); or the cookie failed verification (`tampered`).
+ */
+export type EndedReason = 'expired' | 'unknown' | 'revoked' | 'tampered';
+
 /** Emits session events and derives handles; one per middleware. */
 export class SessionReporter {
   readonly emitter = new EventEmitter();
+  /** Requests whose cookie named a session that could not be used, and why. */
+  readonly ended = new WeakMap<object, EndedReason>();
   readonly #handleKey: Buffer;
 
   constructor(signingKey: KeyObject) {

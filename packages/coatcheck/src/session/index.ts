@@ -1,6 +1,6 @@
 export { Cookie, type CookieOptions, type SameSiteOption } from './cookie.js';
 export { type CookieSessionMiddleware, type CookieSessionOptions, cookieSession } from './cookie-session.js';
-export type { SessionEventName, SessionEvents, SessionEventTarget } from './events.js';
+export type { EndedReason, SessionEventName, SessionEvents, SessionEventTarget } from './events.js';
 export {
   type CurrentSessionInfo,
   type SessionInfo,

@@ -4,7 +4,7 @@ import { StoreError, type StoreOperation } from '../errors.js';
 import { storeCall } from '../lib/timeout.js';
 import type { ConnectStore } from '../stores/connect.js';
 import type { SessionStore } from '../stores/contract.js';
-import type { SessionEventTarget } from './events.js';
+import type { EndedReason, SessionEventTarget } from './events.js';
 import {
   type ResolvedOptions,
   type ResolvedStoreOptions,
@@ -70,8 +70,13 @@ export interface SessionManager extends SessionEventTarget {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /** A keyed hash of a session ID (128 bits, base64url): log and show this, never the ID. */
   handleOf(sessionId: string): string;
-  /** Timing of the request's session, or `undefined` outside one. */
+  /** Timing of the request's session, or `undefined` when there is none or it has not been stored yet. */
   info(req: IncomingMessage): CurrentSessionInfo | undefined;
+  /**
+   * Why the session the request's cookie named could not be used (so the page can say "you were
+   * logged out" or "your session expired"), or `undefined` when it was used or there was no cookie.
+   */
+  ended(req: IncomingMessage): EndedReason | undefined;
 }
 
 type EndArguments = Parameters<ServerResponse['end']>;
@@ -224,6 +229,7 @@ export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, 
       const current = (req as SessionRequest).session;
       if (!(current instanceof Session)) return undefined;
       const state = current[STATE];
+      if (state.isNew) return undefined;
       const absolute = options.absoluteTimeout;
       return {
         handle: reporter.handleOf(current.id),
@@ -235,6 +241,7 @@ export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, 
         absoluteTimeout: absolute,
       };
     },
+    ended: (req: IncomingMessage) => reporter.ended.get(req),
     on(event: string, listener: (payload: unknown) => void) {
       reporter.emitter.on(event, listener);
       return this;

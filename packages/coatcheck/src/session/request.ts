@@ -124,9 +124,11 @@ export class RequestSession implements SessionHost {
     const reading = await this.#persistence.readCookie(this.#req.headers.cookie);
     const now = Date.now();
     if (reading.kind === 'tampered') {
+      this.#reporter.ended.set(this.#req, 'tampered');
       this.#reporter.emit('tampered', { reason: reading.reason });
     } else if (reading.kind === 'revoked') {
       this.#cleared = true;
+      this.#reporter.ended.set(this.#req, 'revoked');
       this.#reporter.emit('revoked', { handles: [this.#reporter.handleOf(reading.id)], user: reading.user });
     } else if (reading.kind === 'session') {
       const id = reading.id;
@@ -137,6 +139,7 @@ export class RequestSession implements SessionHost {
         this.#install(this.#hydrate(id, record));
         return;
       }
+      this.#reporter.ended.set(this.#req, record ? 'expired' : 'unknown');
       if (record) {
         await this.#call('remove', () => this.#store.remove(id));
         const reason = record.expires <= now ? 'idle' : 'absolute';

@@ -140,6 +140,33 @@ describe('session events and management', () => {
     assert.equal(typeof middleware.info, 'function');
   });
 
+  it('ended(req) tells why the cookie’s session was not used, and info(req) is undefined until stored', async () => {
+    const store = new MemoryStore();
+    let sessions: { ended(req: unknown): string | undefined; info(req: unknown): unknown } | undefined;
+    const server = await sessionApp(express, { store, absoluteTimeout: 300 }, (app) =>
+      app.get('/why', (req: unknown, res: { json(b: unknown): void }) =>
+        res.json({ ended: sessions?.ended(req) ?? 'none', stored: sessions?.info(req) !== undefined }),
+      ),
+    );
+    sessions = server.middleware as never;
+    servers.push(server);
+    const client = new Client(server.url);
+    const why = async (cookie?: string) =>
+      (await client.fetch('/why', cookie === undefined ? {} : { cookie })).json();
+    assert.deepEqual(await why(''), { ended: 'none', stored: false });
+    await client.fetch('/views');
+    const good = client.jar.get('connect.sid') as string;
+    assert.deepEqual(await why(`connect.sid=${good}`), { ended: 'none', stored: true });
+    assert.deepEqual(await why(`connect.sid=${good}x`), { ended: 'tampered', stored: false });
+    await sleep(350);
+    assert.deepEqual(await why(`connect.sid=${good}`), { ended: 'expired', stored: false });
+    assert.deepEqual(
+      await why(`connect.sid=${good}`),
+      { ended: 'unknown', stored: false },
+      'removed once expired',
+    );
+  });
+
   it('a throwing listener does not break the request', async () => {
     const { server } = await observed();
     server.middleware.on('created', () => {

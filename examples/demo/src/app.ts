@@ -10,7 +10,6 @@ import {
   type CookieOptions,
   cookieSession,
   csrf,
-  parseCookie,
   redactUrl,
   type SessionStore,
   session,
@@ -25,7 +24,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { shopRoutes } from './routes/shop.js';
 import { loadSecrets } from './secrets.js';
 import './session-data.js';
-import { type DemoSessions, isStoreBacked } from './sessions.js';
+import type { DemoSessions } from './sessions.js';
 import { UserDirectory } from './users.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { type DemoLocals, flash } from './web/layout.js';
@@ -50,14 +49,6 @@ const STORE_LABELS: Record<string, string> = {
 
 // No maxAge: a browser-session cookie, while the server enforces both timeouts itself.
 const COOKIE: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' };
-
-/** The session ID a session cookie names, unverified: only compared with the session in use. */
-function carriedSessionId(header: string | undefined): string | undefined {
-  const value = parseCookie(header)[SESSION_COOKIE];
-  if (value === undefined || !value.startsWith('s:')) return undefined;
-  const dot = value.lastIndexOf('.');
-  return dot > 2 ? value.slice(2, dot) : undefined;
-}
 
 /** A running demo application, before or after it listens. */
 export interface Demo {
@@ -177,21 +168,19 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
       }),
     );
     app.use(sessions);
-    if (isStoreBacked(sessions)) {
-      // The cookie named a session the server no longer has (ended elsewhere, or idle too long):
-      // say so once. The message is stored in the new session, whose cookie replaces the stale one.
-      app.use((req, _res, next) => {
-        const carried = carriedSessionId(req.headers.cookie);
-        if (carried !== undefined && carried !== req.sessionID) {
-          flash(
-            req,
-            'info',
-            'Your previous session has ended: it timed out, or was logged out from another device.',
-          );
-        }
-        next();
-      });
-    }
+    // The cookie named a session that has ended (timed out, or logged out from another device):
+    // say so once. The message is stored in the new session, whose cookie replaces the stale one.
+    app.use((req, _res, next) => {
+      const ended = sessions.ended(req);
+      if (ended === 'expired' || ended === 'unknown' || ended === 'revoked') {
+        flash(
+          req,
+          'info',
+          'Your previous session has ended: it timed out, or was logged out from another device.',
+        );
+      }
+      next();
+    });
     app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
     // Fetch Metadata and Origin for current browsers; the form token covers browsers without them.
     app.use(csrf({ token: { field: '_csrf' } }));

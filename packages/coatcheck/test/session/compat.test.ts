@@ -10,9 +10,6 @@ import { Client, EXPRESS, listen, type TestServer } from '../helpers/http.js';
 
 const require = createRequire(import.meta.url);
 
-type Req = { session: Record<string, unknown>; params: Record<string, string> };
-type Res = { send(body: string): void; json(body: unknown): void };
-
 /** An express-session app with the same routes as the coatcheck test app, on the given store. */
 async function expressSessionApp(store: unknown): Promise<TestServer> {
   const app = express();

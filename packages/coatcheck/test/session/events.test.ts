@@ -83,7 +83,7 @@ describe('session events and management', () => {
     await sleep(250);
     await client.fetch('/views');
     assert.deepEqual(events.find(([name]) => name === 'expired')?.[1], {
-      handle: (events[0]?.[1] as { handle: string }).handle,
+      handle: (events[0] as [string, { handle: string }])[1].handle,
       reason: 'absolute',
       user: undefined,
     });

@@ -147,7 +147,8 @@ export function requestHandler(
       return;
     }
     const refused = before?.(req);
-    if (refused) {
+    const carryOn = refused instanceof StoreError && resolved.onStoreError === 'continue';
+    if (refused && !carryOn) {
       next(refused);
       return;
     }
@@ -159,6 +160,11 @@ export function requestHandler(
       return;
     }
     hookResponse(res, context, next);
+    if (carryOn) {
+      context.loadOffline(refused);
+      next();
+      return;
+    }
     context.load().then(
       () => next(),
       (err: unknown) => next(err),

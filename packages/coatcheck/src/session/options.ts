@@ -54,6 +54,14 @@ export interface SessionOptions {
   /** How long one store operation may take before the request fails with 503. Default 5000 ms. */
   storeTimeout?: number | undefined;
   /**
+   * What a request does when the store fails or times out while loading or saving its session.
+   * `'fail'` (default): the error reaches `next(err)` (503) — the request never runs without the
+   * session it came with. `'continue'`: the request runs with a fresh session that is never stored
+   * (a signed-in user looks signed out), nothing is written, no cookie is set, and a `storeError`
+   * event reports it. Explicit calls (`save()`, `rotate()`, `destroy()`, …) still reject.
+   */
+  onStoreError?: 'fail' | 'continue' | undefined;
+  /**
    * The session key that names the signed-in user (e.g. `'userId'`): sessions are indexed by it,
    * so the store can list a user's sessions and log them out everywhere.
    */
@@ -77,6 +85,7 @@ export interface ResolvedOptions {
   absoluteTimeout: number | false;
   touchAfter: number | undefined;
   storeTimeout: number;
+  onStoreError: 'fail' | 'continue';
   userKey: string | undefined;
   /** Serializes read-modify-write saves per session for stores without `patch`/`refresh`. */
   wholeRecordLock: KeyedLock;
@@ -113,6 +122,7 @@ const SESSION_OPTIONS = [
   'absoluteTimeout',
   'touchAfter',
   'storeTimeout',
+  'onStoreError',
   'userKey',
 ] as const satisfies ReadonlyArray<keyof SessionOptions>;
 
@@ -247,6 +257,7 @@ export function resolveShared(
     absoluteTimeout: absolute === undefined ? DEFAULT_ABSOLUTE_TIMEOUT : absolute,
     touchAfter: numberOption(label, raw, 'touchAfter', { allowZero: true }),
     storeTimeout: DEFAULT_STORE_TIMEOUT,
+    onStoreError: 'fail',
     userKey: options.userKey,
     wholeRecordLock: new KeyedLock(),
     reporter: new SessionReporter(keys[0] as KeyObject),
@@ -269,7 +280,16 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
     originalStore,
     storeTimeout:
       numberOption('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
+    onStoreError: storeErrorPolicy(options.onStoreError),
   };
+}
+
+function storeErrorPolicy(value: unknown): 'fail' | 'continue' {
+  if (value === undefined) return 'fail';
+  if (value !== 'fail' && value !== 'continue') {
+    throw new TypeError('session option onStoreError must be "fail" or "continue"');
+  }
+  return value;
 }
 
 /** Where express-session's defaults are unsafe, these are not: HttpOnly, SameSite=Lax, Secure on HTTPS. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { CoatcheckError, SessionSerializeError, type StoreError, type StoreOperation } from '../errors.js';
+import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
 import { storeCall } from '../lib/timeout.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
 import { Cookie, type CookieOptions } from './cookie.js';
@@ -119,6 +119,27 @@ export class RequestSession implements SessionHost {
     return this.#options.reporter;
   }
 
+  /** Under `onStoreError: 'continue'`, whether this store failure is one to carry on past. */
+  #carriesOn(err: unknown): boolean {
+    return this.#options.onStoreError === 'continue' && err instanceof StoreError && !this.#persistence.local;
+  }
+
+  /** A fresh session that is never written, for a request that carries on while the store is out. */
+  #offlineSession(now: number): Session {
+    const session = this.#fresh(now);
+    session[STATE].offline = true;
+    return session;
+  }
+
+  /**
+   * Puts a never-stored session in place without asking the store, for a request that carries on
+   * (`onStoreError: 'continue'`) while the store is known to be out.
+   */
+  loadOffline(error: StoreError): void {
+    this.#reporter.emit('storeError', { error });
+    this.#install(this.#offlineSession(Date.now()));
+  }
+
   /** Reads the cookie and the stored session, and puts `req.session` in place. */
   async load(): Promise<void> {
     const reading = await this.#persistence.readCookie(this.#req.headers.cookie);
@@ -134,7 +155,14 @@ export class RequestSession implements SessionHost {
       const id = reading.id;
       this.#cookieId = id;
       this.#renew = reading.renew;
-      const record = await this.#call('read', () => this.#store.read(id));
+      let record: SessionRecord | undefined;
+      try {
+        record = await this.#call('read', () => this.#store.read(id));
+      } catch (err) {
+        if (!this.#carriesOn(err)) throw err;
+        this.#install(this.#offlineSession(now));
+        return;
+      }
       if (record && this.#alive(record, now)) {
         this.#install(this.#hydrate(id, record));
         return;
@@ -289,7 +317,7 @@ export class RequestSession implements SessionHost {
    */
   async #persist(session: Session, explicit: boolean): Promise<boolean> {
     const state = session[STATE];
-    if (state.destroyed || state.gone) return false;
+    if (state.destroyed || state.gone || state.offline) return false;
     const now = Date.now();
     this.#restartCookie(session, state, now);
     const changes = this.#changes(session, state);
@@ -484,7 +512,13 @@ export class RequestSession implements SessionHost {
       }
       return;
     }
-    const modified = await this.#persist(session, false);
+    let modified: boolean;
+    try {
+      modified = await this.#persist(session, false);
+    } catch (err) {
+      if (!this.#carriesOn(err)) throw err;
+      return; // not kept, so no cookie points at it; the storeError event has reported it
+    }
     this.#decideCookie(session, modified);
   }
 
@@ -518,7 +552,7 @@ export class RequestSession implements SessionHost {
       const state = session[STATE];
       const changes = this.#changes(session, state);
       const willStore = !state.isNew || changes.modified || this.#options.saveUninitialized;
-      if (willStore && !state.gone) {
+      if (willStore && !state.gone && !state.offline) {
         const now = Date.now();
         this.#restartCookie(session, state, now);
         // A local store holds the record the cookie carries: it must be complete before the headers go.

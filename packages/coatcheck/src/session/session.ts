@@ -29,6 +29,8 @@ export interface SessionState {
   destroyed: boolean;
   /** The store no longer has it (removed by another request): nothing more is written. */
   gone: boolean;
+  /** Made because the store failed, under `onStoreError: 'continue'`: never written, no cookie. */
+  offline?: boolean | undefined;
   /** The ID this session's data moved from, when it was made by `rotate()`. */
   rotatedFrom?: string | undefined;
 }

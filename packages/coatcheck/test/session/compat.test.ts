@@ -159,6 +159,21 @@ describe('published stores plug in the way they were written', () => {
     assert.equal(sessions.size, 1);
   });
 
+  it('with onStoreError: "continue", a disconnected store gives an unsaved session instead of 503', async () => {
+    const connect = new expressSession.MemoryStore();
+    const server = await sessionApp(express, { store: connect, onStoreError: 'continue' });
+    servers.push(server);
+    const client = new Client(server.url);
+    await client.fetch('/views');
+    connect.emit('disconnect');
+    const down = await client.fetch('/views');
+    assert.equal(down.status, 200);
+    assert.equal(await down.text(), '1');
+    assert.deepEqual(down.setCookies, []);
+    connect.emit('connect');
+    assert.equal(await client.text('/views'), '2');
+  });
+
   it('a store that announces "disconnect" fails requests fast with 503 until "connect"', async () => {
     const connect = new expressSession.MemoryStore();
     const server = await sessionApp(express, { store: connect });

@@ -72,6 +72,31 @@ for (const [framework, makeApp] of EXPRESS) {
       });
     }
 
+    for (const [label, mode] of [
+      ['throws', 'throw'],
+      ['never answers', 'hang'],
+    ] as const) {
+      it(`onStoreError: 'continue' carries on with an unsaved session when the store ${label}, and loses nothing`, async () => {
+        const store = new FailingStore();
+        const server = await sessionApp(makeApp, { store, storeTimeout: 150, onStoreError: 'continue' });
+        servers.push(server);
+        const errors: string[] = [];
+        server.middleware.on('storeError', ({ error }) => errors.push(`${error.code}:${error.operation}`));
+        const client = new Client(server.url);
+        await client.fetch('/views');
+        const cookie = client.jar.get('connect.sid');
+        store.mode = mode;
+        const during = await client.fetch('/views');
+        assert.equal(during.status, 200);
+        assert.equal(await during.text(), '1', 'a fresh session for this request');
+        assert.deepEqual(during.setCookies, [], 'no cookie for a session that is not stored');
+        assert.equal(client.jar.get('connect.sid'), cookie);
+        assert.deepEqual(errors, [mode === 'hang' ? 'ERR_STORE_TIMEOUT:read' : 'ERR_STORE:read']);
+        store.mode = 'ok';
+        assert.equal(await client.text('/views'), '2', 'the stored session is back, as it was');
+      });
+    }
+
     it('data that cannot be serialized is a clear error naming the key, and nothing stored is lost', async () => {
       const store = new MemoryStore();
       const server = await sessionApp(makeApp, { store }, (app) => {

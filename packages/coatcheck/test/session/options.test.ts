@@ -40,6 +40,11 @@ const badOptions: Array<[string, unknown, RegExp]> = [
   ],
   ['a zero storeTimeout', { secret: SECRET, storeTimeout: 0 }, /storeTimeout must be a positive number/],
   ['an empty userKey', { secret: SECRET, userKey: '' }, /userKey must be a non-empty string/],
+  [
+    'a bad onStoreError',
+    { secret: SECRET, onStoreError: 'ignore' },
+    /onStoreError must be "fail" or "continue"/,
+  ],
   ['a cookie that is a string', { secret: SECRET, cookie: 'secure' }, /cookie must be an object/],
   ['a bad cookie.maxAge', { secret: SECRET, cookie: { maxAge: '1h' } }, /cookie\.maxAge/],
   ['a bad cookie.sameSite', { secret: SECRET, cookie: { sameSite: 'sometimes' } }, /cookie\.sameSite/],

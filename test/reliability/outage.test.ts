@@ -8,6 +8,9 @@
  * - a request that needs no store (anonymous, nothing to save) still succeeds;
  * - when it is back, the app recovers by itself within seconds, with no restart;
  * - every session written before the outage is intact.
+ *
+ * The same store behind `onStoreError: 'continue'` (the opt-in to carry on) answers 200 with a
+ * fresh session that is never stored, and writes nothing, within the same bound.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -76,12 +79,17 @@ interface Timed {
   typed: boolean;
   ms: number;
   setCookie: boolean;
+  text: string;
 }
 
 /** One request with a hard client-side deadline, so a hang fails the test instead of freezing it. */
-async function timed(client: Client, path: string, method = 'GET'): Promise<Timed> {
+async function timed(client: Client, path: string, method = 'GET', cookie?: string): Promise<Timed> {
   const started = performance.now();
-  const response = await client.fetch(path, { method, signal: AbortSignal.timeout(10_000) });
+  const response = await client.fetch(path, {
+    method,
+    signal: AbortSignal.timeout(10_000),
+    ...(cookie === undefined ? {} : { cookie }),
+  });
   const text = await response.text();
   const ms = performance.now() - started;
   let code: string | undefined;
@@ -89,7 +97,7 @@ async function timed(client: Client, path: string, method = 'GET'): Promise<Time
   try {
     ({ code, typed = false } = JSON.parse(text) as { code?: string; typed?: boolean });
   } catch {}
-  return { status: response.status, code, typed, ms, setCookie: response.setCookies.length > 0 };
+  return { status: response.status, code, typed, ms, setCookie: response.setCookies.length > 0, text };
 }
 
 function assertRefused(results: Timed[], codes: readonly string[]): number {
@@ -103,6 +111,27 @@ function assertRefused(results: Timed[], codes: readonly string[]): number {
   return Math.max(...results.map((r) => r.ms));
 }
 
+/**
+ * Under `onStoreError: 'continue'`: requests with a session cookie run with a fresh session that is
+ * never stored, writes are dropped, no cookie is set, all within the bound. Returns the slowest.
+ */
+async function assertCarriesOn(url: string, clients: Array<{ client: Client }>): Promise<number> {
+  const cookieOf = (i: number) =>
+    `connect.sid=${(clients[i] as { client: Client }).client.jar.get('connect.sid')}`;
+  const results = await Promise.all([
+    ...[0, 1, 2, 3, 4].map((i) => timed(new Client(url), '/get', 'GET', cookieOf(i))),
+    timed(new Client(url), '/put/dropped', 'PUT', cookieOf(5)),
+    timed(new Client(url), '/put/dropped', 'PUT'),
+  ]);
+  for (const result of results) {
+    assert.equal(result.status, 200, `carrying on, got ${result.status} (${result.code})`);
+    assert.equal(result.setCookie, false, 'no cookie for a session that is not stored');
+    assert.ok(result.ms < OUTAGE_BOUND, `a request took ${Math.round(result.ms)} ms while the store was out`);
+  }
+  for (const result of results.slice(0, 5)) assert.equal(result.text, '{}', 'a fresh, empty session');
+  return Math.max(...results.map((r) => r.ms));
+}
+
 /** Polls an existing session until it reads back, returning how long that took. */
 async function recoveryTime(client: Client): Promise<number> {
   const started = performance.now();
@@ -113,6 +142,33 @@ async function recoveryTime(client: Client): Promise<number> {
     assert.ok(performance.now() - started < RECOVERY_BOUND, 'the app did not recover in time');
     await sleep(50);
   }
+}
+
+/** The app every outage test runs: `/public` before the session middleware, the rest after it. */
+function outageApp(middleware: ReturnType<typeof session>): express.Express {
+  const application = express();
+  application.get('/public', (_req, res) => {
+    res.send('ok');
+  });
+  application.use(middleware);
+  application.get('/anonymous', (_req, res) => {
+    res.send('ok');
+  });
+  application.put('/put/:value', (req, res) => {
+    (req.session as unknown as Record<string, unknown>).value = req.params.value;
+    (req.session as unknown as Record<string, unknown>).list = [req.params.value, 1, true];
+    res.send('ok');
+  });
+  application.get('/get', (req, res) => {
+    const { cookie: _cookie, ...data } = req.session as unknown as Record<string, unknown>;
+    res.json(data);
+  });
+  application.use(
+    (err: { code?: string; status?: number }, _req: unknown, res: express.Response, _next: unknown) => {
+      res.status(err.status ?? 500).json({ code: err.code ?? 'unknown', typed: err instanceof StoreError });
+    },
+  );
+  return application;
 }
 
 const skips = new Map<ServerKind, string | false>(
@@ -133,46 +189,29 @@ for (const kind of ['redis', 'postgres', 'mysql'] as const) {
       describe(target.label, () => {
         let store: ClosableStore;
         let app: TestServer;
+        let lenientApp: TestServer;
         const storeErrors: StoreError[] = [];
+        const lenientErrors: StoreError[] = [];
         const clients: Array<{ client: Client; value: string }> = [];
 
         before(async () => {
           store = await target.open(server.url);
           const middleware = session({ secret: SECRET, store, storeTimeout: STORE_TIMEOUT });
           middleware.on('storeError', ({ error }) => storeErrors.push(error));
-          const application = express();
-          application.get('/public', (_req, res) => {
-            res.send('ok');
+          app = await listen(outageApp(middleware));
+          // The same store behind the opt-in to carry on without the session.
+          const lenient = session({
+            secret: SECRET,
+            store,
+            storeTimeout: STORE_TIMEOUT,
+            onStoreError: 'continue',
           });
-          application.use(middleware);
-          application.get('/anonymous', (_req, res) => {
-            res.send('ok');
-          });
-          application.put('/put/:value', (req, res) => {
-            (req.session as unknown as Record<string, unknown>).value = req.params.value;
-            (req.session as unknown as Record<string, unknown>).list = [req.params.value, 1, true];
-            res.send('ok');
-          });
-          application.get('/get', (req, res) => {
-            const { cookie: _cookie, ...data } = req.session as unknown as Record<string, unknown>;
-            res.json(data);
-          });
-          application.use(
-            (
-              err: { code?: string; status?: number },
-              _req: unknown,
-              res: express.Response,
-              _next: unknown,
-            ) => {
-              res
-                .status(err.status ?? 500)
-                .json({ code: err.code ?? 'unknown', typed: err instanceof StoreError });
-            },
-          );
-          app = await listen(application);
+          lenient.on('storeError', ({ error }) => lenientErrors.push(error));
+          lenientApp = await listen(outageApp(lenient));
         });
         after(async () => {
           await app?.close();
+          await lenientApp?.close();
           await store?.close();
         });
 
@@ -199,6 +238,10 @@ for (const kind of ['redis', 'postgres', 'mysql'] as const) {
             assert.equal((await timed(new Client(app.url), '/anonymous')).status, 200);
             assert.equal((await timed(new Client(app.url), '/public')).status, 200);
             figures.push(`${target.label}: frozen, worst 503 in ${Math.round(worst)} ms`);
+            const lenient = await assertCarriesOn(lenientApp.url, clients);
+            figures.push(
+              `${target.label}: frozen, onStoreError 'continue' worst 200 in ${Math.round(lenient)} ms`,
+            );
           } finally {
             server.resume();
           }
@@ -223,6 +266,10 @@ for (const kind of ['redis', 'postgres', 'mysql'] as const) {
             }
             const worst = assertRefused(results, ['ERR_STORE', 'ERR_STORE_TIMEOUT']);
             assert.equal((await timed(new Client(app.url), '/anonymous')).status, 200);
+            const lenient = await assertCarriesOn(lenientApp.url, clients);
+            figures.push(
+              `${target.label}: down, onStoreError 'continue' worst 200 in ${Math.round(lenient)} ms`,
+            );
             figures.push(
               `${target.label}: down, ${results.length} requests, worst 503 in ${Math.round(worst)} ms, codes ${[
                 ...new Set(results.map((r) => r.code)),
@@ -236,6 +283,7 @@ for (const kind of ['redis', 'postgres', 'mysql'] as const) {
           const recovered = await recoveryTime((clients[0] as { client: Client }).client);
           figures.push(`${target.label}: recovered from the restart in ${Math.round(recovered)} ms`);
           assert.ok(storeErrors.every((e) => e.status === 503 && e.code.startsWith('ERR_STORE')));
+          assert.ok(lenientErrors.length > 0, 'carrying on is still reported as storeError');
         });
 
         it('still has every session written before the outage, and takes new ones', async () => {

@@ -28,7 +28,7 @@ import { listen } from '../../packages/coatcheck/test/helpers/http.js';
 import { connectionsTo, mib, openFds, settledHeap } from '../helpers/process.js';
 
 const SECRET = 'soak tests: a secret of at least thirty-two bytes long';
-const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 1500);
+const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 5000);
 const CONCURRENCY = 16;
 /** Sessions made with a one-second idle timeout, to be pruned. */
 const SHORT_LIVED = 200;

@@ -234,8 +234,27 @@ describe('session security checklist', () => {
       headers: { 'x-forwarded-proto': 'https' },
     });
     assert.match(cookieLine(secured.setCookies, '__Secure-sid'), /; Secure/);
-    // Not yet enforced by session() (see docs/security-and-reliability.md, "Known gaps"): a prefixed
-    // name with `domain`, a path other than '/', or `secure: 'auto'` over plain HTTP.
+    // secure: 'auto' (the default) with a prefixed name is never sent over plain HTTP either.
+    const auto = await app({ name: '__Host-sid', proxy: true });
+    assert.equal((await new Client(auto.url).fetch('/set/a/1', { method: 'POST' })).setCookies.length, 0);
+    const autoHttps = await new Client(auto.url).fetch('/set/a/1', {
+      method: 'POST',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    assert.match(cookieLine(autoHttps.setCookies, '__Host-sid'), /; Secure/);
+    // What browsers would drop is refused at construction.
+    for (const [name, cookie] of [
+      ['__Host-sid', { domain: 'example.com' }],
+      ['__Host-sid', { path: '/app' }],
+      ['__Host-sid', { secure: false }],
+      ['__Secure-sid', { secure: false }],
+    ] as const) {
+      assert.throws(
+        () => session({ secret: SECRET, name, cookie }),
+        TypeError,
+        `${name} with ${JSON.stringify(cookie)}`,
+      );
+    }
   });
 
   // ASVS 7.3.1 (inactivity timeout); OWASP SM CS "Idle Timeout" (enforced on the server side).

@@ -204,6 +204,9 @@ export function unseal(sealed: string, keys: readonly SealingKey[], options: Uns
   if (!BASE64URL.test(encoded)) return failures.malformed;
   const body = Buffer.from(encoded, 'base64url');
   if (body.length < IV_BYTES + TIMES_BYTES + TAG_BYTES) return failures.malformed;
+  // One spelling per seal: base64url ignores the unused bits of the last character, so without this
+  // several strings would open the same seal.
+  if (body.toString('base64url') !== encoded) return failures.malformed;
   const keyId = sealed.slice(SEAL_PREFIX.length, idEnd);
   const name = typeof options?.name === 'string' ? options.name : '';
 

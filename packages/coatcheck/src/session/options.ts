@@ -223,8 +223,8 @@ export function resolveShared(
   }
   const cookie =
     typeof given === 'function'
-      ? (req: IncomingMessage) => validateCookie({ ...COOKIE_DEFAULTS, ...given(req) })
-      : validateCookie({ ...COOKIE_DEFAULTS, ...given });
+      ? (req: IncomingMessage) => prefixed(label, name, validateCookie({ ...COOKIE_DEFAULTS, ...given(req) }))
+      : prefixed(label, name, validateCookie({ ...COOKIE_DEFAULTS, ...given }));
 
   if (options.genid !== undefined && typeof options.genid !== 'function') {
     throw new TypeError(`${label} option genid must be a function`);
@@ -290,6 +290,21 @@ function storeErrorPolicy(value: unknown): 'fail' | 'continue' {
     throw new TypeError('session option onStoreError must be "fail" or "continue"');
   }
   return value;
+}
+
+/**
+ * RFC 6265bis section 4.1.3: a `__Secure-` cookie must be Secure; a `__Host-` one must also have
+ * `Path=/` and no `Domain`. Browsers drop cookies that break these rules, so they are refused here
+ * rather than failing silently, and `secure: 'auto'` becomes `true` (never sent over plain HTTP).
+ */
+function prefixed(label: string, name: string, cookie: CookieOptions): CookieOptions {
+  const host = name.startsWith('__Host-');
+  if (!host && !name.startsWith('__Secure-')) return cookie;
+  const where = `${label} option cookie, for the ${host ? '__Host-' : '__Secure-'} cookie name`;
+  if (cookie.secure === false) throw new TypeError(`${where}: secure must not be false`);
+  if (host && cookie.domain !== undefined) throw new TypeError(`${where}: domain must not be set`);
+  if (host && cookie.path !== '/') throw new TypeError(`${where}: path must be "/"`);
+  return cookie.secure === 'auto' ? { ...cookie, secure: true } : cookie;
 }
 
 /** Where express-session's defaults are unsafe, these are not: HttpOnly, SameSite=Lax, Secure on HTTPS. */

@@ -9,15 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jwt, signToken } from '@coatcheck/jwt';
-import { MySQLStore } from '@coatcheck/mysql';
-import { PostgresStore } from '@coatcheck/postgres';
-import { RedisStore } from '@coatcheck/redis';
-import { SQLiteStore } from '@coatcheck/sqlite';
 import session, {
   cookies,
   createCsrfSecret,
@@ -34,14 +27,11 @@ import session, {
   unsign,
   verifyCsrfToken,
 } from 'coatcheck';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import express from 'express';
 import fc from 'fast-check';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
-import { createClient } from 'redis';
 import { type AnyApp, EXPRESS } from '../../packages/coatcheck/test/helpers/http.js';
 import { listenRaw, type RawResponse, type RawServer, rawRequest } from '../helpers/raw-http.js';
+import { storeTargets } from '../helpers/stores.js';
 
 const SECRET = 'hostile tests: a secret of at least thirty-two bytes';
 const JWT_SECRET = 'hostile tests: a JWT secret, also thirty-two bytes or more';
@@ -508,84 +498,7 @@ const HOSTILE_IDS = [
 ];
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', '$where', 'a.b', 'a[b]', "'", '%', '*', ''];
 
-interface StoreTarget {
-  name: string;
-  skip: () => Promise<string | false>;
-  open(): Promise<{ store: SessionStore; release(): Promise<void> }>;
-}
-
-const suffix = randomBytes(4).toString('hex');
-const sqliteDir = mkdtempSync(join(tmpdir(), 'coatcheck-hostile-'));
-after(() => rmSync(sqliteDir, { recursive: true, force: true }));
-
-const STORES: StoreTarget[] = [
-  {
-    name: 'MemoryStore',
-    skip: async () => false,
-    async open() {
-      const store = new MemoryStore();
-      return { store, release: () => store.close() };
-    },
-  },
-  {
-    name: 'SQLiteStore',
-    skip: async () => false,
-    async open() {
-      const store = new SQLiteStore({ path: join(sqliteDir, 'hostile.db') });
-      return { store, release: () => store.close() };
-    },
-  },
-  {
-    name: 'RedisStore',
-    skip: () => serviceSkipReason(SERVICES.redis),
-    async open() {
-      const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
-      const store = new RedisStore({ client, prefix: `coatcheck-hostile:${suffix}:` });
-      return {
-        store,
-        async release() {
-          await store.purge();
-          await store.close();
-          client.destroy();
-        },
-      };
-    },
-  },
-  {
-    name: 'PostgresStore',
-    skip: () => serviceSkipReason(SERVICES.postgres),
-    async open() {
-      const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 3 });
-      const tableName = `sessions_hostile_${suffix}`;
-      const store = new PostgresStore({ pool, tableName });
-      return {
-        store,
-        async release() {
-          await store.close();
-          await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
-          await pool.end();
-        },
-      };
-    },
-  },
-  {
-    name: 'MySQLStore (MariaDB)',
-    skip: () => serviceSkipReason(SERVICES.mysql),
-    async open() {
-      const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: 3 });
-      const tableName = `sessions_hostile_${suffix}`;
-      const store = new MySQLStore({ pool, tableName });
-      return {
-        store,
-        async release() {
-          await store.close();
-          await pool.query(`DROP TABLE IF EXISTS \`${tableName}\``);
-          await pool.end();
-        },
-      };
-    },
-  },
-];
+const STORES = storeTargets('hostile');
 
 for (const target of STORES) {
   describe(`hostile session IDs, user names and data keys over HTTP on ${target.name}`, () => {

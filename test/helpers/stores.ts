@@ -1,0 +1,98 @@
+// Every store coatcheck ships, opened on its real server (or file) under names no other test uses,
+// for the suites that run the same checks on each store.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { MySQLStore } from '@coatcheck/mysql';
+import { PostgresStore } from '@coatcheck/postgres';
+import { RedisStore } from '@coatcheck/redis';
+import { SQLiteStore } from '@coatcheck/sqlite';
+import { MemoryStore, type SessionStore } from 'coatcheck';
+import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { createClient } from 'redis';
+
+export interface StoreTarget {
+  name: string;
+  /** Why the store cannot run here (outside CI), or `false`. */
+  skip: () => Promise<string | false>;
+  open(): Promise<{ store: SessionStore; release(): Promise<void> }>;
+}
+
+/** The stores, with keys, tables and files named after `label`; temporary files go after the suite. */
+export function storeTargets(label: string): StoreTarget[] {
+  const suffix = `${label}_${randomBytes(4).toString('hex')}`;
+  const sqliteDir = mkdtempSync(join(tmpdir(), `coatcheck-${label}-`));
+  after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+  return [
+    {
+      name: 'MemoryStore',
+      skip: async () => false,
+      async open() {
+        const store = new MemoryStore();
+        return { store, release: () => store.close() };
+      },
+    },
+    {
+      name: 'SQLiteStore',
+      skip: async () => false,
+      async open() {
+        const store = new SQLiteStore({ path: join(sqliteDir, `${label}.db`) });
+        return { store, release: () => store.close() };
+      },
+    },
+    {
+      name: 'RedisStore',
+      skip: () => serviceSkipReason(SERVICES.redis),
+      async open() {
+        const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
+        const store = new RedisStore({ client, prefix: `coatcheck-${suffix}:` });
+        return {
+          store,
+          async release() {
+            await store.purge();
+            await store.close();
+            client.destroy();
+          },
+        };
+      },
+    },
+    {
+      name: 'PostgresStore',
+      skip: () => serviceSkipReason(SERVICES.postgres),
+      async open() {
+        const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 3 });
+        const tableName = `sessions_${suffix}`;
+        const store = new PostgresStore({ pool, tableName });
+        return {
+          store,
+          async release() {
+            await store.close();
+            await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
+            await pool.end();
+          },
+        };
+      },
+    },
+    {
+      name: 'MySQLStore (MariaDB)',
+      skip: () => serviceSkipReason(SERVICES.mysql),
+      async open() {
+        const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: 3 });
+        const tableName = `sessions_${suffix}`;
+        const store = new MySQLStore({ pool, tableName });
+        return {
+          store,
+          async release() {
+            await store.close();
+            await pool.query(`DROP TABLE IF EXISTS \`${tableName}\``);
+            await pool.end();
+          },
+        };
+      },
+    },
+  ];
+}

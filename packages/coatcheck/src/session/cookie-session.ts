@@ -1,7 +1,7 @@
 import { sealingKeys } from '../cookies/seal.js';
 import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
 import { requestHandler, type SessionManager, sharedManagerOf } from './middleware.js';
-import { numberOption, resolveShared, type SessionOptions } from './options.js';
+import { numberOption, resolveShared, type SessionOptions, SHARED_OPTION_NAMES } from './options.js';
 import { type NotBefore, sealedPersistence } from './sealed.js';
 
 /**
@@ -39,20 +39,7 @@ export interface CookieSessionOptions extends Omit<SessionOptions, 'store' | 'st
 export interface CookieSessionMiddleware extends SessionManager {}
 
 const COOKIE_SESSION_OPTIONS = [
-  'secret',
-  'name',
-  'key',
-  'cookie',
-  'genid',
-  'proxy',
-  'resave',
-  'rolling',
-  'saveUninitialized',
-  'unset',
-  'idleTimeout',
-  'absoluteTimeout',
-  'touchAfter',
-  'userKey',
+  ...SHARED_OPTION_NAMES,
   'maxSize',
   'notBefore',
 ] as const satisfies ReadonlyArray<keyof CookieSessionOptions>;

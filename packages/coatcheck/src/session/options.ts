@@ -106,9 +106,9 @@ export const DEFAULT_ABSOLUTE_TIMEOUT = 7 * DAY;
 export const DEFAULT_STORE_TIMEOUT = 5000;
 export const MIN_SECRET_BYTES = 32;
 
-const SESSION_OPTIONS = [
+/** The options `session()` and `cookieSession()` share, by name. */
+export const SHARED_OPTION_NAMES = [
   'secret',
-  'store',
   'name',
   'key',
   'cookie',
@@ -121,9 +121,14 @@ const SESSION_OPTIONS = [
   'idleTimeout',
   'absoluteTimeout',
   'touchAfter',
+  'userKey',
+] as const satisfies ReadonlyArray<keyof SessionOptions>;
+
+const SESSION_OPTIONS = [
+  ...SHARED_OPTION_NAMES,
+  'store',
   'storeTimeout',
   'onStoreError',
-  'userKey',
 ] as const satisfies ReadonlyArray<keyof SessionOptions>;
 
 // RFC 6265 section 4.1.1: cookie-name is a token (RFC 2616 section 2.2).

@@ -1,28 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
-export interface Listening {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
-
-/** Starts `handler` on 127.0.0.1 on a free port. */
-export async function listen(handler: RequestListener): Promise<Listening> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** Servers on 127.0.0.1 on a free port, as the core tests start them. */
+export { listen, type TestServer as Listening } from '../../coatcheck/test/helpers/http.js';
 
 export interface KeyPair {
   publicKey: KeyObject;

@@ -51,7 +51,7 @@ export async function measure(server: BenchServer, path: string, seconds: number
   const before = await server.cpu();
   const result = await autocannon({
     url: server.url + path,
-    connections: 10,
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
     duration: seconds,
     headers: server.cookie ? { cookie: server.cookie } : {},
   });

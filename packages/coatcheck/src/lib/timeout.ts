@@ -26,6 +26,27 @@ function sweep(): void {
   }
 }
 
+/** Wraps a store error as {@link storeCall} does. */
+function asStoreError(store: string, operation: StoreOperation, err: unknown): StoreError {
+  return err instanceof StoreError ? err : new StoreError(store, operation, { cause: err });
+}
+
+/**
+ * {@link storeCall} for a store that does no I/O (`inProcess`): nothing can hang, so no deadline,
+ * and a call that succeeds costs no more than the store's own promise.
+ */
+export function inProcessCall<T>(
+  store: string,
+  operation: StoreOperation,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return run().catch((err: unknown) => Promise.reject(asStoreError(store, operation, err)));
+  } catch (err) {
+    return Promise.reject(asStoreError(store, operation, err));
+  }
+}
+
 /**
  * Runs one store operation with a deadline, turning whatever goes wrong (a synchronous throw, a
  * rejection that is not a StoreError, no answer in time) into a {@link StoreError}.
@@ -40,7 +61,7 @@ export function storeCall<T>(
   try {
     promise = run();
   } catch (err) {
-    return Promise.reject(err instanceof StoreError ? err : new StoreError(store, operation, { cause: err }));
+    return Promise.reject(asStoreError(store, operation, err));
   }
   return new Promise<T>((resolve, reject) => {
     const call: Pending = {
@@ -59,7 +80,7 @@ export function storeCall<T>(
       },
       (err: unknown) => {
         pending.delete(call);
-        reject(err instanceof StoreError ? err : new StoreError(store, operation, { cause: err }));
+        reject(asStoreError(store, operation, err));
       },
     );
   });

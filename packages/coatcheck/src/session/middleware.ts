@@ -294,8 +294,9 @@ function hookResponse(res: ServerResponse, context: RequestSession, next: (err?:
     ending = true;
     context.commit().then(
       () => {
+        // The writeHead hook stays: after finish() it only passes through, and putting the original
+        // back would cost another change to the response object's shape.
         context.finish();
-        res.writeHead = writeHead;
         end.apply(res, args);
       },
       (err: unknown) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
-import { storeCall } from '../lib/timeout.js';
+import { inProcessCall, storeCall } from '../lib/timeout.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
@@ -78,7 +78,8 @@ export class RequestSession implements SessionHost {
   readonly #req: SessionRequest;
   readonly #res: ServerResponse;
   readonly #cookieOptions: CookieOptions;
-  readonly #secure: boolean;
+  /** Whether the request came over HTTPS; worked out only when a cookie needs it. */
+  #secureCache: boolean | undefined;
   readonly #persistence: RequestPersistence;
   /** The ID the request's cookie carried, once verified. */
   #cookieId: string | undefined;
@@ -95,8 +96,12 @@ export class RequestSession implements SessionHost {
     this.#req = req;
     this.#res = res;
     this.#cookieOptions = typeof options.cookie === 'function' ? options.cookie(req) : options.cookie;
-    this.#secure = isSecure(req, options.proxy);
     this.#persistence = options.persistence.forRequest();
+  }
+
+  get #secure(): boolean {
+    this.#secureCache ??= isSecure(this.#req, this.#options.proxy);
+    return this.#secureCache;
   }
 
   get #store() {
@@ -107,7 +112,10 @@ export class RequestSession implements SessionHost {
     // A local store is this request's memory: no deadline to keep, and its errors are already the
     // ones to report (a session too large for its cookie is not a store outage).
     if (this.#persistence.local) return run();
-    const call = storeCall(this.#store.name, operation, this.#options.storeTimeout, run);
+    const store = this.#store;
+    const call = store.inProcess
+      ? inProcessCall(store.name, operation, run)
+      : storeCall(store.name, operation, this.#options.storeTimeout, run);
     if (!this.#reporter.wants('storeError')) return call;
     return call.catch((error: StoreError) => {
       this.#reporter.emit('storeError', { error });
@@ -142,7 +150,8 @@ export class RequestSession implements SessionHost {
 
   /** Reads the cookie and the stored session, and puts `req.session` in place. */
   async load(): Promise<void> {
-    const reading = await this.#persistence.readCookie(this.#req.headers.cookie);
+    const read = this.#persistence.readCookie(this.#req.headers.cookie);
+    const reading = read instanceof Promise ? await read : read;
     const now = Date.now();
     if (reading.kind === 'tampered') {
       this.#reporter.ended.set(this.#req, 'tampered');
@@ -241,9 +250,11 @@ export class RequestSession implements SessionHost {
     if (cookie.secure === 'auto') cookie.secure = this.#secure;
     const state = this.#state(id, false, record.created, record.touched, record.expires, record.user);
     const session = new Session(cookie, state, record.data);
+    const encoded = record.json;
     for (const key of Object.keys(session)) {
-      if (key !== 'cookie')
-        state.snapshot.set(key, JSON.stringify((session as unknown as Record<string, unknown>)[key]));
+      if (key === 'cookie') continue;
+      const json = encoded?.get(key) ?? JSON.stringify((session as unknown as Record<string, unknown>)[key]);
+      state.snapshot.set(key, json);
     }
     state.cookieSnapshot = cookieSettingsKey(cookie);
     return session;
@@ -329,7 +340,14 @@ export class RequestSession implements SessionHost {
       const data: StoredData = { cookie: session.cookie.toJSON() };
       for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
       await this.#call('write', () =>
-        this.#store.write(session.id, { data, expires, created: state.created, touched: now, user }),
+        this.#store.write(session.id, {
+          data,
+          expires,
+          created: state.created,
+          touched: now,
+          user,
+          json: changes.json,
+        }),
       );
       state.isNew = false;
       this.#settle(state, changes, session, now, user, expires);
@@ -343,7 +361,7 @@ export class RequestSession implements SessionHost {
         ? Object.fromEntries([...changes.json].map(([k, v]) => [k, JSON.parse(v)]))
         : changes.set;
       set.cookie = session.cookie.toJSON();
-      const patch: SessionPatch = { set, unset: changes.unset, expires, touched: now };
+      const patch: SessionPatch = { set, unset: changes.unset, expires, touched: now, json: changes.json };
       if (userChanged) patch.user = user ?? null;
       const kept = await this.#patch(session.id, patch);
       if (!kept) {

@@ -1,11 +1,5 @@
 import { StoreClosedError } from '../errors.js';
-import {
-  applyPatch,
-  type SessionPatch,
-  type SessionRecord,
-  type SessionStore,
-  type StoredData,
-} from './contract.js';
+import type { SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { Store } from './store.js';
 
 /** Options of {@link MemoryStore}. */
@@ -17,8 +11,10 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  // Data is kept as JSON so that callers never share objects with the store, as with a real database.
-  json: string;
+  // Data is kept as JSON, one text per top-level key, so that callers never share objects with the
+  // store (as with a real database) and a patch re-encodes only the keys it changes. Never mutated:
+  // a reader may hold it as its snapshot.
+  keys: ReadonlyMap<string, string>;
   expires: number;
   created: number;
   touched: number;
@@ -41,6 +37,11 @@ interface Entry {
  */
 export class MemoryStore extends Store implements SessionStore {
   readonly name = 'memory';
+  /**
+   * True for a MemoryStore itself; a subclass may override its methods with I/O, so it gets the
+   * store timeout like any other store.
+   */
+  readonly inProcess: boolean;
   readonly max: number;
   // Map iteration order is insertion order: re-inserting on use keeps the least recently used first.
   readonly #entries = new Map<string, Entry>();
@@ -50,6 +51,7 @@ export class MemoryStore extends Store implements SessionStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     super();
+    this.inProcess = new.target === MemoryStore;
     const { max = 10_000, pruneInterval = 60_000 } = options;
     if (!Number.isInteger(max) || max < 1) throw new TypeError('MemoryStore: max must be a positive integer');
     if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
@@ -111,12 +113,15 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   #record(entry: Entry): SessionRecord {
+    const data: StoredData = {};
+    for (const [key, json] of entry.keys) setKey(data, key, JSON.parse(json));
     return {
-      data: JSON.parse(entry.json) as StoredData,
+      data,
       expires: entry.expires,
       created: entry.created,
       touched: entry.touched,
       user: entry.user,
+      json: entry.keys,
     };
   }
 
@@ -131,8 +136,10 @@ export class MemoryStore extends Store implements SessionStore {
 
   async write(id: string, record: SessionRecord): Promise<void> {
     this.#check('write');
+    const keys = new Map<string, string>();
+    for (const key of Object.keys(record.data)) encodeKey(keys, key, record.data[key], record.json);
     this.#put(id, {
-      json: JSON.stringify(record.data),
+      keys,
       expires: record.expires,
       created: record.created,
       touched: record.touched,
@@ -144,10 +151,14 @@ export class MemoryStore extends Store implements SessionStore {
     this.#check('patch');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;
-    const data = applyPatch(JSON.parse(entry.json) as StoredData, patch);
+    const keys = new Map(entry.keys);
+    for (const key of patch.unset) keys.delete(key);
+    for (const key of Object.keys(patch.set)) {
+      if (key !== '__proto__') encodeKey(keys, key, patch.set[key], patch.json);
+    }
     const user = patch.user === undefined ? entry.user : (patch.user ?? undefined);
     this.#put(id, {
-      json: JSON.stringify(data),
+      keys,
       expires: patch.expires,
       created: entry.created,
       touched: patch.touched,
@@ -232,4 +243,23 @@ export class MemoryStore extends Store implements SessionStore {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** Encodes one top-level key as `JSON.stringify` of the whole record would: keys it would drop are dropped. */
+function encodeKey(
+  keys: Map<string, string>,
+  key: string,
+  value: unknown,
+  encoded: ReadonlyMap<string, string> | undefined,
+): void {
+  const json = encoded?.get(key) ?? (JSON.stringify(value) as string | undefined);
+  if (json === undefined) keys.delete(key);
+  else keys.set(key, json);
+}
+
+/** `data[key] = value`, as an own property even for `__proto__` (as `JSON.parse` would make it). */
+function setKey(data: StoredData, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(data, key, { value, enumerable: true, writable: true, configurable: true });
+  else data[key] = value;
 }

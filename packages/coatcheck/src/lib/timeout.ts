@@ -27,7 +27,7 @@ function sweep(): void {
 }
 
 /** Wraps a store error as {@link storeCall} does. */
-function asStoreError(store: string, operation: StoreOperation, err: unknown): StoreError {
+export function asStoreError(store: string, operation: StoreOperation, err: unknown): StoreError {
   return err instanceof StoreError ? err : new StoreError(store, operation, { cause: err });
 }
 

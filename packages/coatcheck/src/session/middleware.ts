@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StoreError, type StoreOperation } from '../errors.js';
+import { settleShapes } from '../lib/shape.js';
 import { storeCall } from '../lib/timeout.js';
 import type { ConnectStore } from '../stores/connect.js';
 import type { SessionStore } from '../stores/contract.js';
@@ -146,6 +147,7 @@ export function requestHandler(
       next();
       return;
     }
+    settleShapes(req, res);
     const refused = before?.(req);
     const carryOn = refused instanceof StoreError && resolved.onStoreError === 'continue';
     if (refused && !carryOn) {
@@ -165,10 +167,19 @@ export function requestHandler(
       next();
       return;
     }
-    context.load().then(
-      () => next(),
-      (err: unknown) => next(err),
-    );
+    let loading: Promise<void> | undefined;
+    try {
+      loading = context.load();
+    } catch (err) {
+      next(err);
+      return;
+    }
+    if (loading === undefined) next();
+    else
+      loading.then(
+        () => next(),
+        (err: unknown) => next(err),
+      );
   };
 }
 
@@ -292,22 +303,29 @@ function hookResponse(res: ServerResponse, context: RequestSession, next: (err?:
   res.end = function endWithSession(this: ServerResponse, ...args: EndArguments) {
     if (ending) return this;
     ending = true;
-    context.commit().then(
-      () => {
-        // The writeHead hook stays: after finish() it only passes through, and putting the original
-        // back would cost another change to the response object's shape.
-        context.finish();
-        end.apply(res, args);
-      },
-      (err: unknown) => {
-        // The session was not kept, so the response must not claim success: the error handler answers
-        // instead (or, if the body is already streaming, Express cuts the connection).
-        res.writeHead = writeHead;
-        res.end = end;
-        if (!res.headersSent) res.removeHeader('Set-Cookie');
-        next(err);
-      },
-    );
+    // The writeHead hook stays in place: after finish() it only passes through, and putting the
+    // original back would cost another change to the response object's shape.
+    const respond = () => {
+      context.finish();
+      end.apply(res, args);
+    };
+    // The session was not kept, so the response must not claim success: the error handler answers
+    // instead (or, if the body is already streaming, Express cuts the connection).
+    const fail = (err: unknown) => {
+      res.writeHead = writeHead;
+      res.end = end;
+      if (!res.headersSent) res.removeHeader('Set-Cookie');
+      next(err);
+    };
+    let committing: Promise<void> | undefined;
+    try {
+      committing = context.commit();
+    } catch (err) {
+      fail(err);
+      return this;
+    }
+    if (committing === undefined) respond();
+    else committing.then(respond, fail);
     return this;
   } as ServerResponse['end'];
 }

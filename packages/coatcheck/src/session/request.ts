@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
-import { inProcessCall, storeCall } from '../lib/timeout.js';
+import { asStoreError, inProcessCall, storeCall } from '../lib/timeout.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
+import { andThen, immediateCallsOf } from '../stores/sync.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
-import type { RequestPersistence } from './persistence.js';
+import type { CookieReading, RequestPersistence } from './persistence.js';
 import { isReservedKey, Session, type SessionHost, type SessionState, STATE } from './session.js';
 
 /** A request as the middleware extends it. */
@@ -123,6 +124,17 @@ export class RequestSession implements SessionHost {
     });
   }
 
+  /** {@link #call} for a store's immediate call: the same errors and events, with no promise. */
+  #callNow<T>(operation: StoreOperation, run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      const error = asStoreError(this.#store.name, operation, err);
+      if (this.#reporter.wants('storeError')) this.#reporter.emit('storeError', { error });
+      throw error;
+    }
+  }
+
   get #reporter() {
     return this.#options.reporter;
   }
@@ -148,10 +160,16 @@ export class RequestSession implements SessionHost {
     this.#install(this.#offlineSession(Date.now()));
   }
 
-  /** Reads the cookie and the stored session, and puts `req.session` in place. */
-  async load(): Promise<void> {
+  /**
+   * Reads the cookie and the stored session, and puts `req.session` in place. Returns `undefined`
+   * when that is done already (a store with immediate calls), else a promise.
+   */
+  load(): Promise<void> | undefined {
     const read = this.#persistence.readCookie(this.#req.headers.cookie);
-    const reading = read instanceof Promise ? await read : read;
+    return read instanceof Promise ? read.then((reading) => this.#loadFrom(reading)) : this.#loadFrom(read);
+  }
+
+  #loadFrom(reading: CookieReading): Promise<void> | undefined {
     const now = Date.now();
     if (reading.kind === 'tampered') {
       this.#reporter.ended.set(this.#req, 'tampered');
@@ -164,28 +182,48 @@ export class RequestSession implements SessionHost {
       const id = reading.id;
       this.#cookieId = id;
       this.#renew = reading.renew;
-      let record: SessionRecord | undefined;
-      try {
-        record = await this.#call('read', () => this.#store.read(id));
-      } catch (err) {
-        if (!this.#carriesOn(err)) throw err;
-        this.#install(this.#offlineSession(now));
-        return;
+      const immediate = immediateCallsOf(this.#store);
+      if (immediate) {
+        let record: SessionRecord | undefined;
+        try {
+          record = this.#callNow('read', () => immediate.read(id));
+        } catch (err) {
+          if (!this.#carriesOn(err)) throw err;
+          this.#install(this.#offlineSession(now));
+          return undefined;
+        }
+        return this.#loaded(id, record, now);
       }
-      if (record && this.#alive(record, now)) {
-        this.#install(this.#hydrate(id, record));
-        return;
-      }
-      this.#reporter.ended.set(this.#req, record ? 'expired' : 'unknown');
-      if (record) {
-        await this.#call('remove', () => this.#store.remove(id));
-        const reason = record.expires <= now ? 'idle' : 'absolute';
-        this.#reporter.emit('expired', { handle: this.#reporter.handleOf(id), reason, user: record.user });
-      } else if (this.#reporter.wants('unknown')) {
-        this.#reporter.emit('unknown', { handle: this.#reporter.handleOf(id) });
-      }
+      return this.#call('read', () => this.#store.read(id)).then(
+        (record) => this.#loaded(id, record, now),
+        (err: unknown) => {
+          if (!this.#carriesOn(err)) throw err;
+          this.#install(this.#offlineSession(now));
+        },
+      );
     }
     this.#install(this.#fresh(now));
+    return undefined;
+  }
+
+  /** Puts the session read from the store in place, or a fresh one when it is missing or over. */
+  #loaded(id: string, record: SessionRecord | undefined, now: number): Promise<void> | undefined {
+    if (record && this.#alive(record, now)) {
+      this.#install(this.#hydrate(id, record));
+      return undefined;
+    }
+    this.#reporter.ended.set(this.#req, record ? 'expired' : 'unknown');
+    if (record) {
+      return this.#call('remove', () => this.#store.remove(id)).then(() => {
+        const reason = record.expires <= now ? 'idle' : 'absolute';
+        this.#reporter.emit('expired', { handle: this.#reporter.handleOf(id), reason, user: record.user });
+        this.#install(this.#fresh(now));
+      });
+    }
+    if (this.#reporter.wants('unknown'))
+      this.#reporter.emit('unknown', { handle: this.#reporter.handleOf(id) });
+    this.#install(this.#fresh(now));
+    return undefined;
   }
 
   #alive(record: SessionRecord, now: number): boolean {
@@ -324,9 +362,10 @@ export class RequestSession implements SessionHost {
   /**
    * Writes the session if it needs writing: all of it when new, only the keys that changed
    * otherwise, or just a refresh of its expiry when nothing changed and `touchAfter` has passed.
-   * Returns whether the session was modified (for the cookie decision).
+   * Returns whether the session was modified (for the cookie decision): at once when nothing had to
+   * wait for the store, else as a promise.
    */
-  async #persist(session: Session, explicit: boolean): Promise<boolean> {
+  #persist(session: Session, explicit: boolean): boolean | Promise<boolean> {
     const state = session[STATE];
     if (state.destroyed || state.gone || state.offline) return false;
     const now = Date.now();
@@ -339,20 +378,14 @@ export class RequestSession implements SessionHost {
       if (!explicit && !changes.modified && !this.#options.saveUninitialized) return false;
       const data: StoredData = { cookie: session.cookie.toJSON() };
       for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
-      await this.#call('write', () =>
-        this.#store.write(session.id, {
-          data,
-          expires,
-          created: state.created,
-          touched: now,
-          user,
-          json: changes.json,
-        }),
-      );
-      state.isNew = false;
-      this.#settle(state, changes, session, now, user, expires);
-      if (!state.rotatedFrom) this.#reporter.emit('created', { handle: this.#reporter.handleOf(session.id) });
-      return true;
+      const record = { data, expires, created: state.created, touched: now, user, json: changes.json };
+      return this.#call('write', () => this.#store.write(session.id, record)).then(() => {
+        state.isNew = false;
+        this.#settle(state, changes, session, now, user, expires);
+        if (!state.rotatedFrom)
+          this.#reporter.emit('created', { handle: this.#reporter.handleOf(session.id) });
+        return true;
+      });
     }
 
     const userChanged = user !== state.user;
@@ -363,24 +396,25 @@ export class RequestSession implements SessionHost {
       set.cookie = session.cookie.toJSON();
       const patch: SessionPatch = { set, unset: changes.unset, expires, touched: now, json: changes.json };
       if (userChanged) patch.user = user ?? null;
-      const kept = await this.#patch(session.id, patch);
-      if (!kept) {
-        state.gone = true;
-        return false;
-      }
-      this.#settle(state, changes, session, now, user, expires);
-      return changes.modified;
+      return andThen(this.#patch(session.id, patch), (kept) => {
+        if (!kept) {
+          state.gone = true;
+          return false;
+        }
+        this.#settle(state, changes, session, now, user, expires);
+        return changes.modified;
+      });
     }
 
-    if (this.#touchDue(session, state, now)) {
-      const kept = await this.#refresh(session.id, expires, now);
+    if (!this.#touchDue(session, state, now)) return false;
+    return andThen(this.#refresh(session.id, expires, now), (kept) => {
       if (!kept) state.gone = true;
       else {
         state.touched = now;
         state.expires = expires;
       }
-    }
-    return false;
+      return false;
+    });
   }
 
   #settle(
@@ -398,8 +432,10 @@ export class RequestSession implements SessionHost {
     state.user = user;
   }
 
-  async #patch(id: string, patch: SessionPatch): Promise<boolean> {
+  #patch(id: string, patch: SessionPatch): boolean | Promise<boolean> {
     const store = this.#store;
+    const immediate = immediateCallsOf(store);
+    if (immediate) return this.#callNow('patch', () => immediate.patch(id, patch));
     if (store.patch)
       return this.#call('patch', () => (store.patch as NonNullable<typeof store.patch>)(id, patch));
     // A store without patch: re-read now and write back with this request's changes, one save of a
@@ -416,8 +452,10 @@ export class RequestSession implements SessionHost {
     });
   }
 
-  async #refresh(id: string, expires: number, touched: number): Promise<boolean> {
+  #refresh(id: string, expires: number, touched: number): boolean | Promise<boolean> {
     const store = this.#store;
+    const immediate = immediateCallsOf(store);
+    if (immediate) return this.#callNow('refresh', () => immediate.refresh(id, expires, touched));
     if (store.refresh) {
       return this.#call('refresh', () =>
         (store.refresh as NonNullable<typeof store.refresh>)(id, expires, touched),
@@ -508,8 +546,12 @@ export class RequestSession implements SessionHost {
     this.#install(next);
   }
 
-  /** Called once, before the response's headers go out or its body ends. */
-  async commit(): Promise<void> {
+  /**
+   * Called once, before the response's headers go out or its body ends. Returns `undefined` when
+   * the session is already saved (nothing to write, or a store with immediate calls), else a promise.
+   * May throw, as the promise may reject.
+   */
+  commit(): Promise<void> | undefined {
     const session = this.#req.session;
     if (!(session instanceof Session)) {
       const current = this.#current;
@@ -519,25 +561,33 @@ export class RequestSession implements SessionHost {
         !current[STATE].isNew &&
         this.#options.unset === 'destroy'
       ) {
-        await this.#call('remove', () => this.#store.remove(current.id));
-        current[STATE].destroyed = true;
-        this.#reporter.emit('destroyed', {
-          handle: this.#reporter.handleOf(current.id),
-          reason: 'unset',
-          user: current[STATE].user,
+        return this.#call('remove', () => this.#store.remove(current.id)).then(() => {
+          current[STATE].destroyed = true;
+          this.#reporter.emit('destroyed', {
+            handle: this.#reporter.handleOf(current.id),
+            reason: 'unset',
+            user: current[STATE].user,
+          });
+          this.#cleared = this.#cookieId !== undefined;
         });
-        this.#cleared = this.#cookieId !== undefined;
       }
-      return;
+      return undefined;
     }
-    let modified: boolean;
-    try {
-      modified = await this.#persist(session, false);
-    } catch (err) {
+    // A store failure carried past: the session is not kept, so no cookie points at it; the
+    // storeError event has reported it.
+    const carryOn = (err: unknown) => {
       if (!this.#carriesOn(err)) throw err;
-      return; // not kept, so no cookie points at it; the storeError event has reported it
+    };
+    let modified: boolean | Promise<boolean>;
+    try {
+      modified = this.#persist(session, false);
+    } catch (err) {
+      carryOn(err);
+      return undefined;
     }
+    if (modified instanceof Promise) return modified.then((m) => this.#decideCookie(session, m), carryOn);
     this.#decideCookie(session, modified);
+    return undefined;
   }
 
   #decideCookie(session: Session, modified: boolean): void {

@@ -1,6 +1,7 @@
 import { StoreClosedError } from '../errors.js';
 import type { SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { Store } from './store.js';
+import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './sync.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -42,6 +43,7 @@ export class MemoryStore extends Store implements SessionStore {
    * store timeout like any other store.
    */
   readonly inProcess: boolean;
+  readonly [IMMEDIATE_CALLS]: ImmediateStoreCalls | undefined;
   readonly max: number;
   // Map iteration order is insertion order: re-inserting on use keeps the least recently used first.
   readonly #entries = new Map<string, Entry>();
@@ -52,6 +54,13 @@ export class MemoryStore extends Store implements SessionStore {
   constructor(options: MemoryStoreOptions = {}) {
     super();
     this.inProcess = new.target === MemoryStore;
+    this[IMMEDIATE_CALLS] = this.inProcess
+      ? {
+          read: (id) => this.#read(id),
+          patch: (id, patch) => this.#patch(id, patch),
+          refresh: (id, expires, touched) => this.#refresh(id, expires, touched),
+        }
+      : undefined;
     const { max = 10_000, pruneInterval = 60_000 } = options;
     if (!Number.isInteger(max) || max < 1) throw new TypeError('MemoryStore: max must be a positive integer');
     if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
@@ -126,6 +135,10 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
+    return this.#read(id);
+  }
+
+  #read(id: string): SessionRecord | undefined {
     this.#check('read');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return undefined;
@@ -148,6 +161,10 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
+    return this.#patch(id, patch);
+  }
+
+  #patch(id: string, patch: SessionPatch): boolean {
     this.#check('patch');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;
@@ -168,6 +185,10 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+    return this.#refresh(id, expires, touched);
+  }
+
+  #refresh(id: string, expires: number, touched: number): boolean {
     this.#check('refresh');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;

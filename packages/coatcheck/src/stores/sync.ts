@@ -1,0 +1,24 @@
+import type { SessionPatch, SessionRecord, SessionStore } from './contract.js';
+
+/**
+ * A store's calls answered at once, for a store that does no I/O. Internal to coatcheck: with them a
+ * request on MemoryStore loads and saves its session without waiting on a promise, so the response
+ * is not held back a turn of the event loop.
+ */
+export interface ImmediateStoreCalls {
+  read(id: string): SessionRecord | undefined;
+  patch(id: string, patch: SessionPatch): boolean;
+  refresh(id: string, expires: number, touched: number): boolean;
+}
+
+export const IMMEDIATE_CALLS = Symbol('coatcheck.immediateCalls');
+
+/** The store's immediate calls, when it has them. */
+export function immediateCallsOf(store: SessionStore): ImmediateStoreCalls | undefined {
+  return (store as { [IMMEDIATE_CALLS]?: ImmediateStoreCalls })[IMMEDIATE_CALLS];
+}
+
+/** `then` for a value that may or may not be a promise: no promise is made when there is none. */
+export function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { settleShapes } from '../lib/shape.js';
 import { parseCookie } from './parse.js';
 import { SEAL_PREFIX, type SealingKey, seal, sealingKeys, unseal } from './seal.js';
 import { type CookieAttributes, type CookieOptionsArgument, serializeCookie } from './serialize.js';
@@ -135,6 +136,7 @@ export function cookies(
   return function cookiesMiddleware(req, res, next) {
     const request = req as IncomingMessage & Partial<CookiesRequest>;
     const response = res as ServerResponse & Partial<CookiesResponse>;
+    settleShapes(req, res);
     response.setCookie = setCookie as unknown as CookiesResponse['setCookie'];
     response.deleteCookie = deleteCookie as unknown as CookiesResponse['deleteCookie'];
     // Another parser ran first (cookie-parser, or this middleware mounted twice): keep its work.

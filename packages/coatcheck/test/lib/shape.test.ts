@@ -25,23 +25,27 @@ const report = {};
   report.plain = { reqFast: isFast(req), resFast: isFast(res) };
 }
 {
-  // Through Express, which swaps both prototypes.
-  const app = express();
-  const seen = [];
-  app.use((req, res) => {
-    settleShapes(req, res);
-    req.session = {};
-    req.sessionID = 'id';
-    seen.push([req, res]);
-    res.end();
-  });
-  for (let i = 0; i < 2; i++) {
-    const [req, res] = pair();
-    req.url = '/';
-    req.method = 'GET';
-    app(req, res);
-  }
-  const [[req1, res1], [req2, res2]] = seen;
+  // Two requests through an Express app (which swaps both prototypes), settled or not; what the
+  // middleware saw of each.
+  const throughExpress = (settle) => {
+    const app = express();
+    const seen = [];
+    app.use((req, res) => {
+      if (settle) settleShapes(req, res);
+      req.session = {};
+      req.sessionID = 'id';
+      seen.push([req, res]);
+      res.end();
+    });
+    for (let i = 0; i < 2; i++) {
+      const [req, res] = pair();
+      req.url = '/';
+      req.method = 'GET';
+      app(req, res);
+    }
+    return seen;
+  };
+  const [[req1, res1], [req2, res2]] = throughExpress(true);
   report.express = {
     reqFast: isFast(req1),
     resFast: isFast(res1),
@@ -53,20 +57,8 @@ const report = {};
     sessionKept: req1.session !== undefined && req1.sessionID === 'id',
   };
   // Without settleShapes, the same objects would each have a shape of their own.
-  const other = express();
-  const unsettled = [];
-  other.use((req, res) => {
-    req.session = {};
-    unsettled.push(req);
-    res.end();
-  });
-  for (let i = 0; i < 2; i++) {
-    const [req, res] = pair();
-    req.url = '/';
-    req.method = 'GET';
-    other(req, res);
-  }
-  report.unsettledShared = sameShape(unsettled[0], unsettled[1]);
+  const [[unsettled1], [unsettled2]] = throughExpress(false);
+  report.unsettledShared = sameShape(unsettled1, unsettled2);
 }
 console.log(JSON.stringify(report));
 `;

@@ -1,14 +1,19 @@
 // The routes every HTTP benchmark server serves, whatever session middleware it runs, so the
-// numbers compare the middleware and its store, nothing else.
+// numbers compare the middleware and its store, nothing else. Express 5, or Express 4 with
+// BENCH_EXPRESS=4.
 import type { AddressInfo } from 'node:net';
-import express, { type RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
+import express5 from 'express';
+import express4 from 'express4';
+
+const express = (process.env.BENCH_EXPRESS === '4' ? express4 : express5) as typeof express5;
 
 type Data = { name?: string; visits?: number; cart?: unknown[] };
 
 /** Listens on 127.0.0.1 and prints the URL; `/login` stores a session of realistic size. */
 export function serveBenchApp(
   middleware: RequestHandler | undefined,
-  options: { onClose?: () => unknown; routes?: (app: express.Express) => void } = {},
+  options: { onClose?: () => unknown; routes?: (app: Express) => void } = {},
 ): void {
   const app = express();
   options.routes?.(app);

@@ -3,6 +3,7 @@
 // child processes, on compiled code, taking turns round after round; server CPU per request is
 // reported too, as it is steadier than req/s on a busy machine.
 //   npm run build && node --import tsx packages/coatcheck/bench/session.bench.ts
+// BENCH_EXPRESS=4 runs the same on Express 4.
 import {
   type BenchServer,
   type Measure,
@@ -41,7 +42,9 @@ try {
 
 const med = (kind: Kind, route: Route, field: keyof Measure) =>
   median(results[kind][route].map((m) => m[field]));
-console.log(`session middleware on MemoryStore, ${ROUNDS} rounds × ${SECONDS} s per route, 10 connections`);
+console.log(
+  `session middleware on MemoryStore, Express ${process.env.BENCH_EXPRESS === '4' ? 4 : 5}, ${ROUNDS} rounds × ${SECONDS} s per route, 10 connections`,
+);
 console.table(
   KINDS.map((kind) => ({
     server: kind,

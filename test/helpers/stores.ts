@@ -22,8 +22,19 @@ export interface StoreTarget {
   open(): Promise<{ store: SessionStore; release(): Promise<void> }>;
 }
 
+/** How {@link storeTargets} opens the stores; the defaults suit a functional suite. */
+export interface StoreTargetOptions {
+  /** Connections per PostgreSQL or MariaDB pool. Default 3. */
+  poolSize?: number;
+  /** The stores' own prune timers; `0` turns them off. Default: each store's default. */
+  pruneInterval?: number;
+  /** MemoryStore's bound. Default: MemoryStore's default. */
+  memoryMax?: number;
+}
+
 /** The stores, with keys, tables and files named after `label`; temporary files go after the suite. */
-export function storeTargets(label: string): StoreTarget[] {
+export function storeTargets(label: string, options: StoreTargetOptions = {}): StoreTarget[] {
+  const { poolSize = 3, pruneInterval, memoryMax } = options;
   const suffix = `${label}_${randomBytes(4).toString('hex')}`;
   const sqliteDir = mkdtempSync(join(tmpdir(), `coatcheck-${label}-`));
   after(() => rmSync(sqliteDir, { recursive: true, force: true }));
@@ -32,7 +43,7 @@ export function storeTargets(label: string): StoreTarget[] {
       name: 'MemoryStore',
       skip: async () => false,
       async open() {
-        const store = new MemoryStore();
+        const store = new MemoryStore({ max: memoryMax, pruneInterval });
         return { store, release: () => store.close() };
       },
     },
@@ -40,7 +51,7 @@ export function storeTargets(label: string): StoreTarget[] {
       name: 'SQLiteStore',
       skip: async () => false,
       async open() {
-        const store = new SQLiteStore({ path: join(sqliteDir, `${label}.db`) });
+        const store = new SQLiteStore({ path: join(sqliteDir, `${label}.db`), pruneInterval });
         return { store, release: () => store.close() };
       },
     },
@@ -64,9 +75,12 @@ export function storeTargets(label: string): StoreTarget[] {
       name: 'PostgresStore',
       skip: () => serviceSkipReason(SERVICES.postgres),
       async open() {
-        const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 3 });
+        const pool = new pg.Pool({
+          connectionString: 'postgres://postgres@127.0.0.1:5432/test',
+          max: poolSize,
+        });
         const tableName = `sessions_${suffix}`;
-        const store = new PostgresStore({ pool, tableName });
+        const store = new PostgresStore({ pool, tableName, pruneInterval });
         return {
           store,
           async release() {
@@ -81,9 +95,9 @@ export function storeTargets(label: string): StoreTarget[] {
       name: 'MySQLStore (MariaDB)',
       skip: () => serviceSkipReason(SERVICES.mysql),
       async open() {
-        const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: 3 });
+        const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: poolSize });
         const tableName = `sessions_${suffix}`;
-        const store = new MySQLStore({ pool, tableName });
+        const store = new MySQLStore({ pool, tableName, pruneInterval });
         return {
           store,
           async release() {

@@ -8,24 +8,17 @@
  * end of the first half and the end of the run, so what a leak adds per session shows.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MySQLStore } from '@coatcheck/mysql';
-import { PostgresStore } from '@coatcheck/postgres';
-import { RedisStore } from '@coatcheck/redis';
-import { SQLiteStore } from '@coatcheck/sqlite';
+import type { MySQLStore } from '@coatcheck/mysql';
+import type { PostgresStore } from '@coatcheck/postgres';
+import type { SQLiteStore } from '@coatcheck/sqlite';
 import session, { MemoryStore, type SessionStore } from 'coatcheck';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import { SERVICES } from 'coatcheck/testing';
 import express from 'express';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
-import { createClient } from 'redis';
 import { listen } from '../../packages/coatcheck/test/helpers/http.js';
 import { connectionsTo, mib, openFds, settledHeap } from '../helpers/process.js';
+import { storeTargets } from '../helpers/stores.js';
 
 const SECRET = 'soak tests: a secret of at least thirty-two bytes long';
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 5000);
@@ -34,16 +27,13 @@ const CONCURRENCY = 16;
 const SHORT_LIVED = 200;
 /** What the heap may grow over the second half: 2 MiB of noise plus 256 bytes a session. */
 const heapAllowance = (sessions: number) => 2 * 1024 * 1024 + 256 * sessions;
-const suffix = randomBytes(4).toString('hex');
 const figures: string[] = [];
 
 assert.ok(Number.isInteger(SESSIONS) && SESSIONS >= 100, 'SOAK_SESSIONS must be an integer ≥ 100');
 
-interface Target {
+/** What the soak checks of each store, beyond opening it. */
+interface Limits {
   name: string;
-  skip: () => Promise<string | false>;
-  /** The store, and what to release after. */
-  open(): Promise<{ store: SessionStore; release(): Promise<void> }>;
   /** The server port, to count connections to it. */
   port?: number;
   /** The most connections the store may hold. */
@@ -54,92 +44,38 @@ interface Target {
   prune(store: SessionStore): Promise<unknown>;
 }
 
+const POOL_SIZE = 10;
 const memoryBound = Math.max(100, Math.floor(SESSIONS / 4));
-const sqliteDir = mkdtempSync(join(tmpdir(), 'coatcheck-soak-'));
-after(() => rmSync(sqliteDir, { recursive: true, force: true }));
-
-const TARGETS: Target[] = [
-  {
+// Pruning is the test's to call, so the stores' own timers are off.
+const STORES = storeTargets('soak', { poolSize: POOL_SIZE, pruneInterval: 0, memoryMax: memoryBound });
+const LIMITS: Record<string, Limits> = {
+  MemoryStore: {
     name: `MemoryStore (max ${memoryBound})`,
-    skip: async () => false,
     bound: memoryBound,
-    async open() {
-      const store = new MemoryStore({ max: memoryBound, pruneInterval: 0 });
-      return { store, release: () => store.close() };
-    },
     prune: async (store) => (store as MemoryStore).prune(),
   },
-  {
-    name: 'SQLiteStore (file)',
-    skip: async () => false,
-    async open() {
-      const store = new SQLiteStore({ path: join(sqliteDir, 'soak.db'), pruneInterval: 0 });
-      return { store, release: () => store.close() };
-    },
-    prune: async (store) => (store as SQLiteStore).prune(),
-  },
-  {
+  SQLiteStore: { name: 'SQLiteStore (file)', prune: async (store) => (store as SQLiteStore).prune() },
+  // Redis expires keys itself.
+  RedisStore: {
     name: 'RedisStore (node-redis)',
-    skip: () => serviceSkipReason(SERVICES.redis),
     port: SERVICES.redis.port,
     maxConnections: 1,
-    async open() {
-      const client = await createClient({ url: `redis://127.0.0.1:${SERVICES.redis.port}` }).connect();
-      const prefix = `coatcheck-soak:${suffix}:`;
-      const store = new RedisStore({ client, prefix });
-      return {
-        store,
-        async release() {
-          await store.purge();
-          await store.close();
-          client.destroy();
-        },
-      };
-    },
-    // Redis expires keys itself.
     prune: async () => undefined,
   },
-  {
-    name: 'PostgresStore (pool of 10)',
-    skip: () => serviceSkipReason(SERVICES.postgres),
+  PostgresStore: {
+    name: `PostgresStore (pool of ${POOL_SIZE})`,
     port: SERVICES.postgres.port,
-    maxConnections: 10,
-    async open() {
-      const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 10 });
-      const tableName = `sessions_soak_${suffix}`;
-      const store = new PostgresStore({ pool, tableName, pruneInterval: 0 });
-      return {
-        store,
-        async release() {
-          await store.close();
-          await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
-          await pool.end();
-        },
-      };
-    },
+    maxConnections: POOL_SIZE,
     prune: (store) => (store as PostgresStore).prune(),
   },
-  {
-    name: 'MySQLStore on MariaDB (pool of 10)',
-    skip: () => serviceSkipReason(SERVICES.mysql),
+  'MySQLStore (MariaDB)': {
+    name: `MySQLStore on MariaDB (pool of ${POOL_SIZE})`,
     port: SERVICES.mysql.port,
-    maxConnections: 10,
-    async open() {
-      const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: 10 });
-      const tableName = `sessions_soak_${suffix}`;
-      const store = new MySQLStore({ pool, tableName, pruneInterval: 0 });
-      return {
-        store,
-        async release() {
-          await store.close();
-          await pool.query(`DROP TABLE IF EXISTS \`${tableName}\``);
-          await pool.end();
-        },
-      };
-    },
+    maxConnections: POOL_SIZE,
     prune: (store) => (store as MySQLStore).prune(),
   },
-];
+};
+const TARGETS = STORES.map((target) => ({ ...target, ...(LIMITS[target.name] as Limits) }));
 
 /** An app with one long-lived and one short-lived session middleware on the same store. */
 async function soakApp(store: SessionStore, leak?: unknown[]) {

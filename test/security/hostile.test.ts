@@ -117,6 +117,13 @@ function mutate(value: string, { kind, at, char }: { kind: string; at: number; c
   }
 }
 
+/** What `/echo` answers: the cookies the app accepted as signed and sealed, and the session's data. */
+type EchoBody = {
+  signed: Record<string, unknown>;
+  sealed: Record<string, unknown>;
+  session: Record<string, unknown>;
+};
+
 describe('hostile input: pure functions', () => {
   it('parseCookie never throws, returns own string values only, and pollutes nothing', () => {
     fc.assert(
@@ -286,11 +293,7 @@ for (const [label, makeApp] of EXPRESS) {
           });
           assert.ok(response.status < 500, `status ${response.status}`);
           if (response.status === 200) {
-            const body = JSON.parse(response.body) as {
-              signed: Record<string, unknown>;
-              sealed: Record<string, unknown>;
-              session: Record<string, unknown>;
-            };
+            const body = JSON.parse(response.body) as EchoBody;
             for (const value of Object.values(body.signed)) assert.equal(value, false);
             for (const value of Object.values(body.sealed)) assert.equal(value, false);
             assert.deepEqual(body.session, {}, 'a session no one authenticated has no data');
@@ -316,11 +319,7 @@ for (const [label, makeApp] of EXPRESS) {
               headers: [['Cookie', `${name}=${encodeURIComponent(forged)}`]],
             });
             assert.ok(response.status < 500);
-            const body = JSON.parse(response.body) as {
-              signed: Record<string, unknown>;
-              sealed: Record<string, unknown>;
-              session: Record<string, unknown>;
-            };
+            const body = JSON.parse(response.body) as EchoBody;
             // A signed cookie is readable by design, so its text may show up as a plain cookie; it must
             // never count as signed. The session's and the sealed cookie's contents never show at all.
             for (const value of Object.values(body.signed)) assert.equal(value, false);

@@ -21,3 +21,8 @@ export function withCallback<T>(
     },
   );
 }
+
+/** `then` for a value that may or may not be a promise: no promise is made when there is none. */
+export function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}

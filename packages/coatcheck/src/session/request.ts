@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
+import { andThen } from '../lib/settle.js';
 import { asStoreError, inProcessCall, storeCall } from '../lib/timeout.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
-import { andThen, immediateCallsOf } from '../stores/sync.js';
+import { immediateCallsOf } from '../stores/immediate.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
 import type { CookieReading, RequestPersistence } from './persistence.js';
@@ -573,21 +574,29 @@ export class RequestSession implements SessionHost {
       }
       return undefined;
     }
-    // A store failure carried past: the session is not kept, so no cookie points at it; the
-    // storeError event has reported it.
-    const carryOn = (err: unknown) => {
-      if (!this.#carriesOn(err)) throw err;
-    };
     let modified: boolean | Promise<boolean>;
     try {
       modified = this.#persist(session, false);
     } catch (err) {
-      carryOn(err);
+      this.#carryOnOrThrow(err);
       return undefined;
     }
-    if (modified instanceof Promise) return modified.then((m) => this.#decideCookie(session, m), carryOn);
-    this.#decideCookie(session, modified);
-    return undefined;
+    if (!(modified instanceof Promise)) {
+      this.#decideCookie(session, modified);
+      return undefined;
+    }
+    return modified.then(
+      (m) => this.#decideCookie(session, m),
+      (err: unknown) => this.#carryOnOrThrow(err),
+    );
+  }
+
+  /**
+   * A store failure carried past (`onStoreError: 'continue'`): the session is not kept, so no cookie
+   * points at it, and the storeError event has reported it. Anything else is thrown again.
+   */
+  #carryOnOrThrow(err: unknown): void {
+    if (!this.#carriesOn(err)) throw err;
   }
 
   #decideCookie(session: Session, modified: boolean): void {

@@ -1,7 +1,7 @@
 import { StoreClosedError } from '../errors.js';
 import type { SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
+import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './immediate.js';
 import { Store } from './store.js';
-import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './sync.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {

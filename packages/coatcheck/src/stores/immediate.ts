@@ -17,8 +17,3 @@ export const IMMEDIATE_CALLS = Symbol('coatcheck.immediateCalls');
 export function immediateCallsOf(store: SessionStore): ImmediateStoreCalls | undefined {
   return (store as { [IMMEDIATE_CALLS]?: ImmediateStoreCalls })[IMMEDIATE_CALLS];
 }
-
-/** `then` for a value that may or may not be a promise: no promise is made when there is none. */
-export function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}

@@ -15,6 +15,7 @@ import {
   type Verifier,
 } from '../verify.js';
 import {
+  OTHER_SCHEME,
   parseTokenLocation,
   type TokenLocation,
   tokenFromAuthorization,
@@ -120,12 +121,16 @@ const WEAKENING_OPTIONS = [
   'clockTimestamp',
 ];
 
-/** A CORS preflight never carries credentials (Fetch standard, CORS-preflight request), so it is let through. */
+/**
+ * express-jwt's preflight rule, and no wider: an `OPTIONS` request whose
+ * `Access-Control-Request-Headers` names `authorization` passes without a token. Any other `OPTIONS`
+ * request, `Access-Control-Request-Method` alone included, needs credentials like every method:
+ * anyone can send those headers, and a route mounted with `app.use` or `router.all` would run
+ * unauthenticated. Answer preflights with a CORS middleware mounted before this one.
+ */
 function isPreflight(req: Request): boolean {
-  if (req.method !== 'OPTIONS') return false;
-  const headers = req.headers;
-  if (headers['access-control-request-method'] !== undefined) return true;
-  const requested = headers['access-control-request-headers'];
+  if (req.method !== 'OPTIONS' || typeof req.headers !== 'object' || req.headers === null) return false;
+  const requested = req.headers['access-control-request-headers'];
   return (
     typeof requested === 'string' &&
     requested.split(',').some((name) => name.trim().toLowerCase() === 'authorization')
@@ -191,11 +196,13 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
   const property = parseRequestProperty(options.requestProperty);
   const maxTokenAgeMs = maxTokenAge === undefined ? undefined : toSeconds(maxTokenAge, 'maxTokenAge') * 1000;
 
-  function tokenOf(req: Request): string | null | undefined | Promise<string | null | undefined> {
-    if (getToken) return getToken(req);
+  // The token, `undefined` when there is none, or OTHER_SCHEME (credentials optional and another
+  // scheme used). A user's getToken answers only a token or nothing: any falsy answer, null
+  // included, is "no token", as under express-jwt.
+  function headerToken(req: Request): string | typeof OTHER_SCHEME | undefined {
     if (cookieName === undefined) return tokenFromAuthorization(req.headers, credentialsRequired);
     const parsed = (req as { cookies?: Record<string, unknown> }).cookies?.[cookieName];
-    return typeof parsed === 'string' ? parsed : tokenFromCookieHeader(req.headers.cookie, cookieName);
+    return typeof parsed === 'string' ? parsed : tokenFromCookieHeader(req.headers?.cookie, cookieName);
   }
 
   function expiredError(error: InstanceType<typeof errors.JWTExpired>): UnauthorizedError {
@@ -235,8 +242,8 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
   }
 
   async function authenticate(req: Request): Promise<void> {
-    const token = await tokenOf(req);
-    if (token === null) return;
+    const token = getToken ? await getToken(req) : headerToken(req);
+    if (token === OTHER_SCHEME) return;
     if (!token) return missing();
     let verified: VerifiedToken<P>;
     try {
@@ -275,8 +282,8 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     if (verifySync === undefined) return authenticateAsync(req, res, next);
     let payload: P;
     try {
-      const token = tokenOf(req) as string | null | undefined;
-      if (token === null) return next();
+      const token = headerToken(req);
+      if (token === OTHER_SCHEME) return next();
       if (!token) {
         missing();
         return next();

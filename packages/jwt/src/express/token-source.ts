@@ -7,22 +7,31 @@ export type TokenLocation = 'header' | { cookie: string };
 const BAD_FORMAT = { message: 'Format is Authorization: Bearer [token]' };
 
 /**
+ * What {@link tokenFromAuthorization} answers for another scheme (`Basic …`) when credentials are
+ * optional: the request passes without `req.auth`. A symbol, so that nothing a user's `getToken`
+ * returns (`null` included) can be mistaken for it.
+ */
+export const OTHER_SCHEME: unique symbol = Symbol('@coatcheck/jwt other authorization scheme');
+
+/**
  * The bearer token of an `Authorization` header, with express-jwt's rules: `undefined` without the
  * header; `credentials_bad_format` unless it is exactly two space-separated parts;
- * `credentials_bad_scheme` (or `null`, to let the request through, when credentials are optional)
- * for a scheme other than `Bearer`.
+ * `credentials_bad_scheme` (or {@link OTHER_SCHEME} when credentials are optional) for a scheme other
+ * than `Bearer`. `headers` may be missing or carry `Authorization` capitalised (serverless adapters
+ * build such requests), as express-jwt accepts.
  */
 export function tokenFromAuthorization(
-  headers: IncomingHttpHeaders,
+  headers: IncomingHttpHeaders | undefined,
   credentialsRequired: boolean,
-): string | null | undefined {
-  const value = headers.authorization;
+): string | typeof OTHER_SCHEME | undefined {
+  if (headers === undefined || headers === null) return undefined;
+  const value = 'Authorization' in headers ? headers.Authorization : headers.authorization;
   if (!value) return undefined;
-  const parts = value.split(' ');
+  const parts = String(value).split(' ');
   if (parts.length !== 2) throw new UnauthorizedError('credentials_bad_format', BAD_FORMAT);
   if (!/^Bearer$/i.test(parts[0]!)) {
     if (credentialsRequired) throw new UnauthorizedError('credentials_bad_scheme', BAD_FORMAT);
-    return null;
+    return OTHER_SCHEME;
   }
   return parts[1];
 }

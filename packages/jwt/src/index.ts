@@ -28,6 +28,7 @@ export {
 } from './express/middleware.js';
 export type { TokenLocation } from './express/token-source.js';
 export { type UnlessOptions, type UnlessPath, unless } from './express/unless.js';
+export { canonicalToken } from './jws/ecdsa.js';
 export { type JwksKeySet, localJwks, type RemoteJwksOptions, remoteJwks } from './keys/jwks.js';
 export type { CryptoKey, KeyInput } from './keys/key-input.js';
 export {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type JWTPayload, SignJWT } from 'jose';
 import { type Algorithm, isSymmetric, keyMismatch, parseAlgorithms } from './algorithms.js';
+import { canonicalSignature } from './jws/ecdsa.js';
 import { type KeyInput, toKeyObject } from './keys/key-input.js';
 import { toSeconds } from './lib/duration.js';
 
@@ -66,5 +67,9 @@ export async function signToken(claims: JWTPayload, options: SignOptions): Promi
   if (options.audience !== undefined) jwt.setAudience(options.audience);
   if (options.subject !== undefined) jwt.setSubject(options.subject);
   if (options.jwtId !== undefined) jwt.setJti(options.jwtId === true ? randomUUID() : options.jwtId);
-  return jwt.sign(key);
+  const token = await jwt.sign(key);
+  // jose leaves an ECDSA `s` as OpenSSL draws it; the low-`s` form is the one this package
+  // identifies tokens by (see jws/ecdsa.ts), so that is the one issued.
+  const dot = token.lastIndexOf('.');
+  return `${token.slice(0, dot + 1)}${canonicalSignature(alg!, token.slice(dot + 1))}`;
 }

@@ -12,6 +12,7 @@ export const rsa: KeyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
 export const rsaSmall: KeyPair = generateKeyPairSync('rsa', { modulusLength: 1024 });
 export const ec256: KeyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 export const ec384: KeyPair = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+export const ec521: KeyPair = generateKeyPairSync('ec', { namedCurve: 'P-521' });
 export const ed25519: KeyPair = generateKeyPairSync('ed25519');
 
 export const pem = (key: KeyObject) =>

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, type JWTPayload } from 'jose';
 import type { Algorithm } from '../algorithms.js';
 import { TokenExpiredError, UnauthorizedError } from '../errors.js';
+import { canonicalSignature } from '../jws/ecdsa.js';
 import type { KeyInput } from '../keys/key-input.js';
 import { toSeconds } from '../lib/duration.js';
 import {
@@ -28,8 +29,15 @@ import { bearerChallenge } from './www-authenticate.js';
 export type GetVerificationKey = (req: Request, token: DecodedToken) => KeyInput | Promise<KeyInput>;
 /** express-jwt's `TokenGetter`. */
 export type TokenGetter = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
-/** express-jwt's `IsRevoked`, given the verified token. */
-export type IsRevoked<P = JWTPayload> = (req: Request, token: VerifiedToken<P>) => boolean | Promise<boolean>;
+/**
+ * express-jwt's `IsRevoked`, given the verified token and its signature (base64url). An ECDSA
+ * signature is given in its low-`s` form, so the two spellings of one ES256 token (see
+ * {@link canonicalToken}) are the same token here.
+ */
+export type IsRevoked<P = JWTPayload> = (
+  req: Request,
+  token: VerifiedToken<P> & { readonly signature: string },
+) => boolean | Promise<boolean>;
 /** express-jwt's `ExpirationHandler`: return to accept the expired token anyway, throw to refuse it. */
 export type ExpirationHandler = (req: Request, err: UnauthorizedError) => void | Promise<void>;
 
@@ -252,7 +260,13 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
       if (!(error instanceof errors.JWTExpired)) invalid(error);
       verified = await expired(req, token, error);
     }
-    if (isRevoked && (await isRevoked(req, verified))) {
+    if (
+      isRevoked &&
+      (await isRevoked(req, {
+        ...verified,
+        signature: canonicalSignature(verified.header.alg, token.slice(token.lastIndexOf('.') + 1)),
+      }))
+    ) {
       throw new UnauthorizedError('revoked_token', { message: 'The token has been revoked.' });
     }
     setPath(req as unknown as Record<string, unknown>, property, verified.payload);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { SessionRecord, SessionStore } from 'coatcheck';
 import { UnauthorizedError } from '../errors.js';
 import { toSeconds } from '../lib/duration.js';
@@ -25,7 +25,7 @@ export interface RefreshTokenOptions {
 
 /** A refresh token just issued. `token` goes to the client; the rest is for the application. */
 export interface IssuedRefreshToken<D = Record<string, unknown>> {
-  /** The opaque token: 43 base64url characters. Only its hash is stored. */
+  /** The opaque token: 64 base64url characters. Only its hash is stored. */
   token: string;
   /** The family (one login on one device) this token belongs to. */
   family: string;
@@ -54,12 +54,45 @@ export interface RefreshTokens {
   revokeFamily(family: string): Promise<number>;
 }
 
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+// A token is 48 random bytes in base64url: the first 18 are its family's key, shared by every
+// token of the family, the other 30 its own (sizes that are whole base64 groups, so the two parts
+// are plain string slices). The store keeps SHA-256 hashes only.
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{64}$/;
+const FAMILY_KEY_BYTES = 18;
+const FAMILY_KEY_CHARS = 24;
+const OWN_BYTES = 30;
 const TOKEN_PREFIX = 'jwt-rt:';
-const USED_PREFIX = 'jwt-ru:';
 const FAMILY_PREFIX = 'jwt-rf:';
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url');
+/** The family id of a token: the hash of its family key, so the id (shown to the app) cannot forge one. */
+const familyIdOf = (token: string) => hashOf(token.slice(0, FAMILY_KEY_CHARS));
+
+/** What the family record holds besides the application's data. */
+interface FamilyData {
+  subject: string;
+  data: Record<string, unknown>;
+  /** Hash of the one token of the family that may be spent now. */
+  current: string;
+  /** When `current` stops working, epoch ms. */
+  currentExpires: number;
+  /** Hash of the token spent last, and when: a second use within `reuseGrace` is only refused. */
+  previous?: string;
+  rotatedAt?: number;
+}
+
+function familyDataOf(record: SessionRecord | undefined): FamilyData | undefined {
+  const data = record?.data as Partial<FamilyData> | undefined;
+  if (
+    data === undefined ||
+    typeof data.subject !== 'string' ||
+    typeof data.current !== 'string' ||
+    typeof data.currentExpires !== 'number'
+  ) {
+    return undefined;
+  }
+  return data as FamilyData;
+}
 
 function invalid(): UnauthorizedError {
   return new UnauthorizedError('invalid_token', {
@@ -83,16 +116,23 @@ function reused(): UnauthorizedError {
  * Refresh tokens that rotate on every use, with reuse detection (RFC 9700 §4.14.2), kept in any
  * coatcheck store.
  *
- * Each token is a random opaque string; the store keeps only its SHA-256. Three kinds of record,
- * all owned (`user`) by the family id:
- * - the family (`jwt-rf:<family>`): subject, data and the family's absolute expiry;
- * - each live token (`jwt-rt:<hash>`);
- * - each used token (`jwt-ru:<hash>`), so a later reuse is recognised as such.
+ * Each token is a random opaque string whose first part is the key of its _family_ (one login on
+ * one device); the store keeps only hashes. Two kinds of record, both owned (`user`) by the family
+ * id, the hash of the family key:
+ * - the family (`jwt-rf:<family>`): subject, data, the family's absolute expiry, and the hash of
+ *   the one token that may be spent now;
+ * - each live token (`jwt-rt:<hash>`), whose single successful `patch` spends it.
  *
- * A token is spent by a `patch` that expires its record. `patch` is atomic and changes only a live
- * record, so of two concurrent uses exactly one patch succeeds: that one gets the next token, the
- * other is a reuse and revokes the family (and with it the winner's token, which needs the family),
- * unless it comes within `reuseGrace`, when it is only refused and the winner carries on.
+ * Reuse is recognised from the family record alone: a token that carries the family's key but is
+ * not its current token was issued once and spent since (or forged by someone holding a token of
+ * the family, who could replay one anyway). The family record is read on every rotation, so a
+ * bounded store that evicts its least recently used records keeps it while the family is in use,
+ * and nothing needed for the decision lives in process memory, so it survives restarts with the
+ * store. When the family record itself is gone, every token of the family is refused: fail closed.
+ *
+ * `patch` is atomic and changes only a live record, so of two concurrent uses exactly one spends
+ * the token: that one gets the next token, the other is a reuse and revokes the family (and with it
+ * the winner's new token), unless it comes within `reuseGrace`, when it is only refused.
  *
  * @example
  * ```ts
@@ -138,13 +178,9 @@ export function refreshTokens(options: RefreshTokenOptions): RefreshTokens {
     throw reused();
   }
 
-  async function mint<D>(
-    family: string,
-    subject: string,
-    data: D,
-    familyExpires: number,
-  ): Promise<IssuedRefreshToken<D>> {
-    const token = randomBytes(32).toString('base64url');
+  /** A new token of `family`, its live record written; the family record is not changed here. */
+  async function mint(familyKey: string, family: string, familyExpires: number) {
+    const token = familyKey + randomBytes(OWN_BYTES).toString('base64url');
     const at = now();
     const expires = Math.min(at + ttlMs, familyExpires);
     await store.write(TOKEN_PREFIX + hashOf(token), {
@@ -154,70 +190,83 @@ export function refreshTokens(options: RefreshTokenOptions): RefreshTokens {
       touched: at,
       user: family,
     });
-    return { token, family, subject, data, expires };
-  }
-
-  async function familyOf(family: string): Promise<SessionRecord | undefined> {
-    const record = await store.read(FAMILY_PREFIX + family);
-    return record && typeof record.data.subject === 'string' ? record : undefined;
+    return { token, hash: hashOf(token), expires };
   }
 
   return {
     async issue(subject, data) {
       if (typeof subject !== 'string' || subject === '')
         throw new TypeError('@coatcheck/jwt: `subject` must be a non-empty string');
-      const family = randomUUID();
+      const familyKey = randomBytes(FAMILY_KEY_BYTES).toString('base64url');
+      const family = hashOf(familyKey);
       const at = now();
       const familyExpires = at + familyTtlMs;
       const payload = (data ?? {}) as NonNullable<typeof data>;
+      const first = await mint(familyKey, family, familyExpires);
+      const record: FamilyData = {
+        subject,
+        data: payload,
+        current: first.hash,
+        currentExpires: first.expires,
+      };
       await store.write(FAMILY_PREFIX + family, {
-        data: { subject, data: payload },
+        data: record as unknown as Record<string, unknown>,
         expires: familyExpires,
         created: at,
         touched: at,
         user: family,
       });
-      return mint(family, subject, payload, familyExpires);
+      return { token: first.token, family, subject, data: payload, expires: first.expires };
     },
 
     async rotate<D extends Record<string, unknown>>(token: string) {
       if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) throw invalid();
+      const family = familyIdOf(token);
+      const familyRecord = await store.read(FAMILY_PREFIX + family);
+      const state = familyDataOf(familyRecord);
+      if (familyRecord === undefined || state === undefined) throw invalid();
       const hash = hashOf(token);
-      const live = await store.read(TOKEN_PREFIX + hash);
-      if (live?.user === undefined) {
-        const used = await store.read(USED_PREFIX + hash);
-        if (used?.user === undefined) throw invalid();
-        return secondUse(used.user, used.created);
-      }
-      const family = live.user;
-      const familyRecord = await familyOf(family);
-      if (familyRecord === undefined) throw invalid();
       const at = now();
-      // The marker goes first: whoever finds the token spent below also finds the marker, so a
-      // concurrent second use is always seen as reuse, never as an unknown token.
-      await store.write(USED_PREFIX + hash, {
-        data: {},
-        expires: familyRecord.expires,
-        created: at,
-        touched: at,
-        user: family,
-      });
+      if (hash !== state.current) {
+        if (hash === state.previous && state.rotatedAt !== undefined)
+          return secondUse(family, state.rotatedAt);
+        // Carries the family's key, yet is not its current token: spent before, so copied.
+        return secondUse(family, Number.NEGATIVE_INFINITY);
+      }
+      if (at >= state.currentExpires) throw invalid();
       const won = await patch(TOKEN_PREFIX + hash, {
         set: { spent: at },
         unset: [],
         expires: at - 1,
         touched: at,
       });
+      // Spent by a concurrent request between our read and our patch (or its record was evicted).
       if (!won) return secondUse(family, at);
-      const { subject, data } = familyRecord.data as { subject: string; data: D };
-      return mint(family, subject, data, familyRecord.expires);
+      const next = await mint(token.slice(0, FAMILY_KEY_CHARS), family, familyRecord.expires);
+      const moved = await patch(FAMILY_PREFIX + family, {
+        set: { current: next.hash, currentExpires: next.expires, previous: hash, rotatedAt: at },
+        unset: [],
+        expires: familyRecord.expires,
+        touched: at,
+      });
+      // Revoked (logout, reuse elsewhere) while we rotated: the logout wins.
+      if (!moved) {
+        await store.remove(TOKEN_PREFIX + next.hash);
+        throw invalid();
+      }
+      return {
+        token: next.token,
+        family,
+        subject: state.subject,
+        data: state.data as D,
+        expires: next.expires,
+      };
     },
 
     async revoke(token) {
       if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return;
-      const hash = hashOf(token);
-      const record = (await store.read(TOKEN_PREFIX + hash)) ?? (await store.read(USED_PREFIX + hash));
-      if (record?.user !== undefined) await removeByUser(record.user);
+      // Any token of the family, spent ones included, logs the family out.
+      await removeByUser(familyIdOf(token));
     },
 
     revokeFamily(family) {

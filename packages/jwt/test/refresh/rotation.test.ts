@@ -23,7 +23,7 @@ for (const [storeName, createStore] of stores)
     it('rotates: each use returns a new token of the same family, carrying subject and data', async () => {
       const refresh = refreshTokens({ store: createStore() });
       const first = await refresh.issue('user-1', { role: 'admin' });
-      assert.match(first.token, /^[A-Za-z0-9_-]{43}$/);
+      assert.match(first.token, /^[A-Za-z0-9_-]{64}$/);
       const second = await refresh.rotate(first.token);
       const third = await refresh.rotate(second.token);
       assert.notEqual(second.token, first.token);
@@ -42,21 +42,62 @@ for (const [storeName, createStore] of stores)
       await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
     });
 
-    it('lets exactly one of two concurrent uses of a token win, and treats the other as reuse', async () => {
+    it('detects reuse when every record but the family is gone (evicted), and never treats that as a valid token', async () => {
+      const store = createStore();
+      const refresh = refreshTokens({ store });
+      const first = await refresh.issue('user-1');
+      const stolen = await refresh.rotate(first.token);
+      const latest = await refresh.rotate(stolen.token);
+      // A bounded store evicts whatever it likes: here, everything the rotations wrote.
+      for (const [id] of await store.entries()) {
+        if (!id.includes(latest.family)) await store.remove(id);
+      }
+      assert.ok((await store.entries()).length >= 1, 'the family record is kept');
+      await assert.rejects(refresh.rotate(first.token), code('revoked_token'));
+      await assert.rejects(refresh.rotate(latest.token), code('invalid_token'));
+      assert.deepEqual(await store.entries(), [], 'the family is gone');
+    });
+
+    it('refuses a token that outlived its ttl without calling it reuse', async (t) => {
+      t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      const refresh = refreshTokens({ store: createStore(), ttl: 60, familyTtl: 600 });
+      const first = await refresh.issue('user-1');
+      t.mock.timers.tick(61_000);
+      await assert.rejects(refresh.rotate(first.token), code('invalid_token'));
+      // Not revoked: a new login's family is unaffected, and this family was not either.
+      const again = await refresh.issue('user-1');
+      assert.equal((await refresh.rotate(again.token)).subject, 'user-1');
+    });
+
+    it('refuses a forged token naming no family, and does not revoke anything for it', async () => {
+      const refresh = refreshTokens({ store: createStore() });
+      const issued = await refresh.issue('user-1');
+      const forged = 'A'.repeat(issued.token.length);
+      await assert.rejects(refresh.rotate(forged), code('invalid_token'));
+      assert.equal((await refresh.rotate(issued.token)).subject, 'user-1');
+    });
+
+    it('lets at most one of two concurrent uses of a token through, and treats the other as reuse', async () => {
       for (let round = 0; round < 25; round++) {
         const refresh = refreshTokens({ store: createStore() });
         const { token } = await refresh.issue(`user-${round}`);
         const results = await Promise.allSettled([refresh.rotate(token), refresh.rotate(token)]);
         const won = results.filter((r) => r.status === 'fulfilled');
         const lost = results.filter((r) => r.status === 'rejected');
-        assert.equal(won.length, 1, `round ${round}`);
-        assert.equal(lost.length, 1);
-        code('revoked_token')((lost[0] as PromiseRejectedResult).reason);
-        // Reuse revoked the family, so the winner's token cannot be rotated either.
-        await assert.rejects(
-          refresh.rotate((won[0] as PromiseFulfilledResult<{ token: string }>).value.token),
-          code('invalid_token'),
+        // The loser revokes the family; when that lands before the winner has moved the family on,
+        // the winner is refused too, rather than handed a token that is already dead.
+        assert.ok(won.length <= 1, `round ${round}`);
+        assert.ok(
+          lost.some((r) => r.reason instanceof UnauthorizedError && r.reason.code === 'revoked_token'),
         );
+        for (const r of lost) assert.ok(r.reason instanceof UnauthorizedError, String(r.reason));
+        for (const r of won) {
+          await assert.rejects(
+            refresh.rotate((r as PromiseFulfilledResult<{ token: string }>).value.token),
+            code('invalid_token'),
+          );
+        }
+        await assert.rejects(refresh.rotate(token), code('invalid_token'));
       }
     });
 
@@ -85,11 +126,17 @@ for (const [storeName, createStore] of stores)
       await assert.rejects(refresh.rotate(second.token), code('invalid_token'));
     });
 
-    it('lets exactly one of many concurrent uses win', async () => {
-      const refresh = refreshTokens({ store: createStore() });
+    it('spends a token once among many concurrent uses', async () => {
+      const refresh = refreshTokens({ store: createStore(), reuseGrace: 5_000 });
       const { token } = await refresh.issue('user-1');
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => refresh.rotate(token)));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      const strict = refreshTokens({ store: createStore() });
+      const second = await strict.issue('user-2');
+      const strictResults = await Promise.allSettled(
+        Array.from({ length: 8 }, () => strict.rotate(second.token)),
+      );
+      assert.ok(strictResults.filter((r) => r.status === 'fulfilled').length <= 1);
     });
 
     it('keeps families apart: revoking one leaves the others working', async () => {
@@ -103,7 +150,7 @@ for (const [storeName, createStore] of stores)
 
     it('refuses unknown, malformed and revoked tokens as invalid_token', async () => {
       const refresh = refreshTokens({ store: createStore() });
-      for (const token of ['', 'short', 'x'.repeat(43), 'a b'.repeat(20), 42]) {
+      for (const token of ['', 'short', 'x'.repeat(43), 'x'.repeat(64), 'a b'.repeat(20), 42]) {
         await assert.rejects(refresh.rotate(token as string), code('invalid_token'));
       }
       const issued = await refresh.issue('user-1');
@@ -155,3 +202,30 @@ for (const [storeName, createStore] of stores)
       assert.throws(() => refreshTokens({ store: full, reuseGrace: -1 }), TypeError);
     });
   });
+
+describe('refreshTokens on a bounded MemoryStore', () => {
+  it('detects reuse in a bounded store flooded with other sessions while the family stays in use', async () => {
+    const store = new MemoryStore({ max: 40, pruneInterval: 0 });
+    const refresh = refreshTokens({ store });
+    const first = await refresh.issue('victim');
+    let current = await refresh.rotate(first.token); // the thief's copy, used first
+    for (let round = 0; round < 30; round++) {
+      // Signed-in sessions of other users fill the store between the thief's refreshes.
+      for (let i = 0; i < 8; i++) {
+        const at = Date.now();
+        await store.write(`other-${round}-${i}`, {
+          data: { n: i },
+          expires: at + 60_000,
+          created: at,
+          touched: at,
+          user: `user-${round}-${i}`,
+        });
+      }
+      current = await refresh.rotate(current.token);
+    }
+    assert.ok((await store.count()) <= 40);
+    // The victim comes back with the token the thief spent first: the family dies.
+    await assert.rejects(refresh.rotate(first.token), code('revoked_token'));
+    await assert.rejects(refresh.rotate(current.token), code('invalid_token'));
+  });
+});

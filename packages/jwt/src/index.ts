@@ -7,26 +7,34 @@
 export type { JWTPayload } from 'jose';
 export { type Algorithm, isAlgorithm } from './algorithms.js';
 export {
+  type AnyJwtError,
+  type ErrorLike,
+  JsonWebTokenError,
   KeySourceError,
+  NotBeforeError,
   TokenExpiredError,
   UnauthorizedError,
   type UnauthorizedErrorCode,
 } from './errors.js';
-export {
-  type AuthRequest,
-  type ExpirationHandler,
-  expressjwt,
-  type GetVerificationKey,
-  type IsRevoked,
-  type JwtMiddleware,
-  type JwtOptions,
-  type JwtOptions as Params,
-  type JwtRequest,
-  jwt,
-  type Request,
-  type TokenGetter,
-} from './express/middleware.js';
+export { expressjwt, jwt } from './express/middleware.js';
 export type { TokenLocation } from './express/token-source.js';
+export type {
+  AuthRequest,
+  ExpirationHandler,
+  ExpressJwtRequest,
+  ExpressJwtRequestUnrequired,
+  GetVerificationKey,
+  IsRevoked,
+  JwtMiddleware,
+  JwtOptions,
+  JwtPayload,
+  JwtRequest,
+  Params,
+  Request,
+  SecretCallback,
+  SecretCallbackLong,
+  TokenGetter,
+} from './express/types.js';
 export { type UnlessOptions, type UnlessPath, unless } from './express/unless.js';
 export { canonicalToken } from './jws/ecdsa.js';
 export { type JwksKeySet, localJwks, type RemoteJwksOptions, remoteJwks } from './keys/jwks.js';

@@ -32,7 +32,7 @@ export type KeySource<Context = unknown> =
   | KeyInput
   | JwksKeySet
   | URL
-  | ((context: Context, token: DecodedToken) => KeyInput | Promise<KeyInput>);
+  | ((context: Context, token: DecodedToken) => KeyInput | undefined | Promise<KeyInput | undefined>);
 
 /** Claim checks, with the meaning and defaults of jose's `jwtVerify` (every duration in seconds or as `"5m"`). */
 export interface ClaimOptions {
@@ -207,7 +207,7 @@ type ResolvedSource<Context> =
   | { kind: 'jwks'; set: JwksKeySet; keys: KeyObjectCache }
   | {
       kind: 'function';
-      get: (context: Context, token: DecodedToken) => KeyInput | Promise<KeyInput>;
+      get: (context: Context, token: DecodedToken) => KeyInput | undefined | Promise<KeyInput | undefined>;
       keys: KeyObjectCache;
     };
 
@@ -355,8 +355,18 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     context: Context | undefined,
   ): Promise<KeyObject[]> {
     if (source.kind === 'static') return [source.key];
-    if (source.kind === 'function')
-      return [usable(header.alg, source.keys.get(await source.get(context as Context, decodeToken(token))))];
+    if (source.kind === 'function') {
+      const input = await source.get(context as Context, decodeToken(token));
+      if (input === undefined || input === null)
+        throw new errors.JWKSNoMatchingKey('secret or public key must be provided');
+      let key: KeyObject;
+      try {
+        key = source.keys.get(input);
+      } catch (cause) {
+        throw new errors.JWKInvalid('secretOrPublicKey is not valid key material', { cause });
+      }
+      return [usable(header.alg, key)];
+    }
     const found = (await source.set.getKeys(header)).map((key) => source.keys.get(key));
     if (found.length === 1) return [usable(header.alg, found[0]!)];
     // Among several candidates, one that does not fit the algorithm is skipped, not fatal.

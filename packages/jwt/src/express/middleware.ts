@@ -1,94 +1,19 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { errors, type JWTPayload } from 'jose';
-import type { Algorithm } from '../algorithms.js';
-import { TokenExpiredError, UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 import { canonicalSignature } from '../jws/ecdsa.js';
-import type { KeyInput } from '../keys/key-input.js';
 import { toSeconds } from '../lib/duration.js';
-import {
-  type ClaimOptions,
-  createVerifier,
-  type DecodedToken,
-  decodeToken,
-  type KeySource,
-  type VerifiedCacheOptions,
-  type VerifiedToken,
-  type Verifier,
-} from '../verify.js';
+import { createVerifier, type ProtectedHeader, type VerifiedToken } from '../verify.js';
+import { type ExpectedClaims, toJsonWebTokenError } from './jsonwebtoken-errors.js';
 import {
   OTHER_SCHEME,
   parseTokenLocation,
-  type TokenLocation,
   tokenFromAuthorization,
   tokenFromCookieHeader,
 } from './token-source.js';
+import type { JwtMiddleware, JwtOptions } from './types.js';
 import { type UnlessOptions, unless } from './unless.js';
 import { bearerChallenge } from './www-authenticate.js';
-
-/** express-jwt's `GetVerificationKey`: the key for this request and this (not yet verified) token. */
-export type GetVerificationKey = (req: Request, token: DecodedToken) => KeyInput | Promise<KeyInput>;
-/** express-jwt's `TokenGetter`. */
-export type TokenGetter = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
-/**
- * express-jwt's `IsRevoked`, given the verified token and its signature (base64url). An ECDSA
- * signature is given in its low-`s` form, so the two spellings of one ES256 token (see
- * {@link canonicalToken}) are the same token here.
- */
-export type IsRevoked<P = JWTPayload> = (
-  req: Request,
-  token: VerifiedToken<P> & { readonly signature: string },
-) => boolean | Promise<boolean>;
-/** express-jwt's `ExpirationHandler`: return to accept the expired token anyway, throw to refuse it. */
-export type ExpirationHandler = (req: Request, err: UnauthorizedError) => void | Promise<void>;
-
-/** Options of {@link jwt}: express-jwt's, plus jose's claim checks, `from`, `cache` and `realm`. */
-export interface JwtOptions<P = JWTPayload, K extends string = 'auth'> extends ClaimOptions {
-  /** The key: a secret, PEM, JWK, `KeyObject`, a JWKS ({@link remoteJwks}, {@link localJwks}, a `URL`) or a function. */
-  secret: KeySource<Request>;
-  /** Accepted algorithms. Required: a `TypeError` without it. `none` is never accepted. */
-  algorithms: readonly Algorithm[];
-  /** Refuse requests without a token (default). With `false`, they pass without `req.auth`. */
-  credentialsRequired?: boolean;
-  /** Where the token is: `'header'` (default, `Authorization: Bearer`) or `{ cookie: 'name' }`. */
-  from?: TokenLocation;
-  /** Custom token lookup (sync or async), instead of `from`. */
-  getToken?: TokenGetter;
-  /** Refuse a verified token when it resolves true (`revoked_token`). */
-  isRevoked?: IsRevoked<P>;
-  /** Where the payload goes on the request; dotted paths nest. Default `auth`. */
-  requestProperty?: K;
-  /** Decides what an expired token means; see {@link ExpirationHandler}. */
-  onExpired?: ExpirationHandler;
-  /** Remember verified tokens; see {@link VerifiedCacheOptions}. Not with a `secret` function. */
-  cache?: boolean | VerifiedCacheOptions;
-  /** The `realm` of the `WWW-Authenticate` challenge. */
-  realm?: string;
-}
-
-/** `req` with the payload a {@link jwt} middleware put under `K` (`auth` by default). */
-export type JwtRequest<P = JWTPayload, K extends string = 'auth'> = Request & { [Key in K]?: P };
-
-/** express-jwt's name for {@link JwtRequest}, so `import { Request as JWTRequest }` keeps compiling. */
-export type { JwtRequest as Request };
-
-/** The request type a given middleware produces: `(req: AuthRequest<typeof auth>, res) => …`. */
-export type AuthRequest<M> = M extends JwtMiddleware<infer P, infer K> ? JwtRequest<P, K> : never;
-
-/** A JWT-checking middleware, with express-jwt's `unless` and a typed accessor for the payload. */
-export interface JwtMiddleware<P = JWTPayload, K extends string = 'auth'> extends RequestHandler {
-  (req: Request, res: Response, next: NextFunction): void;
-  /** The same middleware, skipped for requests matching `options` (express-unless semantics). */
-  unless(options: UnlessOptions | UnlessOptions['custom']): RequestHandler;
-  /**
-   * The payload this middleware verified for `req`, typed; `undefined` when the request passed
-   * without a token (`credentialsRequired: false`).
-   */
-  payload(req: Request): P | undefined;
-  /** The verifier under the middleware, for use outside HTTP (WebSocket upgrades, jobs). */
-  readonly verifier: Verifier<P, Request>;
-  /** Where the payload goes on the request (`requestProperty`). */
-  readonly requestProperty: K;
-}
 
 const UNSAFE_PROPERTY = new Set(['__proto__', 'prototype', 'constructor']);
 
@@ -202,7 +127,12 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
       throw new TypeError(`@coatcheck/jwt: \`${name}\` must be a function`);
   }
   const property = parseRequestProperty(options.requestProperty);
-  const maxTokenAgeMs = maxTokenAge === undefined ? undefined : toSeconds(maxTokenAge, 'maxTokenAge') * 1000;
+  const expected: ExpectedClaims = {
+    audience: options.audience,
+    issuer: options.issuer,
+    subject: options.subject,
+    maxTokenAgeSeconds: maxTokenAge === undefined ? undefined : toSeconds(maxTokenAge, 'maxTokenAge'),
+  };
 
   // The token, `undefined` when there is none, or OTHER_SCHEME (credentials optional and another
   // scheme used). A user's getToken answers only a token or nothing: any falsy answer, null
@@ -213,42 +143,33 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     return typeof parsed === 'string' ? parsed : tokenFromCookieHeader(req.headers?.cookie, cookieName);
   }
 
-  function expiredError(error: InstanceType<typeof errors.JWTExpired>): UnauthorizedError {
-    const claims = error.payload;
-    const expiredAt =
-      error.claim === 'exp' && typeof claims.exp === 'number'
-        ? new Date(claims.exp * 1000)
-        : new Date((claims.iat ?? 0) * 1000 + (maxTokenAgeMs ?? 0));
-    return new UnauthorizedError(
-      'invalid_token',
-      new TokenExpiredError(error.message, expiredAt, { cause: error }),
-    );
+  /** jose's verdict on `token` as express-jwt reports it; anything else (a user's error) unchanged. */
+  function refusal(error: unknown, token: unknown): unknown {
+    if (!(error instanceof errors.JOSEError)) return error;
+    return new UnauthorizedError('invalid_token', toJsonWebTokenError(error, token, expected));
   }
 
+  /** An expired but authentic token: refused, unless `onExpired` returns. */
   async function expired(
     req: Request,
     token: string,
     error: InstanceType<typeof errors.JWTExpired>,
   ): Promise<VerifiedToken<P>> {
-    const wrapped = expiredError(error);
-    if (!onExpired) throw wrapped;
-    await onExpired(req, wrapped);
-    // jose checks claims only after the signature, so an expired token reaching here is authentic.
-    return { header: decodeToken(token).header as VerifiedToken['header'], payload: error.payload as P };
+    const refused = refusal(error, token) as UnauthorizedError<'invalid_token'>;
+    if (!onExpired) throw refused;
+    await onExpired(req, refused);
+    // Claims are checked only after the signature, so an expired token reaching here is authentic.
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString());
+    return { header: header as ProtectedHeader, payload: error.payload as P };
   }
 
-  function missing(): undefined {
+  function missing(): void {
     if (credentialsRequired) {
       throw new UnauthorizedError('credentials_required', { message: 'No authorization token was found' });
     }
-    return undefined;
   }
 
-  function invalid(error: unknown): never {
-    if (error instanceof errors.JOSEError) throw new UnauthorizedError('invalid_token', error);
-    throw error;
-  }
-
+  /** Resolves when the request may go on (with `req.auth` set when it carried a token). */
   async function authenticate(req: Request): Promise<void> {
     const token = getToken ? await getToken(req) : headerToken(req);
     if (token === OTHER_SCHEME) return;
@@ -257,17 +178,14 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     try {
       verified = await verifier.verify(token, req);
     } catch (error) {
-      if (!(error instanceof errors.JWTExpired)) invalid(error);
+      if (!(error instanceof errors.JWTExpired)) throw refusal(error, token);
       verified = await expired(req, token, error);
     }
-    if (
-      isRevoked &&
-      (await isRevoked(req, {
-        ...verified,
-        signature: canonicalSignature(verified.header.alg, token.slice(token.lastIndexOf('.') + 1)),
-      }))
-    ) {
-      throw new UnauthorizedError('revoked_token', { message: 'The token has been revoked.' });
+    if (isRevoked) {
+      const signature = canonicalSignature(verified.header.alg, token.slice(token.lastIndexOf('.') + 1));
+      if (await isRevoked(req, { ...verified, signature })) {
+        throw new UnauthorizedError('revoked_token', { message: 'The token has been revoked.' });
+      }
     }
     setPath(req as unknown as Record<string, unknown>, property, verified.payload);
   }
@@ -278,45 +196,42 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
   const verifySync = getToken === undefined && isRevoked === undefined ? verifier.verifySync : undefined;
 
   function fail(res: Response, next: NextFunction, error: unknown): void {
-    if (error instanceof UnauthorizedError && !res.headersSent) {
+    // express-jwt's own suite calls the middleware with a bare `{}` as the response.
+    if (error instanceof UnauthorizedError && !res.headersSent && typeof res.setHeader === 'function') {
       res.setHeader('WWW-Authenticate', bearerChallenge(error.code, error.message, realm));
     }
     next(error);
   }
 
+  // `next` runs inside a promise reaction here. Whatever it throws is rethrown outside the promise,
+  // as an uncaught exception, where express-jwt's `setImmediate(next)` would put it, rather than
+  // becoming an unhandled rejection that names no stack of the caller.
   function authenticateAsync(req: Request, res: Response, next: NextFunction): void {
     authenticate(req).then(
-      () => next(),
-      (error: unknown) => fail(res, next, error),
+      () => callOutside(() => next()),
+      (error: unknown) => callOutside(() => fail(res, next, error)),
     );
   }
 
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     if (isPreflight(req)) return next();
     if (verifySync === undefined) return authenticateAsync(req, res, next);
-    let payload: P;
+    let token: string | typeof OTHER_SCHEME | undefined;
+    let payload: P | undefined;
     try {
-      const token = headerToken(req);
-      if (token === OTHER_SCHEME) return next();
-      if (!token) {
-        missing();
-        return next();
+      token = headerToken(req);
+      if (token !== OTHER_SCHEME) {
+        if (token) payload = verifySync(token).payload;
+        else missing();
       }
-      payload = verifySync(token).payload;
     } catch (error) {
       if (error instanceof errors.JWTExpired && onExpired) return authenticateAsync(req, res, next);
-      if (error instanceof errors.JWTExpired) {
-        return fail(res, next, expiredError(error));
-      }
-      return fail(
-        res,
-        next,
-        error instanceof errors.JOSEError ? new UnauthorizedError('invalid_token', error) : error,
-      );
+      return fail(res, next, refusal(error, token));
     }
-    setPath(req as unknown as Record<string, unknown>, property, payload);
+    if (payload !== undefined) setPath(req as unknown as Record<string, unknown>, property, payload);
     next();
   }) as JwtMiddleware<P, K>;
+
   Object.defineProperties(middleware, {
     unless: { value: (opts: UnlessOptions | UnlessOptions['custom']) => unless(middleware, opts) },
     payload: {
@@ -326,6 +241,16 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     requestProperty: { value: options.requestProperty ?? 'auth' },
   });
   return middleware;
+}
+
+function callOutside(run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 export { jwt as expressjwt };

@@ -49,7 +49,7 @@ const failures: FailureCase[] = [
     title: 'a wrong signature',
     headers: bearer(`${good.slice(0, -4)}AAAA`),
     code: 'invalid_token',
-    challenge: /error="invalid_token", error_description="signature verification failed"/,
+    challenge: /error="invalid_token", error_description="invalid signature"/,
   },
   {
     title: 'an expired token',

@@ -4,7 +4,27 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import express, { type Request, type Response } from 'express';
 import type { JWTPayload } from 'jose';
-import { type AuthRequest, type JwtRequest, jwt } from '../../src/index.js';
+import {
+  type AnyJwtError,
+  type AuthRequest,
+  type ErrorLike,
+  type ExpirationHandler,
+  type ExpressJwtRequest,
+  type ExpressJwtRequestUnrequired,
+  expressjwt,
+  type GetVerificationKey,
+  type IsRevoked,
+  type Request as JWTRequest,
+  type JwtPayload,
+  type JwtRequest,
+  jwt,
+  KeySourceError,
+  type Params,
+  type SecretCallback,
+  type SecretCallbackLong,
+  type TokenGetter,
+  UnauthorizedError,
+} from '../../src/index.js';
 import { secret } from '../helpers.js';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -58,5 +78,77 @@ describe('types', () => {
     assert.throws(() => jwt({ secret }), TypeError);
     // @ts-expect-error `secret` is required
     assert.throws(() => jwt({ algorithms: ['HS256'] }), TypeError);
+  });
+});
+
+describe('express-jwt 8.5.1 names and shapes', () => {
+  it('exports every value express-jwt exports', async () => {
+    const theirs = Object.keys(await import('express-jwt')).filter(
+      (name) => name !== 'default' && name !== '__esModule',
+    );
+    const ours = await import('../../src/index.js');
+    assert.deepEqual(
+      theirs.filter((name) => !(name in ours)),
+      [],
+    );
+    assert.ok(theirs.includes('expressjwt') && theirs.includes('UnauthorizedError'));
+  });
+
+  it('compiles code written against express-jwt’s types', () => {
+    // Each line as express-jwt's README and test suite write it; `tsc` is the assertion.
+    const getSecret: GetVerificationKey = async (_req, token) =>
+      token.payload.iss === 'a' ? secret : undefined;
+    const legacyCallback: SecretCallback & SecretCallbackLong = getSecret;
+    const getToken: TokenGetter = (req) =>
+      typeof req.query.token === 'string' ? req.query.token : undefined;
+    const isRevoked: IsRevoked = async (_req, token) =>
+      typeof token?.payload !== 'string' && token?.payload.jti === '1';
+    const onExpired: ExpirationHandler = (_req, err) => {
+      expectType<Equals<typeof err.code, 'invalid_token'>>(true);
+      throw err;
+    };
+    const params: Params = { secret: legacyCallback, algorithms: ['HS256'], getToken, isRevoked, onExpired };
+    const middleware = expressjwt(params);
+    void middleware.unless({ path: ['/login'] });
+
+    const req = {} as JWTRequest;
+    // jsonwebtoken's JwtPayload: any other claim is `any`, as under express-jwt.
+    void req.auth?.payload.foo;
+    expectType<Equals<JWTRequest<{ role: string }>['auth'], { role: string } | undefined>>(true);
+    const strict = {} as ExpressJwtRequest<string>;
+    expectType<Equals<typeof strict.auth, string>>(true);
+    const loose = {} as ExpressJwtRequestUnrequired;
+    expectType<Equals<typeof loose.auth, JwtPayload | undefined>>(true);
+
+    const like: ErrorLike = { message: 'Invalid token!' };
+    const error = new UnauthorizedError('invalid_token', like);
+    expectType<Equals<typeof error.code, 'invalid_token'>>(true);
+    assert.equal(error.message, 'Invalid token!');
+    assert.equal(typeof middleware, 'function');
+  });
+
+  it('narrows AnyJwtError by code', () => {
+    const describeError = (err: AnyJwtError): string => {
+      switch (err.code) {
+        case 'ERR_JWT_KEY_SOURCE':
+          expectType<Equals<typeof err, KeySourceError>>(true);
+          return `key source: ${err.status}`;
+        case 'revoked_token':
+          expectType<Equals<typeof err, UnauthorizedError<'revoked_token'>>>(true);
+          return 'revoked';
+        case 'credentials_required':
+        case 'credentials_bad_format':
+        case 'credentials_bad_scheme':
+        case 'invalid_token':
+          expectType<Equals<typeof err.status, 401>>(true);
+          return err.code;
+        default:
+          expectType<Equals<typeof err, never>>(true);
+          return 'unreachable';
+      }
+    };
+    assert.equal(describeError(new KeySourceError('down')), 'key source: 503');
+    assert.equal(describeError(new UnauthorizedError('revoked_token', { message: 'x' })), 'revoked');
+    assert.equal(describeError(new UnauthorizedError('invalid_token', { message: 'x' })), 'invalid_token');
   });
 });

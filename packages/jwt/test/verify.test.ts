@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { errors, type JWSHeaderParameters, SignJWT } from 'jose';
@@ -85,8 +85,9 @@ describe('verify: CVE regressions', () => {
   for (const header of [{ alg: 'none' }, { alg: 'None' }, { alg: 'none', typ: 'JWT' }]) {
     it(`refuses an unsigned token with header ${JSON.stringify(header)}`, async () => {
       const verifier = createVerifier({ key: secret, algorithms: ['HS256'] });
-      // Without a signature segment, and with a made-up one: neither gets past the header.
-      await assert.rejects(verifier.verify(`${b64json(header)}.${payload}.`), errors.JWSInvalid);
+      // Without a signature segment, and with a made-up one: neither gets past the header, where jose
+      // refuses the algorithm.
+      await assert.rejects(verifier.verify(`${b64json(header)}.${payload}.`), errors.JOSEAlgNotAllowed);
       await assert.rejects(verifier.verify(`${b64json(header)}.${payload}.c2ln`), errors.JOSEAlgNotAllowed);
     });
   }
@@ -342,8 +343,9 @@ describe('verify: header rules of RFC 7515, as jose applies them', () => {
   for (const header of [
     { crit: [] },
     { crit: 'b64' },
-    { crit: ['b64', 'b64'], b64: true },
+    { crit: [''] },
     { crit: ['b64'] },
+    { crit: ['b64'], b64: 'no' },
   ]) {
     it(`refuses a malformed crit: ${JSON.stringify(header)}`, async () => {
       const token = `${b64json({ alg: 'HS256', ...header })}.${b64json({ sub: 'a' })}.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlMTIzNDU`;
@@ -351,9 +353,41 @@ describe('verify: header rules of RFC 7515, as jose applies them', () => {
     });
   }
 
-  it('refuses an unencoded payload (b64: false)', async () => {
-    const token = `${b64json({ alg: 'HS256', crit: ['b64'], b64: false })}.${b64json({})}.c2ln`;
+  it('refuses an unencoded payload (b64: false) once the signature is checked, as jose does', async () => {
+    const token = await signWith({ crit: ['b64'], b64: false });
     await assert.rejects(verifier.verify(token), errors.JWTInvalid);
+    await assert.rejects(verifier.verify(`${token.slice(0, -4)}AAAA`), errors.JWSSignatureVerificationFailed);
+  });
+
+  // Cases the parity test found where the earlier verifier parted from jose; kept as they were found.
+  it('refuses a crit name missing from the header even when Object.prototype has it (crit: ["constructor"])', async () => {
+    const declared = createVerifier({ key: secret, algorithms: ['HS256'], crit: { constructor: true } });
+    await assert.rejects(declared.verify(await signWith({ crit: ['constructor'] })), errors.JWSInvalid);
+    assert.equal(
+      (await declared.verify(await signWith({ crit: ['constructor'], constructor: 1 }))).payload.sub,
+      'a',
+    );
+  });
+
+  it('checks typ after the signature, as jose does: a forged token learns nothing about the expected typ', async () => {
+    const typed = createVerifier({ key: secret, algorithms: ['HS256'], typ: 'at+jwt' });
+    const token = await signWith({ typ: 'JWT' });
+    await assert.rejects(typed.verify(token), errors.JWTClaimValidationFailed);
+    await assert.rejects(typed.verify(`${token.slice(0, -4)}AAAA`), errors.JWSSignatureVerificationFailed);
+  });
+
+  it('refuses an empty payload as jose does, once the signature is checked (JWTInvalid)', async () => {
+    const header = b64json({ alg: 'HS256' });
+    const signature = createHmac('sha256', secret).update(`${header}.`).digest('base64url');
+    await assert.rejects(verifier.verify(`${header}..${signature}`), errors.JWTInvalid);
+    await assert.rejects(verifier.verify(`${header}..AAAA`), errors.JWSSignatureVerificationFailed);
+  });
+
+  it('accepts a crit list naming b64 twice, as jose does (RFC 7515 leaves duplicates to producers)', async () => {
+    assert.equal(
+      (await verifier.verify(await signWith({ crit: ['b64', 'b64'], b64: true }))).payload.sub,
+      'a',
+    );
   });
 
   it('refuses a signature spelled with non-zero padding bits', async () => {

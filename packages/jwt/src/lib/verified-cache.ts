@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProtectedHeader } from '../verify.js';
+import type { ProtectedHeader } from '../types.js';
 
 interface Entry {
   readonly header: ProtectedHeader;

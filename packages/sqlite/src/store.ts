@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   applyPatch,
@@ -14,8 +16,8 @@ import {
 /** Options of {@link SQLiteStore}: give it a database file `path`, or an open better-sqlite3 `db`. */
 export interface SQLiteStoreOptions {
   /**
-   * The database file, created if missing (its folder must exist), or `':memory:'`. The store
-   * opens it in WAL mode and closes it in {@link SQLiteStore.close}.
+   * The database file, created with its folder if missing, or `':memory:'`. The store opens it in
+   * WAL mode and closes it in {@link SQLiteStore.close}.
    */
   path?: string;
   /** An open better-sqlite3 database the store uses as it is configured, and never closes. */
@@ -148,6 +150,10 @@ export class SQLiteStore extends Store implements SessionStore {
     this.#ownDb = db === undefined;
     let opened: Database.Database | undefined;
     try {
+      if (path !== undefined && path !== ':memory:') {
+        // A first run with `path: 'data/sessions.db'` should not fail for want of `data/`.
+        mkdirSync(dirname(path), { recursive: true });
+      }
       opened = db ?? new Database(path);
       if (this.#ownDb) {
         opened.pragma('journal_mode = WAL');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -144,8 +144,18 @@ describe('SQLiteStore', () => {
     }
   });
 
+  it('creates the folders of its file when they are missing', async () => {
+    const path = join(dir, 'no-such-folder', 'nested', 'x.db');
+    const store = new SQLiteStore({ path });
+    await store.write(freshId(), sampleRecord());
+    await store.close();
+    assert.ok(existsSync(path));
+  });
+
   it('reports a file it cannot open as a StoreError at construction', () => {
-    assert.throws(() => new SQLiteStore({ path: join(dir, 'no-such-folder', 'x.db') }), {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    assert.throws(() => new SQLiteStore({ path: join(file, 'x.db') }), {
       name: 'StoreError',
       operation: 'connect',
     });

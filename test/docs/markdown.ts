@@ -28,9 +28,12 @@ export interface CodeBlock {
   needs: string[];
 }
 
-/** Every Markdown page the harness covers: README.md and docs/, recursively. */
+/**
+ * Every Markdown page the harness covers: README.md, docs/ recursively, and the core package's
+ * README (the page npm shows).
+ */
 export function documentationPages(): string[] {
-  const pages = ['README.md'];
+  const pages = ['README.md', 'packages/coatcheck/README.md'];
   const walk = (dir: string) => {
     for (const name of readdirSync(join(ROOT, dir)).sort()) {
       const path = join(dir, name);

@@ -203,6 +203,9 @@ export function checkShell(block: CodeBlock): string[] {
               );
             }
           }
+        } else if (sub === 'pkg') {
+          if (rest[0] !== 'set' && rest[0] !== 'get')
+            problems.push(`${at}: npm pkg ${rest[0]}: not a command the harness knows`);
         } else if (sub === 'start' || sub === 'test') {
           if (!ROOT_PACKAGE.scripts[sub]) problems.push(`${at}: no npm ${sub} script`);
         } else if (sub === 'run') {

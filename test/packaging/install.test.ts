@@ -280,9 +280,21 @@ describe('an app that installed the tarballs', () => {
   }
 });
 
-/** `nodenext` here is the CommonJS file, require.cts; the others check the ESM app. */
-type Resolution = 'node16' | 'bundler' | 'node10' | 'nodenext';
+/**
+ * `nodenext` here is the CommonJS file, require.cts; `init` is the ESM app under the tsconfig.json
+ * `tsc --init` writes, as the README tells a newcomer; the others check the ESM app.
+ */
+type Resolution = 'node16' | 'bundler' | 'node10' | 'nodenext' | 'init';
 function tsconfig(resolution: Resolution): string {
+  if (resolution === 'init') {
+    const dir = join(appDir, 'init');
+    mkdirSync(dir, { recursive: true });
+    for (const name of ['app.ts', 'types.ts']) copyFileSync(join(appDir, name), join(dir, name));
+    execFileSync(process.execPath, [join(appDir, 'node_modules', 'typescript', 'bin', 'tsc'), '--init'], {
+      cwd: dir,
+    });
+    return join(dir, 'tsconfig.json');
+  }
   const module = resolution === 'node16' || resolution === 'nodenext' ? resolution : 'esnext';
   const path = join(appDir, `tsconfig.${resolution}.json`);
   writeFileSync(
@@ -355,6 +367,7 @@ describe('a TypeScript app on the installed types (skipLibCheck: false)', () => 
     ['typescript', TYPESCRIPT.current, 'node16'],
     ['typescript', TYPESCRIPT.current, 'bundler'],
     ['typescript', TYPESCRIPT.current, 'nodenext'],
+    ['typescript', TYPESCRIPT.current, 'init'],
   ];
   const runs = new Map<string, Promise<Typecheck>>();
   before(() => {
@@ -374,7 +387,8 @@ describe('a TypeScript app on the installed types (skipLibCheck: false)', () => 
   for (const [compiler, version, resolution] of matrix) {
     const what =
       resolution === 'nodenext' ? 'a CommonJS file (require.cts)' : 'the ESM app (app.ts, types.ts)';
-    it(`typechecks ${what} on TypeScript ${version}, moduleResolution ${resolution}`, async () => {
+    const how = resolution === 'init' ? 'the tsconfig.json of tsc --init' : `moduleResolution ${resolution}`;
+    it(`typechecks ${what} on TypeScript ${version}, ${how}`, async () => {
       const result = await (runs.get(`${compiler} ${resolution}`) as Promise<Typecheck>);
       assert.equal(result.status, 0, result.output);
       const actual = execFileSync(

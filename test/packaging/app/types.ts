@@ -57,7 +57,8 @@ app.get('/', async (req, res) => {
   // @ts-expect-error: a __Host- cookie must be secure
   res.setCookie('__Host-x', 'v', { secure: false, path: '/' });
   res.deleteCookie('legacy');
-  res.json({ token, signed, sealed, data: { cart: req.session.cart } satisfies Partial<SessionData> });
+  const snapshot: Partial<SessionData> = { cart: [42], role: 'member' };
+  res.json({ token, signed, sealed, snapshot });
 });
 
 const listed: Promise<Array<{ handle: string }>> = sessions.listByUser('member');

@@ -2,14 +2,52 @@
 // Compiles each published package's src/ to dist/ (JavaScript and declarations), core first, so the
 // packages can be published and required from CommonJS. Development and tests never need this: they
 // load the TypeScript sources directly.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// One process compiles them all, parsing each declaration file they share (Node's, Express's, the
+// drivers') once: about half the time of one `tsc -p` per package.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
 const order = ['coatcheck', 'jwt', 'sqlite', 'redis', 'postgres', 'mysql', 'mongodb'];
 const only = process.argv.slice(2);
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** Parsed declaration files, shared by every package's program (never a package's own sources). */
+const shared = new Map();
+function compilerHost(options) {
+  const host = ts.createCompilerHost(options);
+  const parse = host.getSourceFile;
+  host.getSourceFile = (fileName, version, onError, shouldCreate) => {
+    if (!fileName.endsWith('.d.ts') || !fileName.includes('/node_modules/')) {
+      return parse.call(host, fileName, version, onError, shouldCreate);
+    }
+    const format =
+      typeof version === 'object' ? `${version.languageVersion}:${version.impliedNodeFormat}` : version;
+    const key = `${format}|${fileName}`;
+    if (!shared.has(key)) shared.set(key, parse.call(host, fileName, version, onError, shouldCreate));
+    return shared.get(key);
+  };
+  return host;
+}
+
+/** Compiles one package's tsconfig.build.json; false (after printing why) when it does not compile. */
+function compile(configPath) {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  );
+  const program = ts.createProgram({
+    rootNames: config.fileNames,
+    options: config.options,
+    host: compilerHost(config.options),
+  });
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...program.emit().diagnostics];
+  if (diagnostics.length === 0) return true;
+  const format = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+  console.error(ts.formatDiagnosticsWithColorAndContext(diagnostics, format));
+  return false;
+}
 
 function copyDeclarations(src, dist) {
   for (const name of readdirSync(src)) {
@@ -22,19 +60,37 @@ function copyDeclarations(src, dist) {
   }
 }
 
+// tsc writes a `/// <reference path>` to a hand-written src/**/*.d.ts (the Express augmentations)
+// as a path back into src/. The published types must not leave dist/: point it at the copy there.
+function pointReferencesIntoDist(src, dist, dir = dist) {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) {
+      pointReferencesIntoDist(src, dist, file);
+      continue;
+    }
+    if (!name.endsWith('.d.ts')) continue;
+    const text = readFileSync(file, 'utf8');
+    const rewritten = text.replace(/(\/\/\/ <reference path=")([^"]+)(")/g, (whole, head, path, tail) => {
+      const target = resolve(dirname(file), path);
+      if (!target.startsWith(`${src}/`)) return whole;
+      const inDist = relative(dirname(file), join(dist, relative(src, target)));
+      return `${head}${inDist.startsWith('.') ? inDist : `./${inDist}`}${tail}`;
+    });
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+}
+
 for (const name of order) {
   if (only.length && !only.includes(name)) continue;
   const pkg = join(root, 'packages', name);
   const dist = join(pkg, 'dist');
   rmSync(dist, { recursive: true, force: true });
-  const result = spawnSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.build.json')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) {
+  if (!compile(join(pkg, 'tsconfig.build.json'))) {
     console.error(`build failed: packages/${name}`);
     process.exit(1);
   }
   copyDeclarations(join(pkg, 'src'), dist);
+  pointReferencesIntoDist(join(pkg, 'src'), dist);
   console.log(`built ${relative(root, dist)}`);
 }

@@ -67,6 +67,7 @@ export function forwardSessionEvents(
     logger.info({ event: 'session.destroyed', session: handle, reason, user }, 'session destroyed');
     metrics.increment('session.destroyed', { reason });
   });
+  // #region listeners
   on('expired', ({ handle, reason, user }) => {
     logger.info({ event: 'session.expired', session: handle, reason, user }, 'session expired');
     metrics.increment('session.expired', { reason });
@@ -78,7 +79,7 @@ export function forwardSessionEvents(
   on('tampered', ({ reason }) => {
     logger.warn({ event: 'session.tampered', reason }, 'invalid session cookie');
     metrics.increment('session.tampered', { reason });
-    probe(reason);
+    probe(reason); // counts invalid cookies in a sliding window; one error line per burst
   });
   on('unknown', ({ handle }) => {
     logger.info({ event: 'session.unknown', session: handle }, 'unknown session ID');
@@ -93,6 +94,7 @@ export function forwardSessionEvents(
     );
     metrics.increment('session.store_error', { code: error.code, store: error.store });
   });
+  // #endregion listeners
 
   return () => {
     for (const off of detach) off();

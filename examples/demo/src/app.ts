@@ -48,6 +48,8 @@ const STORE_LABELS: Record<string, string> = {
 };
 
 // No maxAge: a browser-session cookie, while the server enforces both timeouts itself.
+/** Methods csrf() lets through unchecked: they must not change anything. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const COOKIE: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/' };
 
 /** A running demo application, before or after it listens. */
@@ -181,9 +183,22 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
       }
       next();
     });
+    app.use((req, res, next) => {
+      (res.locals as DemoLocals).hasStoredSession = sessions.info(req) !== undefined;
+      next();
+    });
     app.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
-    // Fetch Metadata and Origin for current browsers; the form token covers browsers without them.
-    app.use(csrf({ token: { field: '_csrf' } }));
+    // Fetch Metadata and Origin for every post; the form token also, from browsers without Fetch
+    // Metadata, once the session holds a token secret. A visitor who only looks at pages gets no
+    // token, so no session is stored for them; their first post (add to cart, sign up, log in) is
+    // checked by the headers alone, which every browser sends on a form post.
+    const headersOnly = csrf();
+    const withToken = csrf({ token: { field: '_csrf', sessionKey: 'csrfSecret' } });
+    app.use((req, res, next) => {
+      const check =
+        SAFE_METHODS.has(req.method) || req.session.csrfSecret !== undefined ? withToken : headersOnly;
+      check(req, res, next);
+    });
     app.use((req, res, next) => {
       const userId = req.session.userId;
       if (userId !== undefined) {

@@ -28,7 +28,15 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  console.error(`coatcheck demo: could not start: ${message}`);
+  if ((err as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE') {
+    const other = config.port === 3000 ? 3001 : config.port + 1;
+    console.error(
+      `coatcheck demo: port ${config.port} on ${config.host} is in use (another demo, or another server).\n` +
+        `Pick another with PORT, e.g. PORT=${other} npm start, or PORT=0 for any free port.`,
+    );
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`coatcheck demo: could not start: ${message}`);
+  }
   process.exit(1);
 }

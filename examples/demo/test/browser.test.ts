@@ -131,6 +131,35 @@ describe('the demo in Chromium', { skip }, () => {
     await screenshot(page, 'session');
   });
 
+  it('the session page fits a 390 px phone screen: nothing overflows sideways', async () => {
+    // The same session as the laptop (its cookie copied), so the page shows the time left as well.
+    const phone = await browser.newContext({
+      viewport: PHONE,
+      isMobile: true,
+      hasTouch: true,
+      storageState: await alice.storageState(),
+    });
+    try {
+      const phonePage = await phone.newPage();
+      await phonePage.goto(`${server.url}/session`);
+      assert.ok(await phonePage.getByTestId('time-left').isVisible());
+      // A string, as this file is typechecked without the DOM's types.
+      const overflow = (await phonePage.evaluate(`(() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('body *')]
+          .filter((element) => element.getBoundingClientRect().right > width + 0.5)
+          .map((element) => element.tagName.toLowerCase() + '.' + element.className + ': ' + (element.textContent ?? '').slice(0, 40));
+        return { width, scrollWidth: document.documentElement.scrollWidth, wide };
+      })()`)) as { width: number; scrollWidth: number; wide: string[] };
+      await screenshot(phonePage, 'phone-session');
+      assert.equal(overflow.width, PHONE.width);
+      assert.deepEqual(overflow.wide, []);
+      assert.ok(overflow.scrollWidth <= PHONE.width, `the page is ${overflow.scrollWidth} px wide`);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('two browser contexts are two sessions, and "log out everywhere else" ends the other', async () => {
     const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
     try {

@@ -54,10 +54,34 @@ describe('the demo over HTTP', () => {
   });
 
   it('stores no session, and sets no cookie, for a visitor who only reads', async () => {
+    const before = await demo.demo.store?.count?.();
     const client = new Client(demo.url);
-    await client.get('/cart');
-    await client.get('/session');
+    for (const path of ['/', '/cart', '/session', '/login', '/signup', '/api', '/no-such-page']) {
+      const page = await client.get(path);
+      assert.ok(page.status === 200 || page.status === 404, `${path}: ${page.status}`);
+      assert.equal(page.headers['set-cookie'], undefined, path);
+      assert.doesNotMatch(page.body, /name="_csrf"/, `${path}: a token would need a stored session`);
+    }
     assert.equal(client.jar.size, 0);
+    assert.equal(await demo.demo.store?.count?.(), before, 'the store holds no new session');
+  });
+
+  it("a visitor's first post is checked by its headers alone, then forms carry the token", async () => {
+    const client = new Client(demo.url);
+    const refused = await client.post('/cart/add', { product: 'hat' }, { origin: 'http://evil.example' });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers['x-refused-because'], 'origin-mismatch');
+    const scripted = await client.post('/cart/add', { product: 'hat' }, {});
+    assert.equal(scripted.headers['x-refused-because'], 'origin-missing');
+    assert.equal(client.jar.size, 0, 'a refused post stores nothing');
+    // An older browser (Origin, no Fetch Metadata) and no session yet: no token to send.
+    const added = await client.post('/cart/add', { product: 'hat' }, { origin: demo.url });
+    assert.equal(added.status, 303);
+    const cart = await client.get('/cart');
+    assert.match(cart.body, /data-product="hat"/);
+    assert.notEqual(csrfTokenIn(cart.body), '', 'with a session, forms carry the token');
+    const without = await client.post('/cart/add', { product: 'scarf' }, { origin: demo.url });
+    assert.equal(without.headers['x-refused-because'], 'token-missing', 'and now the token is required');
   });
 
   describe('CSRF: every form POST needs Fetch Metadata from our own pages, or else Origin and the form token', () => {
@@ -320,7 +344,7 @@ describe('the demo over HTTP', () => {
     const { client, token } = await shopper(demo.url);
     const reply = await client.post('/cart/add', { _csrf: token, product: 'x'.repeat(20_000) });
     assert.equal(reply.status, 413);
-    assert.match(reply.body, /<h1>Bad request<\/h1>/);
+    assert.match(reply.body, /<h1>Payload too large<\/h1>/);
     const unknown = await client.post('/cart/add', { _csrf: token, product: 'ghost' });
     assert.equal(unknown.status, 303);
     assert.match((await client.get('/')).body, /That product does not exist/);

@@ -1,4 +1,4 @@
-/// <reference path="./session/express.d.ts" />
+/// <reference path="./session/express.d.ts" preserve="true" />
 
 import * as self from './index.js';
 import { Cookie } from './session/cookie.js';
@@ -57,7 +57,11 @@ const sessionWithClasses: typeof session & {
 export default sessionWithClasses;
 
 // `require('coatcheck')` on Node ≥ 20.19 returns this export: the middleware itself, as
-// `require('express-session')` does, with every named export on it as well.
-export { sessionWithClasses as 'module.exports' };
+// `require('express-session')` does, with every named export on it as well (the Object.assign
+// below). TypeScript ≥ 5.8 types `require` of this package by it, so its type says so too.
+const requireResult = sessionWithClasses as typeof sessionWithClasses &
+  Omit<typeof self, 'default' | 'module.exports'>;
+
+export { requireResult as 'module.exports' };
 
 Object.assign(sessionWithClasses, self);

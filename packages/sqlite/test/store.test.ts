@@ -15,12 +15,14 @@ const execFileAsync = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'coatcheck-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+// #region conformance
 testStore({
   name: 'SQLiteStore',
   create: () => new SQLiteStore({ path: join(dir, 'conformance.db') }),
   close: (store) => store.close(),
   requires: 'all',
 });
+// #endregion conformance
 
 describe('SQLiteStore', () => {
   const soon = () => ({ expires: Date.now() + 60_000, touched: Date.now() });

@@ -31,6 +31,11 @@ your account from cross-site request forgery.</p>
       title: 'Page not found',
       body: html`<p class="lead">There is nothing at <code>${req.path}</code>.</p><p><a href="/">Back to the shop</a></p>`,
     },
+    413: {
+      title: 'Payload too large',
+      body: html`<p class="lead">This form sent more than the server accepts (8 KB). Shorten what you typed and try again.</p>
+<p><a href="/">Back to the shop</a></p>`,
+    },
     503: {
       title: 'Back in a moment',
       body: html`<p class="lead">The session store is not answering right now. Nothing was lost; try again in a moment.</p>`,
@@ -56,7 +61,7 @@ your account from cross-site request forgery.</p>
 export const notFound: RequestHandler = (req, res) => errorPage(req, res, 404, undefined);
 
 /**
- * The error page: 401, 403 (CSRF), 404 and 4xx from routes and parsers as clean pages, store outages
+ * The error page: 401, 403 (CSRF), 404, 413 and 4xx from routes and parsers as clean pages, store outages
  * as 503, anything else as a 500 that is logged and says nothing of its cause.
  */
 export function errorHandler(log: (err: unknown) => void = console.error): ErrorRequestHandler {

@@ -10,14 +10,23 @@ export interface DemoLocals {
   user?: User | undefined;
   /** Where sessions live, for the footer: "SQLite", "Redis", … */
   storeLabel: string;
+  /** Whether this request came with a session that is stored (or sealed in its cookie). */
+  hasStoredSession?: boolean;
 }
 
 export function localsOf(res: Response): DemoLocals {
   return res.locals as DemoLocals;
 }
 
-/** The hidden field csrf() reads; every form that posts carries one. */
-export function csrfField(req: Request): SafeHtml {
+/**
+ * The hidden field csrf() reads, in every form once the visitor has a session. A visitor without
+ * one gets none: making a token would store a session for everybody who only looks at a page, and
+ * their first post is checked by Fetch Metadata or Origin alone (see app.ts).
+ */
+export function csrfField(req: Request): SafeHtml | '' {
+  if (!(req.res?.locals as DemoLocals | undefined)?.hasStoredSession) return '';
+  // A page rendered in answer to a post checked by headers alone, or before csrf() ran: no token.
+  if (typeof req.csrfToken !== 'function') return '';
   return html`<input type="hidden" name="_csrf" value="${req.csrfToken()}">`;
 }
 
@@ -44,7 +53,7 @@ export interface PageOptions {
 function layout(req: Request, res: Response, { title, body, heading }: PageOptions): SafeHtml {
   const { user, storeLabel } = localsOf(res);
   // Error pages can be rendered before session() ran (or after it failed): no session, no forms.
-  const hasSession = req.session !== undefined && typeof req.csrfToken === 'function';
+  const hasSession = req.session !== undefined;
   const { count } = cartLines(req.session?.cart);
   const path = req.path;
   const current = (href: string) => (path === href ? html` aria-current="page"` : '');

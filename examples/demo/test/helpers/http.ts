@@ -82,9 +82,10 @@ export class Client {
   }
 }
 
-/** The CSRF token of the first form on a page. */
+/**
+ * The CSRF token of the first form on a page, or `''` on a page for a visitor without a session,
+ * whose forms carry none (their first post is checked by its headers alone).
+ */
 export function csrfTokenIn(page: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(page);
-  if (!match) throw new Error('no CSRF field on the page');
-  return match[1] as string;
+  return /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
 }

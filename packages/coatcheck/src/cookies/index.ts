@@ -1,4 +1,4 @@
-/// <reference path="./express.d.ts" />
+/// <reference path="./express.d.ts" preserve="true" />
 export {
   type CookiesOptions,
   type CookiesRequest,

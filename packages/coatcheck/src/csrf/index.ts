@@ -1,4 +1,4 @@
-/// <reference path="./express.d.ts" />
+/// <reference path="./express.d.ts" preserve="true" />
 export { type CsrfOptions, type CsrfRequest, type CsrfTokenOptions, csrf } from './middleware.js';
 export {
   type CrossOriginOptions,

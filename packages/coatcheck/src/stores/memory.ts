@@ -1,5 +1,5 @@
 import { StoreClosedError } from '../errors.js';
-import type { SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
+import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './immediate.js';
 import { Store } from './store.js';
 
@@ -58,7 +58,7 @@ export class MemoryStore extends Store implements SessionStore {
       ? {
           read: (id) => this.#read(id),
           patch: (id, patch) => this.#patch(id, patch),
-          refresh: (id, expires, touched) => this.#refresh(id, expires, touched),
+          refresh: (id, expires, touched, cookie) => this.#refresh(id, expires, touched, cookie),
         }
       : undefined;
     const { max = 10_000, pruneInterval = 60_000 } = options;
@@ -73,7 +73,7 @@ export class MemoryStore extends Store implements SessionStore {
     }
   }
 
-  #check(operation: 'read' | 'write' | 'patch' | 'refresh'): void {
+  #check(operation: 'read' | 'write' | 'patch' | 'refresh' | 'rotate'): void {
     if (this.#closed) throw new StoreClosedError(this.name, operation);
   }
 
@@ -184,16 +184,33 @@ export class MemoryStore extends Store implements SessionStore {
     return true;
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    return this.#refresh(id, expires, touched);
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    return this.#refresh(id, expires, touched, cookie);
   }
 
-  #refresh(id: string, expires: number, touched: number): boolean {
+  #refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): boolean {
     this.#check('refresh');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;
+    if (cookie !== undefined) {
+      // Entries are never mutated (a reader may hold its keys as a snapshot): a new map of keys.
+      const keys = new Map(entry.keys);
+      encodeKey(keys, 'cookie', cookie, undefined);
+      this.#put(id, { ...entry, keys, expires, touched });
+      return true;
+    }
     entry.expires = expires;
     entry.touched = touched;
+    return true;
+  }
+
+  /** Synchronous, so nothing can land between the check of the old session and the move. */
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    this.#check('rotate');
+    const entry = this.#live(oldId, Date.now());
+    if (entry === undefined) return false;
+    this.#delete(oldId, entry);
+    await this.write(newId, record);
     return true;
   }
 

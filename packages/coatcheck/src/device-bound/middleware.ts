@@ -1,8 +1,8 @@
 import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serialize } from 'cookie';
+import { findCookie } from '../cookies/parse.js';
 import type { SessionReporter } from '../session/events.js';
-import { cookieValue } from '../session/persistence.js';
 import { type Session, STATE } from '../session/session.js';
 import { type BoundKey, bindingOf, type DeviceBinding, spend, withChallenge } from './binding.js';
 import { BoundCookies } from './bound-cookie.js';
@@ -266,7 +266,7 @@ export class DeviceBound implements DeviceBoundHook {
   admits(req: IncomingMessage, session: Session, now: number): boolean {
     const key = this.#bindingOf(session)?.key;
     if (!key) return true;
-    const value = cookieValue(req.headers.cookie, this.cookieName);
+    const value = findCookie(req.headers.cookie, this.cookieName);
     const check = this.#cookies.check(value, session.id, key.thumbprint, now);
     if (check === 'valid') {
       this.#request(req).admitted = { id: session.id, expires: this.#cookies.expiresOf(value) as number };
@@ -350,7 +350,7 @@ export class DeviceBound implements DeviceBoundHook {
     if (!key) return undefined;
     const admitted = this.#requests.get(req)?.admitted;
     const carried =
-      admitted?.expires ?? this.#cookies.expiresOf(cookieValue(req.headers.cookie, this.cookieName));
+      admitted?.expires ?? this.#cookies.expiresOf(findCookie(req.headers.cookie, this.cookieName));
     return {
       since: new Date(key.since),
       refreshed: new Date(key.refreshed),

@@ -7,7 +7,7 @@ export {
   cookies,
   type SetCookieOptions,
 } from './middleware.js';
-export { type CookieMap, type ParseCookieOptions, parseCookie } from './parse.js';
+export { type CookieMap, findCookie, type ParseCookieOptions, parseCookie } from './parse.js';
 export {
   SEAL_PREFIX,
   type SealingKey,

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { settleShapes } from '../lib/shape.js';
 import { parseCookie } from './parse.js';
 import { SEAL_PREFIX, type SealingKey, seal, sealingKeys, unseal } from './seal.js';
@@ -91,6 +92,14 @@ export function cookies(
     secret === undefined || secret === '' ? [] : Array.isArray(secret) ? secret : [secret as Secret];
   const signing: readonly KeyObject[] | undefined =
     secrets.length > 0 ? signingKeys(secret as Secrets) : undefined;
+  if (signing !== undefined) {
+    for (const where of shortSecrets(secret as Secrets)) {
+      process.emitWarning(
+        `coatcheck cookies(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`,
+        { type: 'CoatcheckWarning', code: 'COATCHECK_OPTIONS' },
+      );
+    }
+  }
   let sealing: readonly SealingKey[] | undefined;
   let sealingProblem = 'cookies(): sealing needs a secret';
   if (secrets.length > 0) {

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type Secrets, secretLength, signingKeys } from '../cookies/sign.js';
+import { type Secrets, signingKeys } from '../cookies/sign.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
+import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
 import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
@@ -104,7 +105,6 @@ const DAY = 24 * 60 * 60 * 1000;
 export const DEFAULT_IDLE_TIMEOUT = DAY;
 export const DEFAULT_ABSOLUTE_TIMEOUT = 7 * DAY;
 export const DEFAULT_STORE_TIMEOUT = 5000;
-export const MIN_SECRET_BYTES = 32;
 
 /** The options `session()` and `cookieSession()` share, by name. */
 export const SHARED_OPTION_NAMES = [
@@ -210,11 +210,8 @@ export function resolveShared(
     throw new TypeError(`${label} option secret is required`);
   }
   const keys = signingKeys(options.secret, 'secret');
-  const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
-  if (secretLength(secrets[0]) < MIN_SECRET_BYTES) {
-    warn(
-      `coatcheck ${label}(): the first secret is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`,
-    );
+  for (const where of shortSecrets(options.secret)) {
+    warn(`coatcheck ${label}(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`);
   }
 
   const name = options.name ?? options.key ?? defaultName;

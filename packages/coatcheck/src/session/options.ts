@@ -67,6 +67,11 @@ export interface SessionOptions {
    * so the store can list a user's sessions and log them out everywhere.
    */
   userKey?: string | undefined;
+  /**
+   * Whose defaults fill in the options left out: coatcheck's safer ones (default), or
+   * `'express-session'`'s exactly ({@link expressSessionDefaults}), for apps that depend on them.
+   */
+  defaults?: 'coatcheck' | 'express-session' | undefined;
 }
 
 /** Options after validation and defaults, shared by {@link session} and `cookieSession()`. */
@@ -126,6 +131,7 @@ export const SHARED_OPTION_NAMES = [
 
 const SESSION_OPTIONS = [
   ...SHARED_OPTION_NAMES,
+  'defaults',
   'store',
   'storeTimeout',
   'onStoreError',
@@ -219,14 +225,17 @@ export function resolveShared(
     throw new TypeError(`${label} option name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
 
+  const legacy = (options as SessionOptions).defaults === 'express-session';
+  const preset = legacy ? expressSessionDefaults : COATCHECK_DEFAULTS;
+  const cookieDefaults = preset.cookie;
   const given = options.cookie ?? {};
   if (typeof given !== 'function' && (given === null || typeof given !== 'object')) {
     throw new TypeError(`${label} option cookie must be an object or a function returning one`);
   }
   const cookie =
     typeof given === 'function'
-      ? (req: IncomingMessage) => prefixed(label, name, validateCookie({ ...COOKIE_DEFAULTS, ...given(req) }))
-      : prefixed(label, name, validateCookie({ ...COOKIE_DEFAULTS, ...given }));
+      ? (req: IncomingMessage) => prefixed(label, name, validateCookie({ ...cookieDefaults, ...given(req) }))
+      : prefixed(label, name, validateCookie({ ...cookieDefaults, ...given }));
 
   if (options.genid !== undefined && typeof options.genid !== 'function') {
     throw new TypeError(`${label} option genid must be a function`);
@@ -251,13 +260,13 @@ export function resolveShared(
     cookie,
     genid: options.genid,
     proxy: options.proxy,
-    resave: boolean(label, raw, 'resave', false),
-    rolling: boolean(label, raw, 'rolling', false),
-    saveUninitialized: boolean(label, raw, 'saveUninitialized', false),
+    resave: boolean(label, raw, 'resave', preset.resave),
+    rolling: boolean(label, raw, 'rolling', preset.rolling),
+    saveUninitialized: boolean(label, raw, 'saveUninitialized', preset.saveUninitialized),
     unset,
     idleTimeout: numberOption(label, raw, 'idleTimeout'),
-    absoluteTimeout: absolute === undefined ? DEFAULT_ABSOLUTE_TIMEOUT : absolute,
-    touchAfter: numberOption(label, raw, 'touchAfter', { allowZero: true }),
+    absoluteTimeout: absolute === undefined ? preset.absoluteTimeout : absolute,
+    touchAfter: numberOption(label, raw, 'touchAfter', { allowZero: true }) ?? preset.touchAfter,
     storeTimeout: DEFAULT_STORE_TIMEOUT,
     onStoreError: 'fail',
     userKey: options.userKey,
@@ -268,6 +277,10 @@ export function resolveShared(
 
 /** Validates express-session-style options and applies coatcheck's defaults. */
 export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
+  const defaults = options?.defaults;
+  if (defaults !== undefined && defaults !== 'coatcheck' && defaults !== 'express-session') {
+    throw new TypeError('session option defaults must be "coatcheck" or "express-session"');
+  }
   const shared = resolveShared('session', options, SESSION_OPTIONS, 'connect.sid');
   const originalStore = options.store ?? new MemoryStore();
   let store: SessionStore;
@@ -315,6 +328,50 @@ export const COOKIE_DEFAULTS: Readonly<CookieOptions> = Object.freeze({
   httpOnly: true,
   sameSite: 'lax',
   secure: 'auto',
+});
+
+/** The defaults `defaults` picks between. */
+export interface SessionDefaults {
+  readonly resave: boolean;
+  readonly saveUninitialized: boolean;
+  readonly rolling: boolean;
+  readonly absoluteTimeout: number | false;
+  /** `undefined`: a tenth of the idle timeout, at most 60 seconds. */
+  readonly touchAfter: number | undefined;
+  readonly cookie: Readonly<CookieOptions>;
+}
+
+const COATCHECK_DEFAULTS: SessionDefaults = Object.freeze({
+  resave: false,
+  saveUninitialized: false,
+  rolling: false,
+  absoluteTimeout: DEFAULT_ABSOLUTE_TIMEOUT,
+  touchAfter: undefined,
+  cookie: COOKIE_DEFAULTS,
+});
+
+/**
+ * express-session's defaults, exactly, as `session({ defaults: 'express-session' })` applies them to
+ * every option (and cookie attribute) the app leaves out: every session stored and re-saved on every
+ * request, its expiry moved on every request, no absolute timeout, and a cookie with neither
+ * `SameSite` nor `Secure`. For apps that depend on them while they migrate; the safer defaults are
+ * coatcheck's own.
+ *
+ * @example
+ * ```ts
+ * import session, { expressSessionDefaults } from 'coatcheck';
+ *
+ * app.use(session({ secret: process.env.SESSION_SECRET!, defaults: 'express-session' }));
+ * console.log(expressSessionDefaults.resave); // true
+ * ```
+ */
+export const expressSessionDefaults: SessionDefaults = Object.freeze({
+  resave: true,
+  saveUninitialized: true,
+  rolling: false,
+  absoluteTimeout: false,
+  touchAfter: 0,
+  cookie: Object.freeze({ path: '/', httpOnly: true, secure: false }),
 });
 
 const SAME_SITE = new Set([true, false, 'lax', 'strict', 'none', 'auto']);

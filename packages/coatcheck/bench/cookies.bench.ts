@@ -4,7 +4,7 @@
 // Each case runs for a fixed time (BENCH_MS, default 400 ms), so the file ends in a few seconds.
 import { createRequire } from 'node:module';
 import { parse as cookieParse, serialize as cookieSerialize } from 'cookie';
-import { parseCookie, serializeCookie, sign, signingKeys, unsign } from '../src/cookies/index.js';
+import { findCookie, parseCookie, serializeCookie, sign, signingKeys, unsign } from '../src/cookies/index.js';
 
 const require = createRequire(import.meta.url);
 const cookieSignature = require('cookie-signature') as {
@@ -102,6 +102,21 @@ compare(
   'cookie',
   () => parseCookie(semicolons),
   () => cookieParse(semicolons),
+);
+// session() reads its one cookie with findCookie; the 1 MiB flood (its name, then only ";") is what a
+// hostile client sends to a server whose maxHeaderSize was raised. cookie 0.7's parse is the baseline.
+const sessionFlood = `connect.sid${';'.repeat(1024 * 1024)}`;
+compare(
+  'find: typical header',
+  'cookie parse',
+  () => findCookie(typical, 'connect.sid'),
+  () => cookieParse(typical)['connect.sid'],
+);
+compare(
+  'find: 1 MiB of ";" after the name',
+  'cookie parse',
+  () => findCookie(sessionFlood, 'connect.sid'),
+  () => cookieParse(sessionFlood)['connect.sid'],
 );
 
 const attributes = { path: '/', httpOnly: true, secure: true, sameSite: 'lax', maxAge: 86_400 } as const;

@@ -7,7 +7,8 @@ export {
   cookies,
   type SetCookieOptions,
 } from './middleware.js';
-export { type CookieMap, type ParseCookieOptions, parseCookie } from './parse.js';
+export { type CookieMap, findCookie, type ParseCookieOptions, parseCookie } from './parse.js';
+export { JSONCookie, JSONCookies, signedCookie, signedCookies } from './parser-helpers.js';
 export {
   SEAL_PREFIX,
   type SealingKey,

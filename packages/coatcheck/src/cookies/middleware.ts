@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { settleShapes } from '../lib/shape.js';
 import { parseCookie } from './parse.js';
+import { JSONCookie, JSONCookies, signedCookie, signedCookies } from './parser-helpers.js';
 import { SEAL_PREFIX, type SealingKey, seal, sealingKeys, unseal } from './seal.js';
 import { type CookieAttributes, type CookieOptionsArgument, serializeCookie } from './serialize.js';
 import { type Secret, type Secrets, sign, signingKeys, unsign } from './sign.js';
@@ -91,6 +93,14 @@ export function cookies(
     secret === undefined || secret === '' ? [] : Array.isArray(secret) ? secret : [secret as Secret];
   const signing: readonly KeyObject[] | undefined =
     secrets.length > 0 ? signingKeys(secret as Secrets) : undefined;
+  if (signing !== undefined) {
+    for (const where of shortSecrets(secret as Secrets)) {
+      process.emitWarning(
+        `coatcheck cookies(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`,
+        { type: 'CoatcheckWarning', code: 'COATCHECK_OPTIONS' },
+      );
+    }
+  }
   let sealing: readonly SealingKey[] | undefined;
   let sealingProblem = 'cookies(): sealing needs a secret';
   if (secrets.length > 0) {
@@ -173,16 +183,16 @@ export function cookies(
   };
 }
 
+// cookie-parser's helpers, where cookie-parser has them: on the middleware function itself.
+cookies.JSONCookie = JSONCookie;
+cookies.JSONCookies = JSONCookies;
+cookies.signedCookie = signedCookie;
+cookies.signedCookies = signedCookies;
+
 /**
  * cookie-parser's `j:` convention: a value that parses as JSON to something truthy is replaced by
  * it; anything else stays the string it was.
  */
 function parseJsonCookie(value: string): CookieValue {
-  if (!value.startsWith(JSON_PREFIX)) return value;
-  try {
-    const parsed: unknown = JSON.parse(value.slice(JSON_PREFIX.length));
-    return parsed ? (parsed as CookieValue) : value;
-  } catch {
-    return value;
-  }
+  return (JSONCookie(value) as CookieValue | undefined) || value;
 }

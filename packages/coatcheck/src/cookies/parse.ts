@@ -36,10 +36,13 @@ const DQUOTE = 0x22;
  * Parses a `Cookie` request header into a map of names to values.
  *
  * Follows the lenient server-side reading of RFC 6265bis §5.6: pairs are split on `;`, optional
- * whitespace (SP / HTAB) around names and values is dropped, and a value wrapped in one pair of
- * double quotes (`cookie-value = DQUOTE *cookie-octet DQUOTE`) loses them. A pair without `=` or with
- * an empty name is skipped. When a name repeats, the first one wins: browsers send the cookie with
- * the longest matching path first, and that is the one the application set for this path.
+ * whitespace (SP / HTAB only, as browsers and the `cookie` package trim: never U+00A0 or other
+ * Unicode spaces) around names and values is dropped, and a value that starts and ends with a
+ * double quote (`cookie-value = DQUOTE *cookie-octet DQUOTE`) loses them, as cookie 0.7 (the parser
+ * of express-session and cookie-parser) reads it: a lone `"` is an empty value. A pair without `=`
+ * or with an empty name is skipped. When a name repeats, the first one wins: browsers send the
+ * cookie with the longest matching path first, and that is the one the application set for this
+ * path.
  *
  * Never throws, whatever the input, and the result inherits no property.
  *
@@ -63,38 +66,99 @@ export function parseCookie(header: string | null | undefined, options?: ParseCo
     const eq = header.indexOf('=', start);
     if (eq === -1) break;
     if (eq > end) {
-      // Every pair between here and `eq` lacks "=": jump straight to the pair that holds it, which
-      // keeps hostile headers (thousands of ";") linear.
-      start = header.lastIndexOf(';', eq - 1) + 1;
+      start = pairHolding(header, eq);
       continue;
     }
-
-    let nameStart = start;
-    let nameEnd = eq;
-    while (nameStart < nameEnd && isWhitespace(header.charCodeAt(nameStart))) nameStart++;
-    while (nameEnd > nameStart && isWhitespace(header.charCodeAt(nameEnd - 1))) nameEnd--;
+    const nameStart = skipWhitespace(header, start, eq);
+    const nameEnd = trimWhitespace(header, eq, nameStart);
     if (nameEnd > nameStart) {
       const name = header.slice(nameStart, nameEnd);
-      if (cookies[name] === undefined) {
-        let valueStart = eq + 1;
-        let valueEnd = end;
-        while (valueStart < valueEnd && isWhitespace(header.charCodeAt(valueStart))) valueStart++;
-        while (valueEnd > valueStart && isWhitespace(header.charCodeAt(valueEnd - 1))) valueEnd--;
-        if (
-          valueEnd - valueStart >= 2 &&
-          header.charCodeAt(valueStart) === DQUOTE &&
-          header.charCodeAt(valueEnd - 1) === DQUOTE
-        ) {
-          valueStart++;
-          valueEnd--;
-        }
-        const raw = header.slice(valueStart, valueEnd);
-        cookies[name] = decode === undefined ? decodeValue(raw) : decodeWith(decode, raw);
-      }
+      if (cookies[name] === undefined) cookies[name] = readValue(header, eq + 1, end, decode);
     }
     start = end + 1;
   }
   return cookies;
+}
+
+/**
+ * The value of the first cookie called `name` in a `Cookie` header, read exactly as
+ * {@link parseCookie} reads it (same trimming, unquoting and decoding), or `undefined` when there is
+ * none. Linear in the header's length whatever it holds, and it builds no map: the session
+ * middleware reads its one cookie with it on every request.
+ *
+ * @example
+ * ```ts
+ * findCookie('theme=dark; sid=s%3Aabc.def', 'sid'); // 's:abc.def'
+ * findCookie('\u00a0sid=planted', 'sid'); // undefined: that cookie's name is "\u00a0sid"
+ * ```
+ */
+export function findCookie(
+  header: string | null | undefined,
+  name: string,
+  options?: ParseCookieOptions,
+): string | undefined {
+  if (typeof header !== 'string' || name.length === 0 || !header.includes(name)) return undefined;
+  const length = header.length;
+  let start = 0;
+  while (start < length) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = length;
+    const eq = header.indexOf('=', start);
+    if (eq === -1) return undefined;
+    if (eq > end) {
+      start = pairHolding(header, eq);
+      continue;
+    }
+    const nameStart = skipWhitespace(header, start, eq);
+    const nameEnd = trimWhitespace(header, eq, nameStart);
+    if (nameEnd - nameStart === name.length && header.startsWith(name, nameStart)) {
+      return readValue(header, eq + 1, end, options?.decode);
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Every pair between the current position and `eq` lacks "=": jump straight to the pair that holds
+ * it. Scanning each of them for "=" again would make a header of many ";" quadratic.
+ */
+function pairHolding(header: string, eq: number): number {
+  return header.lastIndexOf(';', eq - 1) + 1;
+}
+
+function skipWhitespace(header: string, from: number, to: number): number {
+  let index = from;
+  while (index < to && isWhitespace(header.charCodeAt(index))) index++;
+  return index;
+}
+
+function trimWhitespace(header: string, to: number, from: number): number {
+  let index = to;
+  while (index > from && isWhitespace(header.charCodeAt(index - 1))) index--;
+  return index;
+}
+
+/** The value between `from` and `to`: trimmed, unquoted as cookie 0.7 does, decoded. */
+function readValue(
+  header: string,
+  from: number,
+  to: number,
+  decode: ((value: string) => string) | undefined,
+): string {
+  let valueStart = skipWhitespace(header, from, to);
+  let valueEnd = trimWhitespace(header, to, valueStart);
+  // cookie 0.7 strips a quote at each end even when both are the same character: `"` reads as ''.
+  if (
+    valueEnd > valueStart &&
+    header.charCodeAt(valueStart) === DQUOTE &&
+    header.charCodeAt(valueEnd - 1) === DQUOTE
+  ) {
+    valueStart++;
+    valueEnd = Math.max(valueStart, valueEnd - 1);
+  }
+  const raw = header.slice(valueStart, valueEnd);
+  return decode === undefined ? decodeValue(raw) : decodeWith(decode, raw);
 }
 
 function isWhitespace(code: number): boolean {

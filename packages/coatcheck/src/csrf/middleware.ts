@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CsrfError } from '../errors.js';
 import { type CrossOriginOptions, checkCrossOrigin, crossOriginPolicy, isSafeMethod } from './origin.js';
-import { createCsrfSecret, createCsrfToken, verifyCsrfToken } from './token.js';
+import { bindCsrfSecret, createCsrfSecret, createCsrfToken, verifyCsrfToken } from './token.js';
 
 /** Options of the synchronizer token of {@link csrf}. Read from exactly one place: `header` or `field`. */
 export interface CsrfTokenOptions {
@@ -50,8 +50,10 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * or a trusted one. With `token`, a synchronizer token bound to the session is also required.
  * A refused request goes to `next` as a {@link CsrfError} (status 403, `code` `ERR_CSRF`, `reason`).
  *
- * A new login must get a new token: regenerate the session on login (`req.session.regenerate()`),
- * which drops the old secret.
+ * Tokens are bound to the session ID as well as to the session's secret (when the session
+ * middleware sets `req.sessionID`, as `session()`, `cookieSession()` and express-session do), so a
+ * new ID makes every earlier token worthless: rotating the session on login (`req.session.rotate()`
+ * or `regenerate()`) rotates the token. Hand out tokens after rotating, not before.
  *
  * @example
  * ```ts
@@ -76,7 +78,7 @@ export function csrf(
           secret = createCsrfSecret();
           session[token.sessionKey] = secret;
         }
-        return createCsrfToken(secret as string);
+        return createCsrfToken(boundSecret(secret as string, req));
       };
     }
     if (isSafeMethod(req.method)) return next();
@@ -93,7 +95,7 @@ export function csrf(
       token.header !== undefined ? req.headers[token.header] : bodyField(req, token.field as string);
     if (given === undefined || given === '') return next(new CsrfError('token-missing'));
     const secret = session[token.sessionKey];
-    if (typeof secret !== 'string' || !verifyCsrfToken(given, secret))
+    if (typeof secret !== 'string' || !verifyCsrfToken(given, boundSecret(secret, req)))
       return next(new CsrfError('token-invalid'));
     next();
   };
@@ -138,6 +140,18 @@ function tokenSettings(option: CsrfOptions['token']): TokenSettings | undefined 
     sessionKey,
     require,
   };
+}
+
+/**
+ * The secret tokens are made from: the session's secret keyed to the session ID, so that tokens die
+ * with the ID. `rotate()` keeps the session's data, the stored secret included, and changes only the
+ * ID; without this a token handed out before login would still be good after it. A session
+ * middleware without IDs gets the stored secret as it is.
+ */
+function boundSecret(secret: string, req: IncomingMessage): string {
+  const id = (req as IncomingMessage & { sessionID?: unknown }).sessionID;
+  if (typeof id !== 'string' || id.length === 0) return secret;
+  return bindCsrfSecret(secret, id);
 }
 
 function sessionOf(req: IncomingMessage): SessionLike | undefined {

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const SECRET_BYTES = 32;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -25,6 +25,19 @@ function secretBytes(secret: string): Buffer | null {
   if (typeof secret !== 'string' || !BASE64URL.test(secret)) return null;
   const bytes = Buffer.from(secret, 'base64url');
   return bytes.length === SECRET_BYTES ? bytes : null;
+}
+
+/**
+ * A secret derived from `secret` for one `context` (the session ID), in the same form: tokens made
+ * from it verify only in that context. A malformed secret is returned as it is, so it stays refused.
+ */
+export function bindCsrfSecret(secret: string, context: string): string {
+  const bytes = secretBytes(secret);
+  if (bytes === null) return secret;
+  return createHmac('sha256', bytes)
+    .update('coatcheck csrf token, session ')
+    .update(context)
+    .digest('base64url');
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { parse as parseCookieHeader } from 'cookie';
+import { findCookie } from '../cookies/parse.js';
 import { sign, unsign } from '../cookies/sign.js';
 import type { SessionRecord, SessionStore } from '../stores/contract.js';
 import type { Cookie } from './cookie.js';
@@ -67,7 +67,7 @@ export function signedIdPersistence(
     local: false,
     changed: false,
     readCookie(header) {
-      const raw = cookieValue(header, name);
+      const raw = findCookie(header, name);
       if (raw === undefined) return NO_COOKIE;
       const known = verified.get(raw);
       if (known) return known;
@@ -89,43 +89,4 @@ export function signedIdPersistence(
   };
   // Nothing in it belongs to one request, so every request shares it.
   return { forRequest: () => request };
-}
-
-/**
- * The first cookie called `name` in a Cookie header, decoded as `cookie.parse` would (a value that
- * does not URI-decode is kept as it is); `undefined` when absent. Scans for the one name instead of
- * building an object of every cookie.
- */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (typeof header !== 'string' || !header.includes(name)) return undefined;
-  let start = 0;
-  while (start < header.length) {
-    let end = header.indexOf(';', start);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf('=', start);
-    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
-      let value = header.slice(eq + 1, end).trim();
-      if (value.length > 1 && value.charCodeAt(0) === 0x22 && value.charCodeAt(value.length - 1) === 0x22) {
-        value = value.slice(1, -1);
-      }
-      if (!value.includes('%')) return value;
-      try {
-        return decodeURIComponent(value);
-      } catch {
-        return value;
-      }
-    }
-    start = end + 1;
-  }
-  return undefined;
-}
-
-/** All cookies of a Cookie header (the first of duplicates), or `undefined` when unparsable. */
-export function cookiesOf(header: string | undefined): Record<string, string | undefined> | undefined {
-  if (typeof header !== 'string') return undefined;
-  try {
-    return parseCookieHeader(header);
-  } catch {
-    return undefined;
-  }
 }

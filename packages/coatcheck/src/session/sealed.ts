@@ -1,15 +1,10 @@
+import { parseCookie } from '../cookies/parse.js';
 import { type SealingKey, seal, unseal } from '../cookies/seal.js';
 import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
 import { CookieTooLargeError } from '../errors.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
 import { Cookie } from './cookie.js';
-import {
-  type CookieReading,
-  cookiesOf,
-  NO_COOKIE,
-  type Persistence,
-  type RequestPersistence,
-} from './persistence.js';
+import { type CookieReading, NO_COOKIE, type Persistence, type RequestPersistence } from './persistence.js';
 
 /** The "not before" hook of `cookieSession()`: seals of `user` issued before the time it returns are refused. */
 export type NotBefore = (
@@ -220,9 +215,9 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
   async readCookie(header: string | undefined): Promise<CookieReading> {
     const { name, keys, maxSize } = this.#config;
     if (typeof header !== 'string' || !header.includes(name)) return NO_COOKIE;
-    const cookies = cookiesOf(header);
-    const first = cookies?.[name];
-    if (cookies === undefined || first === undefined) return NO_COOKIE;
+    const cookies = parseCookie(header);
+    const first = cookies[name];
+    if (first === undefined) return NO_COOKIE;
     // Every chunk the browser holds, even ones a lost response failed to delete, goes on the next
     // response's clean-up list.
     let held = 1;

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { parse as parseWithCookiePackage } from 'cookie';
 import fc from 'fast-check';
-import { parseCookie, serializeCookie } from '../../src/cookies/index.js';
+import { findCookie, parseCookie, serializeCookie } from '../../src/cookies/index.js';
+
+// The cookie parser express-session and cookie-parser use (cookie 0.7): the session cookie must be
+// read exactly as express-session reads it.
+const require = createRequire(import.meta.url);
+const { parse: parseLikeExpressSession } = createRequire(require.resolve('express-session'))('cookie') as {
+  parse(header: string): Record<string, string | undefined>;
+};
 
 interface Case {
   title: string;
@@ -30,7 +38,14 @@ const cases: Case[] = [
   { title: 'trailing semicolons', header: 'a=1;;;', expected: { a: '1' } },
   { title: 'only semicolons', header: ';;;;', expected: {} },
   { title: 'DQUOTE-wrapped value loses its quotes', header: 'a="quoted"', expected: { a: 'quoted' } },
-  { title: 'a lone DQUOTE stays', header: 'a="', expected: { a: '"' } },
+  // cookie 0.7, the parser of express-session and cookie-parser, reads a lone quote as an empty value.
+  { title: 'a lone DQUOTE is an empty value', header: 'a="; b= " ', expected: { a: '', b: '' } },
+  { title: 'a quote at one end only stays', header: 'a="x; b=x"', expected: { a: '"x', b: 'x"' } },
+  {
+    title: 'only SP and HTAB are trimmed, never U+00A0, VT or FF',
+    header: '\u00a0a=1; \vb=2; c\f=3; d=\u00a04\u00a0',
+    expected: { '\u00a0a': '1', '\vb': '2', 'c\f': '3', d: '\u00a04\u00a0' },
+  },
   {
     title: 'percent-encoded value is decoded',
     header: 'a=hello%20world%21',
@@ -165,5 +180,70 @@ describe('parseCookie', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+const findCases: Array<[string, string | undefined, string, string | undefined]> = [
+  ['absent header', undefined, 'sid', undefined],
+  ['only cookie', 'sid=abc', 'sid', 'abc'],
+  ['among others', 'a=1; sid=abc; b=2', 'sid', 'abc'],
+  ['first of duplicates', 'sid=first; sid=second', 'sid', 'first'],
+  ['name as a suffix of another', 'xsid=no; sid=yes', 'sid', 'yes'],
+  ['name as a prefix of another', 'sidx=no; sid=yes', 'sid', 'yes'],
+  ['name inside a value', 'a=sid=no', 'sid', undefined],
+  ['spaces and tabs around', ' \t sid \t=  abc \t;b=2', 'sid', 'abc'],
+  ['quoted', 'sid="abc"', 'sid', 'abc'],
+  // Found by the property below (fast-check seed 42 on the old lookup, which kept the quote).
+  ['a lone quote, as cookie 0.7 reads it', '.="', '.', ''],
+  ['a lone quote among spaces', 'sid= " ', 'sid', ''],
+  ['percent-encoded', 'sid=s%3Aabc.def', 'sid', 's:abc.def'],
+  ['malformed encoding kept raw', 'sid=%E0%A4%A', 'sid', '%E0%A4%A'],
+  ['pair without =', 'sid; sid=abc', 'sid', 'abc'],
+  ['empty value', 'sid=', 'sid', ''],
+  // A name is read as the browser wrote it: these are cookies with other names, planted beside ours.
+  ['U+00A0 before the name is part of it', '\u00a0sid=planted; sid=real', 'sid', 'real'],
+  ['U+00A0 after the name is part of it', 'sid\u00a0=planted', 'sid', undefined],
+  ['VT before the name is part of it', '\vsid=planted', 'sid', undefined],
+  ['FF after the name is part of it', 'sid\f=planted; sid=real', 'sid', 'real'],
+  ['U+00A0 around a value stays', 'sid=\u00a0abc\u00a0', 'sid', '\u00a0abc\u00a0'],
+  ['only semicolons before', `${';'.repeat(1000)}sid=abc`, 'sid', 'abc'],
+  ['the name, then only semicolons', `sid${';'.repeat(1000)}`, 'sid', undefined],
+];
+
+describe('findCookie', () => {
+  for (const [label, header, name, expected] of findCases) {
+    it(`finds ${label}`, () => {
+      assert.equal(findCookie(header, name), expected);
+      if (header !== undefined) assert.equal(parseCookie(header)[name], expected, 'as parseCookie reads it');
+      if (header !== undefined)
+        assert.equal(parseLikeExpressSession(header)[name], expected, 'as cookie 0.7');
+    });
+  }
+
+  it('answers on a 1 MiB header of ";" after the name', () => {
+    const flood = `connect.sid${';'.repeat(1024 * 1024)}`;
+    // Deterministic quantities only: the answer, and that a header 16 times longer costs about 16
+    // times as much is the benchmark's business (bench/cookies.bench.ts).
+    assert.equal(findCookie(flood, 'connect.sid'), undefined);
+    assert.equal(findCookie(`${flood}=x; connect.sid=real`, 'connect.sid'), 'real');
+  });
+
+  const token = fc.stringMatching(/^[a-z0-9.]{1,6}$/);
+  const value = fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9%:. "=_-]{0,12}$/),
+    fc.constantFrom('%', '%2', '%zz', '""', '"a"', '"', ' " '),
+  );
+  const pair = fc.tuple(token, value).map(([k, v]) => `${k}=${v}`);
+  const header = fc.array(fc.oneof(pair, token), { maxLength: 6 }).map((parts) => parts.join('; '));
+  const agrees = fc.property(header, token, (h, name) => {
+    assert.equal(findCookie(h, name), parseLikeExpressSession(h)[name]);
+  });
+
+  it('agrees with the parser express-session uses, on the seed that found the lone-quote bug', () => {
+    fc.assert(agrees, { numRuns: 2000, seed: 42 });
+  });
+
+  it('agrees with the parser express-session uses, on random headers', () => {
+    fc.assert(agrees, { numRuns: 2000 });
   });
 });

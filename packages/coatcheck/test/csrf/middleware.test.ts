@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import session from 'express-session';
 import { type CsrfOptions, csrf } from '../../src/csrf/index.js';
 import { CsrfError } from '../../src/errors.js';
+import { session as coatcheckSession, cookieSession } from '../../src/index.js';
 import {
   cookiePairs,
   type Framework,
@@ -191,9 +192,11 @@ describe('csrf() construction', () => {
   }
 });
 
+const SESSION_SECRET = 'a session secret for the csrf tests, 32+ bytes';
+
 const sessionMiddleware = () =>
   session({
-    secret: 'a session secret for the csrf tests',
+    secret: SESSION_SECRET,
     resave: false,
     saveUninitialized: false,
   }) as unknown as Middleware;
@@ -353,4 +356,59 @@ for (const framework of ['express4', 'express5'] as const) {
       }
     });
   });
+}
+
+// coatcheck's rotate() keeps the session's data, the CSRF secret with it, and changes only the ID:
+// tokens are bound to the ID, so the ones handed out before login die with the old ID.
+const coatcheckSessions: Array<[string, () => Middleware]> = [
+  ['session()', () => coatcheckSession({ secret: SESSION_SECRET }) as unknown as Middleware],
+  ['cookieSession()', () => cookieSession({ secret: SESSION_SECRET }) as unknown as Middleware],
+];
+
+for (const framework of ['express4', 'express5'] as const) {
+  for (const [label, makeSession] of coatcheckSessions) {
+    describe(`csrf({ token }) with coatcheck ${label} on ${framework}`, () => {
+      let server: Running;
+      before(async () => {
+        server = await serve(framework, [makeSession(), csrf({ token: true })], (req, res) => {
+          if (req.url === '/login') {
+            return req.session.rotate().then(() => {
+              req.session.user = 'ada';
+              res.end(req.csrfToken());
+            });
+          }
+          if (req.url === '/regenerate') return req.session.regenerate().then(() => res.end(req.csrfToken()));
+          if (req.method === 'GET') return res.end(req.csrfToken());
+          res.end('changed');
+        });
+      });
+      after(() => server.close());
+
+      const post = (browser: Browser, token: string) =>
+        fetch(`${server.url}/change`, {
+          method: 'POST',
+          headers: { cookie: browser.cookie, origin: server.url, 'x-csrf-token': token },
+        });
+
+      it('keeps a token valid while the session keeps its ID', async () => {
+        const browser = await visit(server);
+        const again = await visit(server, '/form', browser.cookie);
+        assert.equal((await post(again, browser.token)).status, 200);
+        assert.equal((await post(again, again.token)).status, 200);
+      });
+
+      for (const path of ['/login', '/regenerate']) {
+        it(`refuses a token from before ${path === '/login' ? 'rotate()' : 'regenerate()'} after it`, async () => {
+          const anonymous = await visit(server);
+          assert.equal((await post(anonymous, anonymous.token)).status, 200);
+          const loggedIn = await visit(server, path, anonymous.cookie);
+          assert.notEqual(loggedIn.cookie, anonymous.cookie);
+          const stale = await post(loggedIn, anonymous.token);
+          assert.equal(stale.status, 403);
+          assert.equal((await readJson(stale)).reason, 'token-invalid');
+          assert.equal((await post(loggedIn, loggedIn.token)).status, 200);
+        });
+      }
+    });
+  }
 }

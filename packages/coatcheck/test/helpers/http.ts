@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express5 from 'express';
 import express4 from 'express4';
@@ -10,8 +10,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function listen(handler: RequestListener): Promise<TestServer> {
-  const server = createServer(handler);
+export async function listen(handler: RequestListener, options: ServerOptions = {}): Promise<TestServer> {
+  const server = createServer(options, handler);
   server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

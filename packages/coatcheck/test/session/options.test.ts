@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import session from 'coatcheck';
+import session, { cookies } from 'coatcheck';
 
 const SECRET = 'a test secret that is at least thirty-two bytes long';
 
@@ -92,6 +92,33 @@ describe('session() options', () => {
     assert.match(warnings[0] as string, /shorter than 32 bytes/);
     assert.equal((warnings[0] as string).includes('short-secret'), false);
   });
+
+  // Every secret of an array verifies cookies, so each short one is as weak as a short first one.
+  const shortSecretCases: Array<[string, unknown, string[]]> = [
+    ['a short only secret', 'short-one', ['secret']],
+    ['a short first secret', ['short-one', SECRET], ['secret[0]']],
+    ['a short older secret', [SECRET, 'short-one'], ['secret[1]']],
+    ['two short older secrets', [SECRET, 'short-one', 'short-two'], ['secret[1]', 'secret[2]']],
+    ['a short Buffer in an array', [SECRET, Buffer.alloc(16, 1)], ['secret[1]']],
+    ['31 bytes of UTF-8 (é is 2 bytes)', [`${'é'.repeat(15)}x`], ['secret[0]']],
+    ['32 bytes of UTF-8', ['é'.repeat(16)], []],
+  ];
+  for (const [label, secret, named] of shortSecretCases) {
+    for (const [middleware, make] of [
+      ['session', (s: unknown) => session({ secret: s as string })],
+      ['cookies', (s: unknown) => cookies(s as string)],
+    ] as const) {
+      it(`${middleware}() warns about each secret shorter than 32 bytes: ${label}`, async () => {
+        const warnings = await warningsOf(() => make(secret));
+        assert.deepEqual(
+          warnings,
+          named.map(
+            (where) => `coatcheck ${middleware}(): ${where} is shorter than 32 bytes; use a long random one`,
+          ),
+        );
+      });
+    }
+  }
 
   it('accepts Buffer secrets and secret arrays without warnings', async () => {
     const warnings = await warningsOf(() => {

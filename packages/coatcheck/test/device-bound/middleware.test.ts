@@ -27,6 +27,7 @@ const EVENTS: SessionEventName[] = [
 type Req = {
   session: Record<string, unknown> & { rotate(): Promise<void>; regenerate(): Promise<void> };
   sessionID: string;
+  headers: Record<string, string | undefined>;
 };
 
 async function boundApp(

@@ -131,7 +131,9 @@ describe('device-bound sessions in Chromium', { skip }, () => {
       'the refresh came before the page was served',
     );
     assert.deepEqual(
-      events.filter((e) => e.event === 'deviceRefreshFailed' || e.event === 'usedWithoutDeviceProof'),
+      events
+        .filter((e) => e.event === 'deviceRefreshFailed' || e.event === 'usedWithoutDeviceProof')
+        .map((e) => e.payload),
       [],
       'Chromium never had to go without its proof',
     );

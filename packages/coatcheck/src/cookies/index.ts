@@ -8,6 +8,7 @@ export {
   type SetCookieOptions,
 } from './middleware.js';
 export { type CookieMap, findCookie, type ParseCookieOptions, parseCookie } from './parse.js';
+export { JSONCookie, JSONCookies, signedCookie, signedCookies } from './parser-helpers.js';
 export {
   SEAL_PREFIX,
   type SealingKey,

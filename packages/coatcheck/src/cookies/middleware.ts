@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { settleShapes } from '../lib/shape.js';
 import { parseCookie } from './parse.js';
+import { JSONCookie, JSONCookies, signedCookie, signedCookies } from './parser-helpers.js';
 import { SEAL_PREFIX, type SealingKey, seal, sealingKeys, unseal } from './seal.js';
 import { type CookieAttributes, type CookieOptionsArgument, serializeCookie } from './serialize.js';
 import { type Secret, type Secrets, sign, signingKeys, unsign } from './sign.js';
@@ -182,16 +183,16 @@ export function cookies(
   };
 }
 
+// cookie-parser's helpers, where cookie-parser has them: on the middleware function itself.
+cookies.JSONCookie = JSONCookie;
+cookies.JSONCookies = JSONCookies;
+cookies.signedCookie = signedCookie;
+cookies.signedCookies = signedCookies;
+
 /**
  * cookie-parser's `j:` convention: a value that parses as JSON to something truthy is replaced by
  * it; anything else stays the string it was.
  */
 function parseJsonCookie(value: string): CookieValue {
-  if (!value.startsWith(JSON_PREFIX)) return value;
-  try {
-    const parsed: unknown = JSON.parse(value.slice(JSON_PREFIX.length));
-    return parsed ? (parsed as CookieValue) : value;
-  } catch {
-    return value;
-  }
+  return (JSONCookie(value) as CookieValue | undefined) || value;
 }

@@ -8,7 +8,7 @@ export {
   type SessionMiddleware,
   session,
 } from './middleware.js';
-export type { SessionOptions } from './options.js';
+export { expressSessionDefaults, type SessionDefaults, type SessionOptions } from './options.js';
 export { generateSessionId, SessionNotFoundError, type SessionRequest } from './request.js';
 export type { NotBefore } from './sealed.js';
 export { Session } from './session.js';

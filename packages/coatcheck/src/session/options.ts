@@ -7,6 +7,8 @@ import {
   type SameSite,
 } from '../cookies/serialize.js';
 import { type Secrets, signingKeys } from '../cookies/sign.js';
+import type { DeviceBoundHook } from '../device-bound/hook.js';
+import { DeviceBound, type DeviceBoundOptions } from '../device-bound/middleware.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
@@ -73,6 +75,17 @@ export interface SessionOptions {
    * so the store can list a user's sessions and log them out everywhere.
    */
   userKey?: string | undefined;
+  /**
+   * Binds sessions to the browser's device key (Device Bound Session Credentials, Chromium): a
+   * copied session cookie stops working elsewhere once its short-lived bound cookie expires. Needs
+   * HTTPS. See docs/device-bound-sessions.md.
+   */
+  deviceBound?: DeviceBoundOptions | undefined;
+  /**
+   * Whose defaults fill in the options left out: coatcheck's safer ones (default), or
+   * `'express-session'`'s exactly ({@link expressSessionDefaults}), for apps that depend on them.
+   */
+  defaults?: 'coatcheck' | 'express-session' | undefined;
 }
 
 /** Options after validation and defaults, shared by {@link session} and `cookieSession()`. */
@@ -98,6 +111,8 @@ export interface ResolvedOptions {
   wholeRecordLock: KeyedLock;
   /** Events and session handles. */
   reporter: SessionReporter;
+  /** Device binding's hook into the engine, when `deviceBound` is on (`session()` only). */
+  deviceBound?: DeviceBoundHook | undefined;
 }
 
 /** {@link session}'s resolved options: the shared ones and its store. */
@@ -105,6 +120,7 @@ export interface ResolvedStoreOptions extends ResolvedOptions {
   store: SessionStore;
   /** The store as the application handed it over, for `req.sessionStore`. */
   originalStore: SessionStore | ConnectStore;
+  deviceBound?: DeviceBound | undefined;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -132,9 +148,11 @@ export const SHARED_OPTION_NAMES = [
 
 const SESSION_OPTIONS = [
   ...SHARED_OPTION_NAMES,
+  'defaults',
   'store',
   'storeTimeout',
   'onStoreError',
+  'deviceBound',
 ] as const satisfies ReadonlyArray<keyof SessionOptions>;
 
 // RFC 6265 section 4.1.1: cookie-name is a token (RFC 2616 section 2.2).
@@ -225,14 +243,17 @@ export function resolveShared(
     throw new TypeError(`${label} option name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
 
+  const legacy = (options as SessionOptions).defaults === 'express-session';
+  const preset = legacy ? expressSessionDefaults : COATCHECK_DEFAULTS;
+  const cookieDefaults = preset.cookie;
   const given = options.cookie ?? {};
   if (typeof given !== 'function' && (given === null || typeof given !== 'object')) {
     throw new TypeError(`${label} option cookie must be an object or a function returning one`);
   }
   const cookie =
     typeof given === 'function'
-      ? (req: IncomingMessage) => validateCookie(label, name, { ...COOKIE_DEFAULTS, ...given(req) })
-      : validateCookie(label, name, { ...COOKIE_DEFAULTS, ...given });
+      ? (req: IncomingMessage) => validateCookie(label, name, { ...cookieDefaults, ...given(req) })
+      : validateCookie(label, name, { ...cookieDefaults, ...given });
 
   if (options.genid !== undefined && typeof options.genid !== 'function') {
     throw new TypeError(`${label} option genid must be a function`);
@@ -257,13 +278,13 @@ export function resolveShared(
     cookie,
     genid: options.genid,
     proxy: options.proxy,
-    resave: boolean(label, raw, 'resave', false),
-    rolling: boolean(label, raw, 'rolling', false),
-    saveUninitialized: boolean(label, raw, 'saveUninitialized', false),
+    resave: boolean(label, raw, 'resave', preset.resave),
+    rolling: boolean(label, raw, 'rolling', preset.rolling),
+    saveUninitialized: boolean(label, raw, 'saveUninitialized', preset.saveUninitialized),
     unset,
     idleTimeout: numberOption(label, raw, 'idleTimeout'),
-    absoluteTimeout: absolute === undefined ? DEFAULT_ABSOLUTE_TIMEOUT : absolute,
-    touchAfter: numberOption(label, raw, 'touchAfter', { allowZero: true }),
+    absoluteTimeout: absolute === undefined ? preset.absoluteTimeout : absolute,
+    touchAfter: numberOption(label, raw, 'touchAfter', { allowZero: true }) ?? preset.touchAfter,
     storeTimeout: DEFAULT_STORE_TIMEOUT,
     onStoreError: 'fail',
     userKey: options.userKey,
@@ -274,6 +295,10 @@ export function resolveShared(
 
 /** Validates express-session-style options and applies coatcheck's defaults. */
 export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
+  const defaults = options?.defaults;
+  if (defaults !== undefined && defaults !== 'coatcheck' && defaults !== 'express-session') {
+    throw new TypeError('session option defaults must be "coatcheck" or "express-session"');
+  }
   const shared = resolveShared('session', options, SESSION_OPTIONS, 'connect.sid');
   const originalStore = options.store ?? new MemoryStore();
   let store: SessionStore;
@@ -281,8 +306,18 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
   else if (isConnectStore(originalStore)) store = fromConnectStore(originalStore);
   else throw new TypeError('session option store must be a coatcheck store or an express-session store');
 
+  const deviceBound =
+    options.deviceBound === undefined
+      ? undefined
+      : new DeviceBound(options.deviceBound, {
+          keys: shared.keys,
+          reporter: shared.reporter,
+          userKey: shared.userKey,
+          cookiePath: typeof shared.cookie === 'object' ? (shared.cookie.path ?? '/') : undefined,
+        });
   return {
     ...shared,
+    deviceBound,
     persistence: signedIdPersistence(shared.name, shared.keys, store),
     store,
     originalStore,
@@ -306,6 +341,50 @@ export const COOKIE_DEFAULTS: Readonly<CookieOptions> = Object.freeze({
   httpOnly: true,
   sameSite: 'lax',
   secure: 'auto',
+});
+
+/** The defaults `defaults` picks between. */
+export interface SessionDefaults {
+  readonly resave: boolean;
+  readonly saveUninitialized: boolean;
+  readonly rolling: boolean;
+  readonly absoluteTimeout: number | false;
+  /** `undefined`: a tenth of the idle timeout, at most 60 seconds. */
+  readonly touchAfter: number | undefined;
+  readonly cookie: Readonly<CookieOptions>;
+}
+
+const COATCHECK_DEFAULTS: SessionDefaults = Object.freeze({
+  resave: false,
+  saveUninitialized: false,
+  rolling: false,
+  absoluteTimeout: DEFAULT_ABSOLUTE_TIMEOUT,
+  touchAfter: undefined,
+  cookie: COOKIE_DEFAULTS,
+});
+
+/**
+ * express-session's defaults, exactly, as `session({ defaults: 'express-session' })` applies them to
+ * every option (and cookie attribute) the app leaves out: every session stored and re-saved on every
+ * request, its expiry moved on every request, no absolute timeout, and a cookie with neither
+ * `SameSite` nor `Secure`. For apps that depend on them while they migrate; the safer defaults are
+ * coatcheck's own.
+ *
+ * @example
+ * ```ts
+ * import session, { expressSessionDefaults } from 'coatcheck';
+ *
+ * app.use(session({ secret: process.env.SESSION_SECRET!, defaults: 'express-session' }));
+ * console.log(expressSessionDefaults.resave); // true
+ * ```
+ */
+export const expressSessionDefaults: SessionDefaults = Object.freeze({
+  resave: true,
+  saveUninitialized: true,
+  rolling: false,
+  absoluteTimeout: false,
+  touchAfter: 0,
+  cookie: Object.freeze({ path: '/', httpOnly: true, secure: false }),
 });
 
 const SAME_SITE = new Set([true, false, 'lax', 'strict', 'none', 'auto']);

@@ -10,6 +10,7 @@ import {
   type Registered,
   refresh,
   register,
+  registrationOf,
   type TestHttpsServer,
 } from '../helpers/device.js';
 import { type AnyApp, EXPRESS, listen } from '../helpers/http.js';
@@ -352,8 +353,7 @@ describe('device-bound sessions: refusals at the endpoints', async () => {
     const browser = app.client();
     const login = await browser.request('/login', { method: 'POST', headers });
     const header = String(login.headers['secure-session-registration']);
-    const { path, challenge } = /path="(?<path>[^"]+)";challenge="(?<challenge>[^"]+)"/.exec(header)
-      ?.groups as { path: string; challenge: string };
+    const { path, challenge } = registrationOf(header);
     const send = (proof: string) =>
       browser.request(path, { method: 'POST', headers: { 'secure-session-response': proof } });
     return { app, browser, header, challenge, send, lastFailure: () => app.of('deviceRefreshFailed').at(-1) };

@@ -254,11 +254,11 @@ export class RequestSession implements SessionHost {
     this.#req.sessionID = session.id;
   }
 
+  // `'auto'` settings stay `'auto'` in the session: they are resolved for each response (in
+  // #setCookie), never stored resolved, so a session begun over HTTP gets `Secure` once it is used
+  // over HTTPS, and rotate() copies the setting rather than one request's answer.
   #newCookie(): Cookie {
-    const cookie = new Cookie(this.#cookieOptions);
-    if (cookie.secure === 'auto') cookie.secure = this.#secure;
-    if (cookie.sameSite === 'auto') cookie.sameSite = this.#secure ? 'none' : 'lax';
-    return cookie;
+    return new Cookie(this.#cookieOptions);
   }
 
   #state(
@@ -303,7 +303,10 @@ export class RequestSession implements SessionHost {
   #hydrate(id: string, record: SessionRecord): Session {
     const stored = record.data.cookie;
     const cookie = stored ? new Cookie(stored) : this.#newCookie();
-    if (cookie.secure === 'auto') cookie.secure = this.#secure;
+    // Under an `'auto'` option, a stored boolean is one earlier request's answer (older versions, or
+    // express-session, stored it resolved): the setting is the option's.
+    if (this.#cookieOptions.secure === 'auto') cookie.secure = 'auto';
+    if (this.#cookieOptions.sameSite === 'auto') cookie.sameSite = 'auto';
     const state = this.#state(id, false, record.created, record.touched, record.expires, record.user);
     const binding = record.data[BINDING_KEY];
     if (binding !== undefined) state.binding = binding;
@@ -810,7 +813,7 @@ export class RequestSession implements SessionHost {
   #respondForDevice(session: Session): void {
     const hook = this.#options.deviceBound;
     if (!hook || this.#res.headersSent || session[STATE].offline) return;
-    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure);
+    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure, this.#cookieId);
   }
 
   /** After commit(): clears the cookie of a destroyed session. */
@@ -824,14 +827,14 @@ export class RequestSession implements SessionHost {
     this.#cleared = false;
     const cookie = this.#newCookie();
     cookie.expires = new Date(0);
-    this.#appendSetCookie(this.#persistence.clear(cookie));
+    this.#appendSetCookie(this.#persistence.clear(cookie.attributes(this.#secure)));
   }
 
   #setCookie(session: Session): void {
-    const cookie = session.cookie;
-    if (cookie.secure === true && !this.#secure) return; // the browser would drop it anyway
+    const attributes = session.cookie.attributes(this.#secure);
+    if (attributes.secure && !this.#secure) return; // the browser would drop it anyway
     this.#cleared = false;
-    this.#appendSetCookie(this.#persistence.issue(session.id, cookie));
+    this.#appendSetCookie(this.#persistence.issue(session.id, attributes));
   }
 
   /** The whole record, now: for a local store when the headers go out before the response ends. */

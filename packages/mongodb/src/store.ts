@@ -15,6 +15,8 @@ import {
   INDEXES,
   idFilter,
   isLegacyDocument,
+  isLive,
+  type LayoutOptions,
   liveFilter,
   migration,
   patchFilter,
@@ -53,6 +55,15 @@ export interface MongoDBStoreOptions {
    * server; `0` turns it off. Expired sessions are never served either way.
    */
   pruneInterval?: number | undefined;
+  /**
+   * Also keep connect-mongodb-session's `session` field current, so that an app rolled back to
+   * connect-mongodb-session still finds its users signed in. Default `false`. The store never
+   * reads the field; it holds every top-level key whose name and value MongoDB stores as written
+   * (no field name starting with `$` or holding `.`), which covers what express-session apps keep
+   * (`cookie`, `passport`, carts, flash messages). Turn it on before the sessions it must cover are
+   * written: a session written without it gains a `session` field only from its next full save.
+   */
+  legacySession?: boolean;
 }
 
 /** The store's own pruning period on a server without TTL indexes, as the SQL stores'. */
@@ -108,6 +119,7 @@ export class MongoDBStore extends Store implements SessionStore {
   readonly #ownsClient: boolean;
   readonly #createIndexes: boolean;
   readonly #pruneInterval: number | undefined;
+  readonly #layout: LayoutOptions;
   #ready: Promise<void> | undefined;
   #serialUpdates: boolean | undefined;
   readonly #queues = new Map<string, Promise<unknown>>();
@@ -132,6 +144,7 @@ export class MongoDBStore extends Store implements SessionStore {
       databaseName,
       createIndexes = true,
       pruneInterval,
+      legacySession = false,
     } = options;
     if (uri !== undefined && client !== undefined) {
       throw new TypeError('MongoDBStore: pass either uri or client, not both');
@@ -158,6 +171,9 @@ export class MongoDBStore extends Store implements SessionStore {
     }
     if (typeof createIndexes !== 'boolean')
       throw new TypeError('MongoDBStore: createIndexes must be a boolean');
+    if (typeof legacySession !== 'boolean') {
+      throw new TypeError('MongoDBStore: legacySession must be a boolean');
+    }
     if (
       pruneInterval !== undefined &&
       (typeof pruneInterval !== 'number' || !Number.isFinite(pruneInterval) || pruneInterval < 0)
@@ -169,6 +185,7 @@ export class MongoDBStore extends Store implements SessionStore {
     this.#ownsClient = client === undefined;
     this.#createIndexes = createIndexes;
     this.#pruneInterval = pruneInterval;
+    this.#layout = { legacySession };
     this.collection = this.#client.db(databaseName).collection<SessionDocument>(collection);
     // An explicit period applies on any server; the default waits to learn whether TTL exists.
     if (pruneInterval !== undefined) this.#startPruning(pruneInterval);
@@ -284,32 +301,45 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async read(id: string): Promise<SessionRecord | undefined> {
     return this.#run('read', async () => {
-      const doc = await this.collection.findOne(readFilter(id, Date.now()));
-      return doc ? fromDocument(doc) : undefined;
+      // By `_id` alone, the expiry checked here: FerretDB's SQLite backend answers only a filter
+      // that is exactly `{ _id }` from its primary key, and scans the collection for any other.
+      const now = Date.now();
+      const doc = await this.collection.findOne(idFilter(id));
+      return doc && isLive(doc, now) ? fromDocument(doc) : undefined;
     });
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
     await this.#run('write', async () => {
       await this.#update(id, () =>
-        this.collection.replaceOne(idFilter(id), toDocument(id, record), { upsert: true }),
+        this.collection.replaceOne(idFilter(id), toDocument(id, record, this.#layout), { upsert: true }),
       );
     });
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
-    const update = patchUpdate(patch);
+    const update = patchUpdate(patch, this.#layout);
     return this.#run('patch', () => this.#update(id, () => this.#patch(id, update)));
   }
 
   async #patch(id: string, update: ReturnType<typeof patchUpdate>): Promise<boolean> {
     const now = Date.now();
+    if (this.#serialUpdates) {
+      // FerretDB: lookups by `_id` alone (see read), checked here, and this store's updates of the
+      // session queued behind each other, so nothing it does comes between the check and the update.
+      const doc = await this.collection.findOne(idFilter(id));
+      if (!doc || !isLive(doc, now)) return false;
+      if (isLegacyDocument(doc))
+        await this.collection.replaceOne(idFilter(id), migration(doc, this.#layout).replacement);
+      // A session removed since the check matches nothing: FerretDB never upserts here either.
+      return (await this.collection.updateOne(idFilter(id), update)).matchedCount === 1;
+    }
     const result = await this.collection.updateOne(patchFilter(id, now), update);
     if (result.matchedCount === 1) return true;
     // Either no live session, or one connect-mongodb-session wrote: move that one, then patch.
     const doc = await this.collection.findOne(readFilter(id, now));
     if (!doc || !isLegacyDocument(doc)) return false;
-    const { filter, replacement } = migration(doc);
+    const { filter, replacement } = migration(doc, this.#layout);
     await this.collection.replaceOne(filter, replacement);
     const retry = await this.collection.updateOne(patchFilter(id, now), update);
     return retry.matchedCount === 1;
@@ -317,10 +347,17 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async refresh(id: string, expires: number, touched: number): Promise<boolean> {
     return this.#run('refresh', async () => {
-      const result = await this.#update(id, () =>
-        this.collection.updateOne(readFilter(id, Date.now()), refreshUpdate(expires, touched)),
-      );
-      return result.matchedCount === 1;
+      return this.#update(id, async () => {
+        const now = Date.now();
+        if (this.#serialUpdates) {
+          const doc = await this.collection.findOne(idFilter(id), { projection: { expires: 1 } });
+          if (!doc || !isLive(doc, now)) return false;
+          const result = await this.collection.updateOne(idFilter(id), refreshUpdate(expires, touched));
+          return result.matchedCount === 1;
+        }
+        const result = await this.collection.updateOne(readFilter(id, now), refreshUpdate(expires, touched));
+        return result.matchedCount === 1;
+      });
     });
   }
 

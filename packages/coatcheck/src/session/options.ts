@@ -6,6 +6,7 @@ import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
 import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
+import { Store } from '../stores/store.js';
 import type { CookieOptions } from './cookie.js';
 import { SessionReporter } from './events.js';
 import { type Persistence, signedIdPersistence } from './persistence.js';
@@ -212,13 +213,6 @@ export function resolveShared(
       warn(`coatcheck ${label}(): unknown option "${key}"${suggestion(key, known)} is ignored`);
     }
   }
-  if (options.secret === undefined || options.secret === null) {
-    throw new TypeError(`${label} option secret is required`);
-  }
-  const keys = signingKeys(options.secret, 'secret');
-  for (const where of shortSecrets(options.secret)) {
-    warn(`coatcheck ${label}(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`);
-  }
 
   const name = options.name ?? options.key ?? defaultName;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
@@ -252,6 +246,17 @@ export function resolveShared(
   if (absolute !== undefined && absolute !== false) numberOption(label, raw, 'absoluteTimeout');
   if (options.userKey !== undefined && (typeof options.userKey !== 'string' || options.userKey === '')) {
     throw new TypeError(`${label} option userKey must be a non-empty string`);
+  }
+  // Checked after the other options, in express-session's order, so the first message is the same.
+  if (options.secret === undefined || options.secret === null) {
+    throw new TypeError(`${label} option secret is required`);
+  }
+  if (Array.isArray(options.secret) && options.secret.length === 0) {
+    throw new TypeError(`${label}(): secret option array must contain one or more strings or Buffers`);
+  }
+  const keys = signingKeys(options.secret, 'secret');
+  for (const where of shortSecrets(options.secret)) {
+    warn(`coatcheck ${label}(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`);
   }
 
   return {
@@ -290,12 +295,34 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
 
   return {
     ...shared,
-    persistence: signedIdPersistence(shared.name, shared.keys, store),
+    persistence: signedIdPersistence(shared.name, shared.keys, store, patchedView(originalStore, store)),
     store,
     originalStore,
     storeTimeout:
       numberOption('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
     onStoreError: storeErrorPolicy(options.onStoreError),
+  };
+}
+
+const CONNECT_METHODS = ['get', 'set', 'destroy', 'touch'] as const;
+
+/**
+ * For one of coatcheck's own stores (a `Store`), the same store driven through its express-session
+ * methods, used while the application has replaced one of them on the instance: express-session
+ * calls `store.set(…)`, so wrapping it there counts or delays every save, and coatcheck honours that.
+ */
+function patchedView(
+  original: SessionStore | ConnectStore,
+  store: SessionStore,
+): { store: SessionStore; isPatched(): boolean } | undefined {
+  if (!(original instanceof Store)) return undefined;
+  let view: SessionStore | undefined;
+  return {
+    get store() {
+      view ??= fromConnectStore(original as unknown as ConnectStore, store.name);
+      return view;
+    },
+    isPatched: () => CONNECT_METHODS.some((method) => Object.hasOwn(original, method)),
   };
 }
 
@@ -388,11 +415,18 @@ function isAttributeValue(value: string): boolean {
 
 /** Checks cookie settings, at construction or, for a cookie function, on each request. */
 export function validateCookie(cookie: CookieOptions): CookieOptions {
-  if (cookie.maxAge != null && (typeof cookie.maxAge !== 'number' || !Number.isFinite(cookie.maxAge))) {
+  if (
+    cookie.maxAge != null &&
+    !(cookie.maxAge instanceof Date) &&
+    (typeof cookie.maxAge !== 'number' || !Number.isFinite(cookie.maxAge))
+  ) {
     throw new TypeError('session option cookie.maxAge must be a number of milliseconds');
   }
-  if (cookie.expires != null && !(cookie.expires instanceof Date)) {
-    throw new TypeError('session option cookie.expires must be a Date');
+  if (
+    cookie.expires != null &&
+    !(cookie.expires instanceof Date && Number.isFinite(cookie.expires.getTime()))
+  ) {
+    throw new TypeError('session option cookie.expires must be a valid Date');
   }
   if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean' && cookie.secure !== 'auto') {
     throw new TypeError('session option cookie.secure must be a boolean or "auto"');

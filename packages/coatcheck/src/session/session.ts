@@ -31,6 +31,8 @@ export interface SessionState {
   gone: boolean;
   /** Made because the store failed, under `onStoreError: 'continue'`: never written, no cookie. */
   offline?: boolean | undefined;
+  /** `save()` wrote it during this request: the end of the request writes only what changed since. */
+  saved?: boolean | undefined;
   /** The ID this session's data moved from, when it was made by `rotate()`. */
   rotatedFrom?: string | undefined;
 }

@@ -4,9 +4,14 @@
 // TypeScript is loaded through tsx and workspace packages resolve to their sources (the
 // `coatcheck-source` export condition), so no build step is needed. Arguments narrow the run
 // to test files whose path contains any of them: `npm run test:only -- redis cookies`.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+//
+// MongoDB: unless MONGODB_URI is already set, a FerretDB (tools/ferretdb) is started for the run
+// when its binary is built, and MONGODB_URI points at it. Outside CI a missing binary skips the
+// MongoDB tests with one line saying how to build it; in CI (CI=true) it fails the run.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ferretdbBinary, startFerretDB } from '../tools/ferretdb/ferretdb.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -37,9 +42,33 @@ if (selected.length === 0) {
   console.error('no test files matched', filters);
   process.exit(1);
 }
-const result = spawnSync(
+
+const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' };
+const inCI = process.env.CI === 'true' || process.env.CI === '1';
+let ferretdb;
+if (!env.MONGODB_URI) {
+  if (existsSync(ferretdbBinary())) {
+    ferretdb = await startFerretDB();
+    env.MONGODB_URI = ferretdb.uri;
+    console.log(`# MongoDB tests run on FerretDB (SQLite handler) at ${ferretdb.uri}`);
+  } else if (inCI) {
+    console.error(`FerretDB is not built (${ferretdbBinary()}), and CI requires it for the MongoDB tests`);
+    process.exit(1);
+  } else {
+    console.log(
+      '# skipping MongoDB tests: FerretDB is not built; build it with: node tools/ferretdb/ferretdb.mjs build',
+    );
+  }
+}
+
+const child = spawn(
   process.execPath,
   ['--conditions=coatcheck-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' } },
+  { cwd: root, stdio: 'inherit', env },
 );
-process.exit(result.status ?? 1);
+// Ctrl-C reaches the child through the terminal; this process waits for it and then stops FerretDB.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => child.kill('SIGTERM'));
+const status = await new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+await ferretdb?.stop();
+process.exit(status);

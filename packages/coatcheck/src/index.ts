@@ -28,6 +28,7 @@ export type SessionWithData = Session & Partial<SessionData>;
 
 export * from './cookies/index.js';
 export * from './csrf/index.js';
+export * from './device-bound/index.js';
 export * from './errors.js';
 export * from './session/index.js';
 export {

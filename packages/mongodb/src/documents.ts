@@ -238,11 +238,29 @@ export function migration(doc: SessionDocument) {
   };
 }
 
-/** The indexes the store creates: the TTL index connect-mongodb-session also creates, and users. */
+/**
+ * The indexes the store creates: the TTL index connect-mongodb-session also creates, and users'.
+ * `fallback` is what the store creates instead on a server that answers `NotImplemented` to the
+ * index's options: FerretDB v1 refuses both `expireAfterSeconds` and `partialFilterExpression`.
+ * Without the TTL index the server never deletes a session, so the store prunes expired ones
+ * itself; reads never depend on either, since every filter checks `expires`.
+ */
 export const INDEXES = [
-  { key: { expires: 1 }, options: { name: 'expires_1', expireAfterSeconds: 0 } },
+  {
+    key: { expires: 1 },
+    options: { name: 'expires_1', expireAfterSeconds: 0 },
+    fallback: { name: 'expires_1' },
+    ttl: true,
+  },
   {
     key: { user: 1, expires: 1 },
     options: { name: 'user_1_expires_1', partialFilterExpression: { user: { $exists: true } } },
+    fallback: { name: 'user_1_expires_1' },
+    ttl: false,
   },
 ] as const;
+
+/** The filter of every session expired at `now`, for the store's own pruning. */
+export function expiredFilter(now: number) {
+  return { expires: { $lte: new Date(now) } };
+}

@@ -10,6 +10,7 @@ import {
 } from 'coatcheck';
 import { type Collection, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
 import {
+  expiredFilter,
   fromDocument,
   INDEXES,
   idFilter,
@@ -45,11 +46,26 @@ export interface MongoDBStoreOptions {
   databaseName?: string;
   /** Create the TTL and user indexes on first use. Default `true`; turn off where the role cannot. */
   createIndexes?: boolean;
+  /**
+   * How often, in milliseconds, the store deletes expired sessions itself ({@link MongoDBStore.prune}).
+   * Default: every 15 minutes on a server that refused the TTL index (FerretDB v1 answers
+   * `NotImplemented`), never where the TTL index deletes them. A number given here applies on any
+   * server; `0` turns it off. Expired sessions are never served either way.
+   */
+  pruneInterval?: number | undefined;
 }
+
+/** The store's own pruning period on a server without TTL indexes, as the SQL stores'. */
+const DEFAULT_PRUNE_INTERVAL = 15 * 60_000;
 
 // https://www.mongodb.com/docs/manual/reference/limits/#naming-restrictions
 const DATABASE_NAME = /^[^/\\. "$*<>:|?\0]{1,63}$/;
 const COLLECTION_NAME = /^(?!system\.)[^$\0]{1,120}$/;
+
+/** Whether `err` is a server refusing an index option it does not implement (FerretDB v1). */
+function isNotImplemented(err: unknown): boolean {
+  return err instanceof MongoServerError && (err.code === 238 || err.codeName === 'NotImplemented');
+}
 
 /**
  * The driver's error as `cause`, minus what could carry session IDs or data: a server error's
@@ -73,7 +89,8 @@ function scrub(err: unknown): unknown {
  *
  * One document per session; a patch `$set`s/`$unset`s only the keys a request changed, so
  * concurrent requests that change different keys all keep their change. A TTL index on `expires`
- * lets the server delete expired sessions; reads never return one in between.
+ * lets the server delete expired sessions; reads never return one in between. On a server without
+ * TTL indexes (FerretDB v1) the store deletes them itself, every `pruneInterval`.
  *
  * @example
  * ```ts
@@ -90,8 +107,17 @@ export class MongoDBStore extends Store implements SessionStore {
   readonly #client: MongoClient;
   readonly #ownsClient: boolean;
   readonly #createIndexes: boolean;
-  #indexes: Promise<void> | undefined;
+  readonly #pruneInterval: number | undefined;
+  #ready: Promise<void> | undefined;
+  #serialUpdates: boolean | undefined;
+  readonly #queues = new Map<string, Promise<unknown>>();
+  #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * Whether the server deletes expired sessions (the TTL index exists): `undefined` until the
+   * store has created its indexes, and always with `createIndexes: false`.
+   */
+  #serverExpires: boolean | undefined;
 
   constructor(options: MongoDBStoreOptions) {
     super();
@@ -105,6 +131,7 @@ export class MongoDBStore extends Store implements SessionStore {
       collection = 'sessions',
       databaseName,
       createIndexes = true,
+      pruneInterval,
     } = options;
     if (uri !== undefined && client !== undefined) {
       throw new TypeError('MongoDBStore: pass either uri or client, not both');
@@ -131,36 +158,122 @@ export class MongoDBStore extends Store implements SessionStore {
     }
     if (typeof createIndexes !== 'boolean')
       throw new TypeError('MongoDBStore: createIndexes must be a boolean');
+    if (
+      pruneInterval !== undefined &&
+      (typeof pruneInterval !== 'number' || !Number.isFinite(pruneInterval) || pruneInterval < 0)
+    ) {
+      throw new TypeError('MongoDBStore: pruneInterval must be a number of milliseconds ≥ 0');
+    }
     // The driver connects on first use; constructing a client opens nothing yet.
     this.#client = client ?? new MongoClient(uri as string, clientOptions);
     this.#ownsClient = client === undefined;
     this.#createIndexes = createIndexes;
+    this.#pruneInterval = pruneInterval;
     this.collection = this.#client.db(databaseName).collection<SessionDocument>(collection);
+    // An explicit period applies on any server; the default waits to learn whether TTL exists.
+    if (pruneInterval !== undefined) this.#startPruning(pruneInterval);
   }
 
-  #ensureIndexes(): Promise<void> {
-    if (!this.#createIndexes) return Promise.resolve();
-    this.#indexes ??= (async () => {
-      for (const { key, options } of INDEXES) {
-        try {
-          await this.collection.createIndex({ ...key }, { ...options });
-        } catch (err) {
-          // An `expires` TTL index with another expireAfterSeconds (connect-mongodb-session's
-          // option) still expires sessions; reads filter on `expires` either way.
-          if (err instanceof MongoServerError && err.codeName === 'IndexOptionsConflict') continue;
-          throw err;
-        }
-      }
+  /**
+   * Whether the server deletes expired sessions itself: `true` once the TTL index on `expires`
+   * exists, `false` on a server that refused it (FerretDB v1), `undefined` before the first
+   * operation or with `createIndexes: false`.
+   */
+  get serverExpires(): boolean | undefined {
+    return this.#serverExpires;
+  }
+
+  #startPruning(interval: number): void {
+    if (interval <= 0 || this.#timer !== undefined || this.#closed) return;
+    this.#timer = setInterval(() => {
+      this.prune().catch((err: unknown) => this.#report(err));
+    }, interval);
+    this.#timer.unref();
+  }
+
+  /** Background failures go to the store's 'error' listeners, if it has any, never to an uncaught throw. */
+  #report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  /**
+   * What the store learns once, before its first operation: whether the server applies an update
+   * atomically (FerretDB v1 does not: see {@link MongoDBStore.serialUpdates}), then the indexes.
+   */
+  #prepare(): Promise<void> {
+    this.#ready ??= (async () => {
+      this.#serialUpdates = await this.#isFerretDB();
+      if (this.#createIndexes) await this.#ensureIndexes();
     })().catch((err: unknown) => {
-      this.#indexes = undefined;
+      this.#ready = undefined;
       throw new StoreError(this.name, 'connect', { cause: scrub(err) });
     });
-    return this.#indexes;
+    return this.#ready;
+  }
+
+  /** Whether the server is FerretDB, which names its own version in `buildInfo`. */
+  async #isFerretDB(): Promise<boolean> {
+    try {
+      const info = await this.collection.db.admin().command({ buildInfo: 1 });
+      return typeof info.ferretdbVersion === 'string';
+    } catch (err) {
+      // A role without buildInfo, or a server without it: not FerretDB, which always has it.
+      if (err instanceof MongoServerError) return false;
+      throw err;
+    }
+  }
+
+  async #ensureIndexes(): Promise<void> {
+    let serverExpires = true;
+    for (const { key, options, fallback, ttl } of INDEXES) {
+      try {
+        await this.collection.createIndex({ ...key }, { ...options });
+      } catch (err) {
+        // An `expires` TTL index with another expireAfterSeconds (connect-mongodb-session's
+        // option) still expires sessions; reads filter on `expires` either way.
+        if (err instanceof MongoServerError && err.codeName === 'IndexOptionsConflict') continue;
+        if (!isNotImplemented(err)) throw err;
+        await this.collection.createIndex({ ...key }, { ...fallback });
+        if (ttl) serverExpires = false;
+      }
+    }
+    this.#serverExpires = serverExpires;
+    if (!serverExpires && this.#pruneInterval === undefined) this.#startPruning(DEFAULT_PRUNE_INTERVAL);
+  }
+
+  /**
+   * Runs `update` of session `id` after every earlier one of this store on the same session has
+   * finished, where the server needs that ({@link MongoDBStore.serialUpdates}); at once elsewhere.
+   */
+  #update<T>(id: string, update: () => Promise<T>): Promise<T> {
+    if (!this.#serialUpdates) return update();
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const result = previous.then(update, update);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(id, settled);
+    void settled.then(() => {
+      if (this.#queues.get(id) === settled) this.#queues.delete(id);
+    });
+    return result;
+  }
+
+  /**
+   * Whether this store runs its updates of one session one after another: `true` on FerretDB v1,
+   * which applies an update by reading the document and writing it back whole, so two concurrent
+   * updates of one session would lose one's change. Within one process the store then never sends
+   * two at once; across processes FerretDB v1 can still lose a concurrent change (MongoDB does not).
+   * `undefined` before the first operation.
+   */
+  get serialUpdates(): boolean | undefined {
+    return this.#serialUpdates;
   }
 
   async #run<T>(operation: StoreOperation, work: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StoreClosedError(this.name, operation);
-    await this.#ensureIndexes();
+    await this.#prepare();
     try {
       return await work();
     } catch (err) {
@@ -178,31 +291,34 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async write(id: string, record: SessionRecord): Promise<void> {
     await this.#run('write', async () => {
-      await this.collection.replaceOne(idFilter(id), toDocument(id, record), { upsert: true });
+      await this.#update(id, () =>
+        this.collection.replaceOne(idFilter(id), toDocument(id, record), { upsert: true }),
+      );
     });
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
     const update = patchUpdate(patch);
-    return this.#run('patch', async () => {
-      const now = Date.now();
-      const result = await this.collection.updateOne(patchFilter(id, now), update);
-      if (result.matchedCount === 1) return true;
-      // Either no live session, or one connect-mongodb-session wrote: move that one, then patch.
-      const doc = await this.collection.findOne(readFilter(id, now));
-      if (!doc || !isLegacyDocument(doc)) return false;
-      const { filter, replacement } = migration(doc);
-      await this.collection.replaceOne(filter, replacement);
-      const retry = await this.collection.updateOne(patchFilter(id, now), update);
-      return retry.matchedCount === 1;
-    });
+    return this.#run('patch', () => this.#update(id, () => this.#patch(id, update)));
+  }
+
+  async #patch(id: string, update: ReturnType<typeof patchUpdate>): Promise<boolean> {
+    const now = Date.now();
+    const result = await this.collection.updateOne(patchFilter(id, now), update);
+    if (result.matchedCount === 1) return true;
+    // Either no live session, or one connect-mongodb-session wrote: move that one, then patch.
+    const doc = await this.collection.findOne(readFilter(id, now));
+    if (!doc || !isLegacyDocument(doc)) return false;
+    const { filter, replacement } = migration(doc);
+    await this.collection.replaceOne(filter, replacement);
+    const retry = await this.collection.updateOne(patchFilter(id, now), update);
+    return retry.matchedCount === 1;
   }
 
   async refresh(id: string, expires: number, touched: number): Promise<boolean> {
     return this.#run('refresh', async () => {
-      const result = await this.collection.updateOne(
-        readFilter(id, Date.now()),
-        refreshUpdate(expires, touched),
+      const result = await this.#update(id, () =>
+        this.collection.updateOne(readFilter(id, Date.now()), refreshUpdate(expires, touched)),
       );
       return result.matchedCount === 1;
     });
@@ -253,6 +369,22 @@ export class MongoDBStore extends Store implements SessionStore {
   }
 
   /**
+   * Deletes every expired session now and resolves to how many. The store calls it every
+   * `pruneInterval` on a server without TTL indexes; expired sessions are never served in between.
+   *
+   * @example
+   * ```ts
+   * const removed = await store.prune();
+   * ```
+   */
+  async prune(): Promise<number> {
+    return this.#run('purge', async () => {
+      const result = await this.collection.deleteMany(expiredFilter(Date.now()));
+      return result.deletedCount;
+    });
+  }
+
+  /**
    * Makes a store from a `mongodb://` or `mongodb+srv://` URL; it opens its own client and closes
    * it in {@link MongoDBStore.close}. A `collection` query parameter names the collection (it is
    * taken out before the URL reaches the driver, which refuses options it does not know).
@@ -278,10 +410,11 @@ export class MongoDBStore extends Store implements SessionStore {
     return new MongoDBStore(collection === null ? { uri } : { uri, collection });
   }
 
-  /** Refuses further work, and closes the client if the store opened it from `uri`. */
+  /** Stops pruning, refuses further work, and closes the client if the store opened it from `uri`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#timer);
     if (!this.#ownsClient) return;
     try {
       await this.#client.close();

@@ -5,6 +5,8 @@ declare module 'connect-mongodb-session' {
 
   interface LegacyMongoDBStore extends Store {
     client: MongoClient;
+    on(event: 'error', listener: (error: Error) => void): this;
+    on(event: 'connected', listener: () => void): this;
   }
   export default function connectMongoDBSession(
     session: unknown,

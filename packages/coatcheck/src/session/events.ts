@@ -26,6 +26,30 @@ export interface SessionEvents {
   unknown: { handle: string };
   /** A store operation failed or timed out; the request gets the error (503). */
   storeError: { error: StoreError };
+  /** A browser registered a device key for the session (`deviceBound` option): the session is now bound to it. */
+  deviceBound: { handle: string; user?: string | undefined };
+  /** A bound session's device proved it holds the key and got a new bound cookie. */
+  deviceRefreshed: { handle: string; user?: string | undefined };
+  /**
+   * A registration or refresh was refused: a bad, replayed or foreign proof, an expired challenge,
+   * or a request for a session that is not (or no longer) there. `handle` is absent without a session.
+   */
+  deviceRefreshFailed: {
+    step: 'registration' | 'refresh';
+    reason: string;
+    handle?: string | undefined;
+    user?: string | undefined;
+  };
+  /**
+   * A device-bound session's cookie came without a valid, unexpired bound cookie: most likely a
+   * copied cookie replayed elsewhere. `enforced` says whether the request was refused the session.
+   */
+  usedWithoutDeviceProof: {
+    handle: string;
+    user?: string | undefined;
+    reason: 'missing' | 'expired' | 'invalid';
+    enforced: boolean;
+  };
 }
 
 export type SessionEventName = keyof SessionEvents;
@@ -40,9 +64,10 @@ export interface SessionEventTarget {
 /**
  * Why the session a request's cookie named was not used: it had `expired`; the store no longer had
  * it (`unknown`: logged out elsewhere, revoked, or pruned after expiring); a sealed session issued
- * before the user's "not before" time (`revoked`); or the cookie failed verification (`tampered`).
+ * before the user's "not before" time (`revoked`); the cookie failed verification (`tampered`); or
+ * the session is bound to a device and the request did not prove it came from there (`unbound`).
  */
-export type EndedReason = 'expired' | 'unknown' | 'revoked' | 'tampered';
+export type EndedReason = 'expired' | 'unknown' | 'revoked' | 'tampered' | 'unbound';
 
 /** Emits session events and derives handles; one per middleware. */
 export class SessionReporter {

@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BINDING_KEY } from '../device-bound/binding.js';
+import { type DeviceBindingInfo, DeviceBound } from '../device-bound/middleware.js';
 import { StoreError, type StoreOperation } from '../errors.js';
 import { settleShapes } from '../lib/shape.js';
 import { storeCall } from '../lib/timeout.js';
@@ -24,6 +26,8 @@ export interface SessionInfo {
   lastSeen: Date;
   /** When it ends unless used again. */
   expires: Date;
+  /** A browser registered a device key for it (`deviceBound`): a copy of its cookie works nowhere else. */
+  deviceBound: boolean;
   data: Record<string, unknown>;
 }
 
@@ -64,6 +68,24 @@ export interface SessionMiddleware extends SessionManager {
   revoke(user: string, handle: string): Promise<boolean>;
   /** Ends all the user's sessions, or all but the session with ID `except`. Resolves how many ended. */
   revokeAll(user: string, options?: { except?: string | undefined }): Promise<number>;
+  /**
+   * With `deviceBound`: asks the browser, on this request's response, to bind the session to a
+   * device key (`start: 'manual'`, or after sign-in without a `userKey`). `authorization`, if given,
+   * must come back in the browser's proof. Does nothing over plain HTTP or for a bound session.
+   *
+   * @example
+   * ```ts
+   * app.post('/login', async (req, res) => {
+   *   await req.session.rotate();
+   *   req.session.userId = user.id;
+   *   sessions.bindDevice(req);
+   *   res.redirect('/');
+   * });
+   * ```
+   */
+  bindDevice(req: IncomingMessage, options?: { authorization?: string | undefined }): void;
+  /** With `deviceBound`: the request's session binding (for a "this device" page), or `undefined` when unbound. */
+  deviceBinding(req: IncomingMessage): DeviceBindingInfo | undefined;
 }
 
 /** What `session()` and `cookieSession()` middleware both offer besides handling requests. */
@@ -126,7 +148,53 @@ export function session(options: SessionOptions): SessionMiddleware {
     req.sessionStore = resolved.originalStore;
     return undefined;
   });
-  return Object.assign(middleware, sharedManagerOf(resolved), storeManagerOf(resolved)) as SessionMiddleware;
+  const deviceBound = resolved.deviceBound;
+  const handler = deviceBound ? withDeviceEndpoints(middleware, deviceBound) : middleware;
+  return Object.assign(
+    handler,
+    sharedManagerOf(resolved),
+    storeManagerOf(resolved),
+    deviceManagerOf(deviceBound),
+  ) as SessionMiddleware;
+}
+
+/** The registration and refresh endpoints: served once the request's session is loaded, never passed on. */
+function withDeviceEndpoints(
+  middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void,
+  deviceBound: DeviceBound,
+): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  return (req, res, next) => {
+    const endpoint = deviceBound.endpointOf(req);
+    if (endpoint === undefined) {
+      middleware(req, res, next);
+      return;
+    }
+    middleware(req, res, (err?: unknown) => {
+      if (err !== undefined) {
+        next(err);
+        return;
+      }
+      try {
+        deviceBound.serve(endpoint, req as SessionRequest, res);
+      } catch (error) {
+        next(error);
+      }
+    });
+  };
+}
+
+function deviceManagerOf(
+  deviceBound: DeviceBound | undefined,
+): Pick<SessionMiddleware, 'bindDevice' | 'deviceBinding'> {
+  const needed = (): DeviceBound => {
+    if (!deviceBound)
+      throw new TypeError('bindDevice() and deviceBinding() need the session option deviceBound');
+    return deviceBound;
+  };
+  return {
+    bindDevice: (req, options) => needed().bindDevice(req, options),
+    deviceBinding: (req) => needed().info(req as SessionRequest),
+  };
 }
 
 /**
@@ -204,12 +272,13 @@ function storeManagerOf(
       const { listByUser } = listing();
       const entries = await call('listByUser', () => listByUser(user));
       return entries.map(([id, record]) => {
-        const { cookie: _cookie, ...data } = record.data;
+        const { cookie: _cookie, [BINDING_KEY]: binding, ...data } = record.data;
         return {
           handle: reporter.handleOf(id),
           created: new Date(record.created),
           lastSeen: new Date(record.touched),
           expires: new Date(record.expires),
+          deviceBound: DeviceBound.isBound(binding),
           data,
         };
       });

@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type Secrets, signingKeys } from '../cookies/sign.js';
+import type { DeviceBoundHook } from '../device-bound/hook.js';
+import { DeviceBound, type DeviceBoundOptions } from '../device-bound/middleware.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
@@ -69,6 +71,12 @@ export interface SessionOptions {
    */
   userKey?: string | undefined;
   /**
+   * Binds sessions to the browser's device key (Device Bound Session Credentials, Chromium): a
+   * copied session cookie stops working elsewhere once its short-lived bound cookie expires. Needs
+   * HTTPS. See docs/device-bound-sessions.md.
+   */
+  deviceBound?: DeviceBoundOptions | undefined;
+  /**
    * Whose defaults fill in the options left out: coatcheck's safer ones (default), or
    * `'express-session'`'s exactly ({@link expressSessionDefaults}), for apps that depend on them.
    */
@@ -98,6 +106,8 @@ export interface ResolvedOptions {
   wholeRecordLock: KeyedLock;
   /** Events and session handles. */
   reporter: SessionReporter;
+  /** Device binding's hook into the engine, when `deviceBound` is on (`session()` only). */
+  deviceBound?: DeviceBoundHook | undefined;
 }
 
 /** {@link session}'s resolved options: the shared ones and its store. */
@@ -105,6 +115,7 @@ export interface ResolvedStoreOptions extends ResolvedOptions {
   store: SessionStore;
   /** The store as the application handed it over, for `req.sessionStore`. */
   originalStore: SessionStore | ConnectStore;
+  deviceBound?: DeviceBound | undefined;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -136,6 +147,7 @@ const SESSION_OPTIONS = [
   'store',
   'storeTimeout',
   'onStoreError',
+  'deviceBound',
 ] as const satisfies ReadonlyArray<keyof SessionOptions>;
 
 // RFC 6265 section 4.1.1: cookie-name is a token (RFC 2616 section 2.2).
@@ -293,8 +305,18 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
   else if (isConnectStore(originalStore)) store = fromConnectStore(originalStore);
   else throw new TypeError('session option store must be a coatcheck store or an express-session store');
 
+  const deviceBound =
+    options.deviceBound === undefined
+      ? undefined
+      : new DeviceBound(options.deviceBound, {
+          keys: shared.keys,
+          reporter: shared.reporter,
+          userKey: shared.userKey,
+          cookiePath: typeof shared.cookie === 'object' ? (shared.cookie.path ?? '/') : undefined,
+        });
   return {
     ...shared,
+    deviceBound,
     persistence: signedIdPersistence(shared.name, shared.keys, store, patchedView(originalStore, store)),
     store,
     originalStore,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { BINDING_KEY } from '../device-bound/binding.js';
 import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
 import { andThen } from '../lib/settle.js';
 import { asStoreError, inProcessCall, storeCall } from '../lib/timeout.js';
@@ -221,7 +222,15 @@ export class RequestSession implements SessionHost {
   /** Puts the session read from the store in place, or a fresh one when it is missing or over. */
   #loaded(id: string, record: SessionRecord | undefined, now: number): Promise<void> | undefined {
     if (record && this.#alive(record, now)) {
-      this.#install(this.#hydrate(id, record));
+      const session = this.#hydrate(id, record);
+      if (this.#options.deviceBound?.admits(this.#req, session, now) === false) {
+        // Bound to a device this request did not prove it came from: the stored session stays for
+        // that device, and this request starts afresh.
+        this.#reporter.ended.set(this.#req, 'unbound');
+        this.#install(this.#fresh(now));
+        return undefined;
+      }
+      this.#install(session);
       return undefined;
     }
     this.#reporter.ended.set(this.#req, record ? 'expired' : 'unknown');
@@ -289,6 +298,8 @@ export class RequestSession implements SessionHost {
 
   #fresh(now: number, data?: Record<string, unknown>, from?: SessionState): Session {
     const state = this.#state(this.#newId(), true, from?.created ?? now, now, now, from?.user);
+    // rotate() keeps the device binding: the same device goes on holding the same session.
+    if (from?.binding !== undefined) state.binding = from.binding;
     const cookie = this.#newCookie();
     state.cookieSnapshot = cookieSettingsKey(cookie);
     return new Session(cookie, state, data);
@@ -299,6 +310,8 @@ export class RequestSession implements SessionHost {
     const cookie = stored ? new Cookie(stored) : this.#newCookie();
     if (cookie.secure === 'auto') cookie.secure = this.#secure;
     const state = this.#state(id, false, record.created, record.touched, record.expires, record.user);
+    const binding = record.data[BINDING_KEY];
+    if (binding !== undefined) state.binding = binding;
     const session = new Session(cookie, state, record.data);
     const encoded = record.json;
     for (const key of Object.keys(session)) {
@@ -386,13 +399,16 @@ export class RequestSession implements SessionHost {
     const user = this.#userOf(session);
     const expires = this.#expiry(session, state, now);
 
+    const bindingChanged = state.bindingChanged === true;
     if (state.isNew) {
-      if (!explicit && !changes.modified && !this.#options.saveUninitialized) return false;
+      if (!explicit && !changes.modified && !bindingChanged && !this.#options.saveUninitialized) return false;
       const data: StoredData = { cookie: session.cookie.toJSON() };
       for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
+      if (state.binding !== undefined) data[BINDING_KEY] = state.binding;
       const record = { data, expires, created: state.created, touched: now, user, json: changes.json };
       return this.#call('write', () => this.#store.write(session.id, record)).then(() => {
         state.isNew = false;
+        state.bindingChanged = false;
         this.#settle(state, changes, session, now, user, expires);
         if (!state.rotatedFrom)
           this.#reporter.emit('created', { handle: this.#reporter.handleOf(session.id) });
@@ -403,12 +419,18 @@ export class RequestSession implements SessionHost {
     const userChanged = user !== state.user;
     // As express-session: `resave` rewrites a session the request did not save itself, not one it did.
     const resave = this.#options.resave && !state.saved;
-    if (changes.modified || userChanged || explicit || resave) {
+    if (changes.modified || userChanged || explicit || resave || bindingChanged) {
       const set = resave
         ? Object.fromEntries([...changes.json].map(([k, v]) => [k, JSON.parse(v)]))
         : changes.set;
       set.cookie = session.cookie.toJSON();
-      const patch: SessionPatch = { set, unset: changes.unset, expires, touched: now, json: changes.json };
+      const unset = changes.unset;
+      if (bindingChanged) {
+        if (state.binding === undefined) unset.push(BINDING_KEY);
+        else set[BINDING_KEY] = state.binding;
+        state.bindingChanged = false;
+      }
+      const patch: SessionPatch = { set, unset, expires, touched: now, json: changes.json };
       if (userChanged) patch.user = user ?? null;
       return andThen(this.#patch(session.id, patch), (kept) => {
         if (!kept) {
@@ -592,6 +614,7 @@ export class RequestSession implements SessionHost {
     }
     let modified: boolean | Promise<boolean>;
     try {
+      this.#respondForDevice(session);
       modified = this.#persist(session, false);
     } catch (err) {
       this.#carryOnOrThrow(err);
@@ -656,6 +679,7 @@ export class RequestSession implements SessionHost {
     }
     const session = this.#req.session;
     if (session instanceof Session && !session[STATE].destroyed) {
+      this.#respondForDevice(session);
       // Streaming: the body is still to come, so decide on what is known now.
       const state = session[STATE];
       const changes = this.#changes(session, state);
@@ -687,6 +711,13 @@ export class RequestSession implements SessionHost {
     }
     this.#flushCleared();
     this.#cookieHandled = true;
+  }
+
+  /** Lets device binding add its headers (and challenges) while they can still go out. */
+  #respondForDevice(session: Session): void {
+    const hook = this.#options.deviceBound;
+    if (!hook || this.#res.headersSent || session[STATE].offline) return;
+    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure);
   }
 
   /** After commit(): clears the cookie of a destroyed session. */

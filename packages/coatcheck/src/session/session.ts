@@ -1,3 +1,4 @@
+import { BINDING_KEY } from '../device-bound/binding.js';
 import { SessionDestroyedError } from '../errors.js';
 import { type Callback, withCallback } from '../lib/settle.js';
 import type { Cookie } from './cookie.js';
@@ -35,13 +36,19 @@ export interface SessionState {
   saved?: boolean | undefined;
   /** The ID this session's data moved from, when it was made by `rotate()`. */
   rotatedFrom?: string | undefined;
+  /** The device binding (its shape is device-bound/'s), stored under its own key, never on the session. */
+  binding?: unknown;
+  /** `binding` was replaced in this request and must be written. */
+  bindingChanged?: boolean | undefined;
 }
 
 export const STATE = Symbol('coatcheck.session');
 
 /** Keys a stored session may not put on a `Session`: they would replace its methods or prototype. */
 export function isReservedKey(key: string): boolean {
-  return key === '__proto__' || key === 'id' || key === 'cookie' || key in Session.prototype;
+  return (
+    key === '__proto__' || key === 'id' || key === 'cookie' || key === BINDING_KEY || key in Session.prototype
+  );
 }
 
 /**

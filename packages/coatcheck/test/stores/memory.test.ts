@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore } from 'coatcheck';
+import { MemoryStore, type MemoryStoreOptions } from 'coatcheck';
 import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
 
 testStore({
@@ -57,6 +57,14 @@ describe('MemoryStore', () => {
   const badOptions: Array<[string, unknown]> = [
     ['max: 0', { max: 0 }],
     ['max: 1.5', { max: 1.5 }],
+    ['maxBytes: 0', { maxBytes: 0 }],
+    ['maxBytes: 1.5', { maxBytes: 1.5 }],
+    ['maxBytes: NaN', { maxBytes: Number.NaN }],
+    ["maxBytes: '1000'", { maxBytes: '1000' }],
+    ['anonymousShare: -0.1', { anonymousShare: -0.1 }],
+    ['anonymousShare: 1', { anonymousShare: 1 }],
+    ['anonymousShare: NaN', { anonymousShare: Number.NaN }],
+    ["anonymousShare: '0.2'", { anonymousShare: '0.2' }],
     ['pruneInterval: -1', { pruneInterval: -1 }],
     ['pruneInterval: NaN', { pruneInterval: Number.NaN }],
   ];
@@ -65,4 +73,130 @@ describe('MemoryStore', () => {
       assert.throws(() => new MemoryStore(options as never), TypeError);
     });
   }
+});
+
+/** Writes `count` sessions, each with `bytes` characters of data (and `user` when given), returning their IDs. */
+async function fill(store: MemoryStore, count: number, bytes = 10, user?: (i: number) => string) {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = freshId();
+    const owner = user?.(i);
+    await store.write(
+      id,
+      sampleRecord(owner === undefined ? {} : { user: owner }, { blob: 'x'.repeat(bytes) }),
+    );
+    ids.push(id);
+  }
+  return ids;
+}
+
+async function kept(store: MemoryStore, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) if (await store.read(id)) out.push(id);
+  return out;
+}
+
+describe('MemoryStore bounds', () => {
+  it('counts bytes as the ID, the data JSON and the user plus a fixed overhead, and gives them back', async () => {
+    const store = new MemoryStore();
+    const record = sampleRecord({ user: 'ada' }, { blob: 'x'.repeat(1000) });
+    await store.write('an-id', record);
+    assert.equal(
+      store.bytes,
+      'an-id'.length + JSON.stringify(record.data).length + 3 + MemoryStore.entryOverhead,
+    );
+    await store.patch('an-id', {
+      set: { more: 'y'.repeat(500) },
+      unset: ['blob'],
+      expires: record.expires,
+      touched: Date.now(),
+    });
+    const { blob: _blob, ...data }: Record<string, unknown> = { ...record.data, more: 'y'.repeat(500) };
+    assert.equal(store.bytes, 'an-id'.length + JSON.stringify(data).length + 3 + MemoryStore.entryOverhead);
+    await store.remove('an-id');
+    assert.equal(store.bytes, 0);
+    await store.close();
+  });
+
+  it('keeps at most maxBytes, evicting the least recently used, and keeps the newest', async () => {
+    const store = new MemoryStore({ maxBytes: 100_000 });
+    const ids = await fill(store, 1000, 1000);
+    assert.ok(store.bytes <= 100_000, `${store.bytes} bytes held`);
+    const left = await kept(store, ids);
+    assert.ok(left.length >= 50, `${left.length} sessions kept`);
+    assert.deepEqual(left, ids.slice(-left.length), 'the most recent ones are kept');
+    await store.close();
+  });
+
+  const floods: Array<[string, MemoryStoreOptions, number]> = [
+    ['by count', { max: 100 }, 10],
+    ['by bytes', { maxBytes: 200_000 }, 1000],
+  ];
+  for (const [label, options, bytes] of floods) {
+    it(`a flood of anonymous sessions evicts no signed-in session (bound ${label})`, async () => {
+      const store = new MemoryStore(options);
+      const signedIn = await fill(store, 20, bytes, (i) => `user-${i}`);
+      const anonymous = await fill(store, 2000, bytes);
+      assert.deepEqual(await kept(store, signedIn), signedIn);
+      for (let i = 0; i < 20; i++) assert.equal((await store.listByUser(`user-${i}`)).length, 1);
+      assert.ok((await kept(store, anonymous)).length > 0, 'the newest anonymous sessions are kept');
+      assert.ok((await store.count()) <= store.max && store.bytes <= store.maxBytes);
+      await store.close();
+    });
+  }
+
+  it('signed-in sessions never take the anonymous share; past theirs, the least recently used goes', async () => {
+    const store = new MemoryStore({ max: 10, anonymousShare: 0.2 });
+    const anonymous = await fill(store, 5);
+    const signedIn = await fill(store, 20, 10, (i) => `user-${i}`);
+    assert.deepEqual(await kept(store, anonymous), anonymous.slice(-2), 'anonymous keep 20 % of max');
+    assert.deepEqual(
+      await kept(store, signedIn),
+      signedIn.slice(-8),
+      'signed-in keep the rest, newest first',
+    );
+    assert.deepEqual(await store.listByUser('user-0'), [], 'an evicted session leaves the user index');
+    await store.close();
+  });
+
+  it('the anonymous share holds for bytes too', async () => {
+    const store = new MemoryStore({ maxBytes: 50_000, anonymousShare: 0.5 });
+    const anonymous = await fill(store, 100, 500);
+    const size = store.bytes / (await store.count());
+    const signedIn = await fill(store, 100, 500, (i) => `u${String(i).padStart(3, '0')}`);
+    const signedInSize = size + 4; // the user's characters
+    const signedInLeft = await kept(store, signedIn);
+    assert.equal(signedInLeft.length, Math.floor(25_000 / signedInSize), 'signed-in use at most half');
+    assert.deepEqual(signedInLeft, signedIn.slice(-signedInLeft.length));
+    const anonymousLeft = await kept(store, anonymous);
+    assert.equal(anonymousLeft.length, Math.floor((50_000 - signedInLeft.length * signedInSize) / size));
+    assert.ok(store.bytes <= 50_000);
+    await store.close();
+  });
+
+  it('refuses a session larger than its class may hold, and keeps the one stored before', async () => {
+    const store = new MemoryStore({ maxBytes: 10_000 });
+    const before = sampleRecord({}, { small: true });
+    await store.write('kept', before);
+    await assert.rejects(store.write('kept', sampleRecord({}, { blob: 'x'.repeat(20_000) })), {
+      code: 'ERR_STORE',
+      store: 'memory',
+      operation: 'write',
+    });
+    const patch = {
+      set: { blob: 'x'.repeat(20_000) },
+      unset: [],
+      expires: before.expires,
+      touched: Date.now(),
+    };
+    await assert.rejects(store.patch('kept', patch), { code: 'ERR_STORE', operation: 'patch' });
+    assert.deepEqual((await store.read('kept'))?.data, before.data);
+    // A signed-in session may use 80 % of maxBytes, an anonymous one all of it.
+    await assert.rejects(store.write('user', sampleRecord({ user: 'u' }, { blob: 'x'.repeat(8500) })), {
+      code: 'ERR_STORE',
+    });
+    await store.write('anonymous', sampleRecord({}, { blob: 'x'.repeat(8500) }));
+    assert.ok(await store.read('anonymous'));
+    await store.close();
+  });
 });

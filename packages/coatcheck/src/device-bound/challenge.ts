@@ -1,0 +1,68 @@
+import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** What a challenge is for: it cannot be spent on the other endpoint. */
+export type ChallengePurpose = 'registration' | 'refresh';
+
+/** A challenge the session keeps until it is spent or expires. */
+export interface PendingChallenge {
+  value: string;
+  purpose: ChallengePurpose;
+  /** Epoch milliseconds. */
+  expires: number;
+  /** The value the proof must echo, for a registration that asked for one. */
+  authorization?: string | undefined;
+}
+
+/** How many unspent challenges a session keeps; the oldest goes first. */
+export const MAX_PENDING_CHALLENGES = 4;
+
+/**
+ * Challenges: 128 random bits, their expiry and a MAC over both, the purpose and the session ID.
+ * The MAC refuses a challenge issued for another session, purpose or lifetime before the session's
+ * own list is consulted; the list (kept in the session record) makes each one single-use.
+ *
+ * @example
+ * ```ts
+ * const challenges = new Challenges(key);
+ * const c = challenges.issue('refresh', sessionId, Date.now() + 300_000);
+ * challenges.check(c, 'refresh', sessionId, Date.now()); // 'valid'
+ * ```
+ */
+export class Challenges {
+  readonly #key: KeyObject;
+
+  constructor(key: KeyObject) {
+    this.#key = key;
+  }
+
+  #mac(purpose: ChallengePurpose, sessionId: string, nonce: string, expires: string): Buffer {
+    return createHmac('sha256', this.#key)
+      .update(`${purpose}|${nonce}|${expires}|${sessionId}`)
+      .digest()
+      .subarray(0, 16);
+  }
+
+  /** A fresh challenge: `nonce.expiry.mac`, base64url and base36, safe in an sf-string. */
+  issue(purpose: ChallengePurpose, sessionId: string, expires: number): string {
+    const nonce = randomBytes(16).toString('base64url');
+    const expiry = expires.toString(36);
+    return `${nonce}.${expiry}.${this.#mac(purpose, sessionId, nonce, expiry).toString('base64url')}`;
+  }
+
+  /** Whether `value` is a challenge this server issued for this purpose and session, and still in date. */
+  check(
+    value: string,
+    purpose: ChallengePurpose,
+    sessionId: string,
+    now: number,
+  ): 'valid' | 'expired' | 'forged' {
+    const parts = value.split('.');
+    if (parts.length !== 3) return 'forged';
+    const [nonce, expiry, mac] = parts as [string, string, string];
+    if (!/^[0-9a-z]{1,12}$/.test(expiry)) return 'forged';
+    const given = Buffer.from(mac, 'base64url');
+    const expected = this.#mac(purpose, sessionId, nonce, expiry);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'forged';
+    return Number.parseInt(expiry, 36) > now ? 'valid' : 'expired';
+  }
+}

@@ -1,0 +1,20 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Session } from '../session/session.js';
+
+/**
+ * What the session engine asks of device binding, at the two points it matters; everything else
+ * (the endpoints, the protocol) stays in device-bound/. The engine stores `SessionState.binding`
+ * under {@link BINDING_KEY} when `bindingChanged` says so, and carries it through `rotate()`.
+ */
+export interface DeviceBoundHook {
+  /** A live record was loaded for this request: may it serve it? `false` gives the request a fresh session. */
+  admits(req: IncomingMessage, session: Session, now: number): boolean;
+  /** The response is about to be saved: start a registration or renew the bound cookie, if due. Once per request. */
+  respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    user: string | undefined,
+    secure: boolean,
+  ): void;
+}

@@ -220,6 +220,17 @@ export function refreshUpdate(expires: number, touched: number) {
   return { $set: { expires: new Date(expires), touched: new Date(touched) } };
 }
 
+/** The update of a refresh that also stores the session cookie, its expiry moved with the record's. */
+export function refreshCookieUpdate(expires: number, touched: number, cookie: unknown) {
+  return {
+    $set: {
+      expires: new Date(expires),
+      touched: new Date(touched),
+      [`data.${encodeKey('cookie')}`]: json('cookie', cookie),
+    },
+  };
+}
+
 /** The filter of `user`'s sessions live at `now`, leaving out `exceptId` when given. */
 export function userFilter(user: string, now: number, exceptId?: string) {
   const filter = { user, ...liveFilter(now) };

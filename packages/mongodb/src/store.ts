@@ -1,4 +1,5 @@
 import {
+  type CookieJSON,
   type SessionPatch,
   type SessionRecord,
   SessionSerializeError,
@@ -20,6 +21,7 @@ import {
   patchFilter,
   patchUpdate,
   readFilter,
+  refreshCookieUpdate,
   refreshUpdate,
   type SessionDocument,
   toDocument,
@@ -55,6 +57,8 @@ export interface MongoDBStoreOptions {
   pruneInterval?: number | undefined;
 }
 
+/** Passes of {@link MongoDBStore.removeByUser} before it stops chasing new logins. */
+const MAX_REMOVE_PASSES = 5;
 /** The store's own pruning period on a server without TTL indexes, as the SQL stores'. */
 const DEFAULT_PRUNE_INTERVAL = 15 * 60_000;
 
@@ -315,13 +319,45 @@ export class MongoDBStore extends Store implements SessionStore {
     return retry.matchedCount === 1;
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
     return this.#run('refresh', async () => {
-      const result = await this.#update(id, () =>
-        this.collection.updateOne(readFilter(id, Date.now()), refreshUpdate(expires, touched)),
-      );
+      const result = await this.#update(id, async () => {
+        const now = Date.now();
+        if (cookie !== undefined) {
+          // In this store's layout only: a connect-mongodb-session document keeps its own cookie.
+          const moved = await this.collection.updateOne(
+            patchFilter(id, now),
+            refreshCookieUpdate(expires, touched, cookie),
+          );
+          if (moved.matchedCount === 1) return moved;
+        }
+        return this.collection.updateOne(readFilter(id, now), refreshUpdate(expires, touched));
+      });
       return result.matchedCount === 1;
     });
+  }
+
+  /**
+   * Inserts the new session, then deletes the old one only if it is still live; if it was not,
+   * deletes the new one again and resolves `false`. No transaction (FerretDB v1 and standalone
+   * servers have none): the conditional delete of the old session is the decision. A logout that
+   * deleted it first makes the rotate fail; a `removeByUser` whose scan misses the old session because
+   * the rotate took it runs after the insert finished, and its second pass finds the new one (see
+   * {@link MongoDBStore.removeByUser}). Until the decision the new ID exists, but only this call knows
+   * it; a crash in between leaves an orphan nobody has a cookie for, which the TTL index deletes.
+   */
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const doc = toDocument(newId, record);
+    // After any update of the old session this process has in flight (FerretDB v1: see #update).
+    return this.#run('rotate', () =>
+      this.#update(oldId, async () => {
+        await this.collection.insertOne(doc);
+        const taken = await this.collection.deleteOne(readFilter(oldId, Date.now()));
+        if (taken.deletedCount === 1) return true;
+        await this.collection.deleteOne(idFilter(newId));
+        return false;
+      }),
+    );
   }
 
   async remove(id: string): Promise<void> {
@@ -361,10 +397,20 @@ export class MongoDBStore extends Store implements SessionStore {
     });
   }
 
+  /**
+   * At least two `deleteMany` passes, and more while a pass still finds sessions: a pass can miss a
+   * session a rotate moved meanwhile (the old document deleted ahead of its cursor, the new one
+   * inserted behind it), but then the insert finished before that pass did, so the next pass sees it.
+   */
   async removeByUser(user: string, exceptId?: string): Promise<number> {
     return this.#run('removeByUser', async () => {
-      const result = await this.collection.deleteMany(userFilter(user, Date.now(), exceptId));
-      return result.deletedCount;
+      let removed = 0;
+      for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
+        const result = await this.collection.deleteMany(userFilter(user, Date.now(), exceptId));
+        removed += result.deletedCount;
+        if (pass >= 1 && result.deletedCount === 0) break;
+      }
+      return removed;
     });
   }
 

@@ -371,7 +371,7 @@ export class DeviceBound implements DeviceBoundHook {
       res,
       'Set-Cookie',
       serialize(this.cookieName, value, {
-        maxAge: Math.max(0, Math.floor((expires - Date.now()) / 1000)),
+        maxAge: Math.max(0, Math.ceil((expires - Date.now()) / 1000)),
         path: '/',
         httpOnly: true,
         secure: true,
@@ -417,14 +417,12 @@ export class DeviceBound implements DeviceBoundHook {
     res.end(status === 401 ? 'Unauthorized' : 'Forbidden');
   }
 
-  #remember(value: string, expires: number, now: number): boolean {
-    if (this.#spent.has(value)) return false;
+  #remember(value: string, expires: number, now: number): void {
     if (this.#spent.size >= SPENT_CACHE_SIZE) {
       for (const [spent, until] of this.#spent) if (until <= now) this.#spent.delete(spent);
       if (this.#spent.size >= SPENT_CACHE_SIZE) this.#spent.delete(this.#spent.keys().next().value as string);
     }
     this.#spent.set(value, expires);
-    return true;
   }
 
   /** Spends the proof's challenge; the reason it cannot be spent, or the spent challenge. */
@@ -434,13 +432,19 @@ export class DeviceBound implements DeviceBoundHook {
     jti: string,
     purpose: ChallengePurpose,
     now: number,
-  ): { reason: string } | { binding: DeviceBinding; authorization: string | undefined } {
+    authorization?: string | undefined,
+  ): { reason: string } | { binding: DeviceBinding } {
     const check = this.#challenges.check(jti, purpose, session.id, now);
     if (check === 'forged') return { reason: 'challenge-unknown' };
     if (check === 'expired') return { reason: 'challenge-expired' };
     const spent = spend(binding, jti);
-    if (!spent || !this.#remember(jti, spent.challenge.expires, now)) return { reason: 'challenge-replayed' };
-    return { binding: spent.binding, authorization: spent.challenge.authorization };
+    if (!spent || this.#spent.has(jti)) return { reason: 'challenge-replayed' };
+    // Checked before the challenge is spent: a proof without the right value does not use it up.
+    if (spent.challenge.authorization !== undefined && authorization !== spent.challenge.authorization) {
+      return { reason: 'authorization' };
+    }
+    this.#remember(jti, spent.challenge.expires, now);
+    return { binding: spent.binding };
   }
 
   /** Serves a registration or refresh request; the session has been loaded by then. */
@@ -481,13 +485,9 @@ export class DeviceBound implements DeviceBoundHook {
       return;
     }
     const now = Date.now();
-    const spent = this.#spendChallenge(session, binding, proof.jti, 'registration', now);
+    const spent = this.#spendChallenge(session, binding, proof.jti, 'registration', now, proof.authorization);
     if ('reason' in spent) {
       this.#refuse(res, 401, 'registration', spent.reason, session);
-      return;
-    }
-    if (spent.authorization !== undefined && proof.authorization !== spent.authorization) {
-      this.#refuse(res, 401, 'registration', 'authorization', session);
       return;
     }
     const key: BoundKey = {

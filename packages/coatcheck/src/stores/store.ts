@@ -140,9 +140,17 @@ proto.set = function set(this: Store, sid, sess, callback) {
   // matters more here than bookkeeping express-session cannot use).
   const data = JSON.parse(JSON.stringify(sess)) as StoredData;
   // coatcheck's connect adapter, driving this store through set(), carries its bookkeeping along.
-  const meta = data[CONNECT_META_KEY] as { c?: unknown; t?: unknown; e?: unknown; u?: unknown } | undefined;
+  const meta = data[CONNECT_META_KEY] as
+    | { c?: unknown; t?: unknown; e?: unknown; u?: unknown; x?: unknown }
+    | undefined;
   delete data[CONNECT_META_KEY];
   const known = meta !== null && typeof meta === 'object' && typeof meta.c === 'number';
+  const cookie = data.cookie as (Record<string, unknown> & { expires?: unknown }) | undefined;
+  if (known && cookie !== null && typeof cookie === 'object') {
+    // The cookie as the session had it, before the adapter put the record's expiry in for the TTL.
+    delete cookie.maxAge;
+    if (meta.x === null || typeof meta.x === 'string') cookie.expires = meta.x;
+  }
   const record: SessionRecord = known
     ? {
         data,

@@ -20,7 +20,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import type { SessionStore, StoreCapability } from '../stores/contract.js';
+import { boundedStoreScenarios, type StoreBounds } from './bounded.js';
 import { type StoreScenario, storeScenarios } from './scenarios.js';
+
+export { type BoundedStoreScenario, boundedStoreScenarios, type StoreBounds } from './bounded.js';
 
 export { freshId, type StoreScenario, sampleRecord, storeScenarios } from './scenarios.js';
 
@@ -28,6 +31,7 @@ export { freshId, type StoreScenario, sampleRecord, storeScenarios } from './sce
 export const ALL_CAPABILITIES: readonly StoreCapability[] = [
   'patch',
   'refresh',
+  'rotate',
   'ids',
   'entries',
   'count',
@@ -56,6 +60,13 @@ export interface TestStoreOptions<S extends SessionStore> {
    * is not reachable outside CI).
    */
   skip?: string | false | undefined;
+  /**
+   * For a store bounded by bytes: its bound. The suite then also checks that it holds no more,
+   * that a flood of anonymous sessions evicts no signed-in one, and that a session over the bound is
+   * refused ({@link boundedStoreScenarios}). Give the store a small bound (say 256 KiB): the
+   * scenarios write four times it.
+   */
+  bounds?: StoreBounds | undefined;
 }
 
 /** The capabilities a scenario needs that `store` lacks. */
@@ -96,6 +107,10 @@ export function testStore<S extends SessionStore>(options: TestStoreOptions<S>):
         }
         await scenario.run(store);
       });
+    }
+    const bounds = options.bounds;
+    if (bounds !== undefined) {
+      for (const scenario of boundedStoreScenarios) it(scenario.name, () => scenario.run(store, bounds));
     }
   });
 }

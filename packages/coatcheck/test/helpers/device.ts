@@ -151,3 +151,71 @@ export class HttpsClient {
     });
   }
 }
+
+/** The challenge and path of a `Secure-Session-Registration` header. */
+export function registrationOf(header: unknown): { path: string; challenge: string; authorization?: string } {
+  const match = /^\(([A-Z0-9 ]+)\);path="([^"]+)";challenge="([^"]+)"(?:;authorization="([^"]*)")?$/.exec(
+    String(header),
+  );
+  if (!match) throw new Error(`not a registration header: ${String(header)}`);
+  return {
+    path: match[2] as string,
+    challenge: match[3] as string,
+    ...(match[4] === undefined ? {} : { authorization: match[4] }),
+  };
+}
+
+/** The challenge and id of a `Secure-Session-Challenge` header. */
+export function challengeOf(header: unknown): { challenge: string; id: string } {
+  const match = /^"([^"\\]+)";id="([^"\\]+)"$/.exec(String(header));
+  if (!match) throw new Error(`not a challenge header: ${String(header)}`);
+  return { challenge: match[1] as string, id: match[2] as string };
+}
+
+export interface Registered {
+  /** The DBSC session identifier. */
+  id: string;
+  refreshUrl: string;
+  configuration: Record<string, unknown>;
+  answer: HttpsAnswer;
+}
+
+/** What Chromium does after a registration header: sign the challenge with a new key and POST it. */
+export async function register(client: HttpsClient, device: DeviceKey, header: unknown): Promise<Registered> {
+  const { path, challenge, authorization } = registrationOf(header);
+  const answer = await client.request(path, {
+    method: 'POST',
+    headers: {
+      'secure-session-response': device.proof(challenge, {
+        withJwk: true,
+        ...(authorization === undefined ? {} : { authorization }),
+      }),
+    },
+  });
+  if (answer.status !== 200) throw new Error(`registration answered ${answer.status}`);
+  const configuration = JSON.parse(answer.body) as Record<string, unknown>;
+  return {
+    id: String(configuration.session_identifier),
+    refreshUrl: String(configuration.refresh_url),
+    configuration,
+    answer,
+  };
+}
+
+/** What Chromium does when the bound cookie is due: ask, get a challenge, answer it signed. */
+export async function refresh(
+  client: HttpsClient,
+  device: DeviceKey,
+  registered: Registered,
+): Promise<HttpsAnswer> {
+  const first = await client.request(registered.refreshUrl, {
+    method: 'POST',
+    headers: { 'sec-secure-session-id': registered.id },
+  });
+  if (first.status !== 403) throw new Error(`refresh without proof answered ${first.status}`);
+  const { challenge } = challengeOf(first.headers['secure-session-challenge']);
+  return client.request(registered.refreshUrl, {
+    method: 'POST',
+    headers: { 'sec-secure-session-id': registered.id, 'secure-session-response': device.proof(challenge) },
+  });
+}

@@ -11,6 +11,14 @@ testStore({
   requires: 'all',
 });
 
+testStore({
+  name: 'MemoryStore with maxBytes 256 KiB',
+  create: () => new MemoryStore({ maxBytes: 256 * 1024 }),
+  close: (store) => store.close(),
+  requires: 'all',
+  bounds: { maxBytes: 256 * 1024 },
+});
+
 describe('MemoryStore', () => {
   it('keeps at most `max` sessions, evicting the least recently used', async () => {
     const store = new MemoryStore({ max: 3 });

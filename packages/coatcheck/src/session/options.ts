@@ -440,11 +440,8 @@ export function validateCookie(label: string, name: string, cookie: CookieOption
       );
     }
   }
-  if (
-    cookie.expires != null &&
-    !(cookie.expires instanceof Date && Number.isFinite(cookie.expires.getTime()))
-  ) {
-    throw new TypeError(`${option('expires')} must be a valid Date`);
+  if (cookie.expires != null && !(cookie.expires instanceof Date)) {
+    throw new TypeError(`${option('expires')} must be a Date`);
   }
   if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean' && cookie.secure !== 'auto') {
     throw new TypeError(`${option('secure')} must be a boolean or "auto"`);

@@ -16,6 +16,8 @@ import {
   INDEXES,
   idFilter,
   isLegacyDocument,
+  isLive,
+  type LayoutOptions,
   liveFilter,
   migration,
   patchFilter,
@@ -55,6 +57,15 @@ export interface MongoDBStoreOptions {
    * server; `0` turns it off. Expired sessions are never served either way.
    */
   pruneInterval?: number | undefined;
+  /**
+   * Also keep connect-mongodb-session's `session` field current, so that an app rolled back to
+   * connect-mongodb-session still finds its users signed in. Default `false`. The store never
+   * reads the field; it holds every top-level key whose name and value MongoDB stores as written
+   * (no field name starting with `$` or holding `.`), which covers what express-session apps keep
+   * (`cookie`, `passport`, carts, flash messages). Turn it on before the sessions it must cover are
+   * written: a session written without it gains a `session` field only from its next full save.
+   */
+  legacySession?: boolean;
 }
 
 /** Passes of {@link MongoDBStore.removeByUser} before it stops chasing new logins. */
@@ -112,6 +123,7 @@ export class MongoDBStore extends Store implements SessionStore {
   readonly #ownsClient: boolean;
   readonly #createIndexes: boolean;
   readonly #pruneInterval: number | undefined;
+  readonly #layout: LayoutOptions;
   #ready: Promise<void> | undefined;
   #serialUpdates: boolean | undefined;
   readonly #queues = new Map<string, Promise<unknown>>();
@@ -136,6 +148,7 @@ export class MongoDBStore extends Store implements SessionStore {
       databaseName,
       createIndexes = true,
       pruneInterval,
+      legacySession = false,
     } = options;
     if (uri !== undefined && client !== undefined) {
       throw new TypeError('MongoDBStore: pass either uri or client, not both');
@@ -162,6 +175,9 @@ export class MongoDBStore extends Store implements SessionStore {
     }
     if (typeof createIndexes !== 'boolean')
       throw new TypeError('MongoDBStore: createIndexes must be a boolean');
+    if (typeof legacySession !== 'boolean') {
+      throw new TypeError('MongoDBStore: legacySession must be a boolean');
+    }
     if (
       pruneInterval !== undefined &&
       (typeof pruneInterval !== 'number' || !Number.isFinite(pruneInterval) || pruneInterval < 0)
@@ -173,6 +189,7 @@ export class MongoDBStore extends Store implements SessionStore {
     this.#ownsClient = client === undefined;
     this.#createIndexes = createIndexes;
     this.#pruneInterval = pruneInterval;
+    this.#layout = { legacySession };
     this.collection = this.#client.db(databaseName).collection<SessionDocument>(collection);
     // An explicit period applies on any server; the default waits to learn whether TTL exists.
     if (pruneInterval !== undefined) this.#startPruning(pruneInterval);
@@ -288,32 +305,45 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async read(id: string): Promise<SessionRecord | undefined> {
     return this.#run('read', async () => {
-      const doc = await this.collection.findOne(readFilter(id, Date.now()));
-      return doc ? fromDocument(doc) : undefined;
+      // By `_id` alone, the expiry checked here: FerretDB's SQLite backend answers only a filter
+      // that is exactly `{ _id }` from its primary key, and scans the collection for any other.
+      const now = Date.now();
+      const doc = await this.collection.findOne(idFilter(id));
+      return doc && isLive(doc, now) ? fromDocument(doc) : undefined;
     });
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
     await this.#run('write', async () => {
       await this.#update(id, () =>
-        this.collection.replaceOne(idFilter(id), toDocument(id, record), { upsert: true }),
+        this.collection.replaceOne(idFilter(id), toDocument(id, record, this.#layout), { upsert: true }),
       );
     });
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
-    const update = patchUpdate(patch);
+    const update = patchUpdate(patch, this.#layout);
     return this.#run('patch', () => this.#update(id, () => this.#patch(id, update)));
   }
 
   async #patch(id: string, update: ReturnType<typeof patchUpdate>): Promise<boolean> {
     const now = Date.now();
+    if (this.#serialUpdates) {
+      // FerretDB: lookups by `_id` alone (see read), checked here, and this store's updates of the
+      // session queued behind each other, so nothing it does comes between the check and the update.
+      const doc = await this.collection.findOne(idFilter(id));
+      if (!doc || !isLive(doc, now)) return false;
+      if (isLegacyDocument(doc))
+        await this.collection.replaceOne(idFilter(id), migration(doc, this.#layout).replacement);
+      // A session removed since the check matches nothing: FerretDB never upserts here either.
+      return (await this.collection.updateOne(idFilter(id), update)).matchedCount === 1;
+    }
     const result = await this.collection.updateOne(patchFilter(id, now), update);
     if (result.matchedCount === 1) return true;
     // Either no live session, or one connect-mongodb-session wrote: move that one, then patch.
     const doc = await this.collection.findOne(readFilter(id, now));
     if (!doc || !isLegacyDocument(doc)) return false;
-    const { filter, replacement } = migration(doc);
+    const { filter, replacement } = migration(doc, this.#layout);
     await this.collection.replaceOne(filter, replacement);
     const retry = await this.collection.updateOne(patchFilter(id, now), update);
     return retry.matchedCount === 1;
@@ -321,19 +351,29 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
     return this.#run('refresh', async () => {
-      const result = await this.#update(id, async () => {
+      return this.#update(id, async () => {
         const now = Date.now();
-        if (cookie !== undefined) {
+        if (this.#serialUpdates) {
+          // FerretDB: by `_id` alone, checked here (see read and #patch).
+          const doc = await this.collection.findOne(idFilter(id), { projection: { expires: 1, data: 1 } });
+          if (!doc || !isLive(doc, now)) return false;
           // In this store's layout only: a connect-mongodb-session document keeps its own cookie.
+          const update =
+            cookie !== undefined && doc.data !== undefined
+              ? refreshCookieUpdate(expires, touched, cookie, this.#layout)
+              : refreshUpdate(expires, touched);
+          return (await this.collection.updateOne(idFilter(id), update)).matchedCount === 1;
+        }
+        if (cookie !== undefined) {
           const moved = await this.collection.updateOne(
             patchFilter(id, now),
-            refreshCookieUpdate(expires, touched, cookie),
+            refreshCookieUpdate(expires, touched, cookie, this.#layout),
           );
-          if (moved.matchedCount === 1) return moved;
+          if (moved.matchedCount === 1) return true;
         }
-        return this.collection.updateOne(readFilter(id, now), refreshUpdate(expires, touched));
+        const result = await this.collection.updateOne(readFilter(id, now), refreshUpdate(expires, touched));
+        return result.matchedCount === 1;
       });
-      return result.matchedCount === 1;
     });
   }
 
@@ -347,12 +387,21 @@ export class MongoDBStore extends Store implements SessionStore {
    * it; a crash in between leaves an orphan nobody has a cookie for, which the TTL index deletes.
    */
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
-    const doc = toDocument(newId, record);
+    const doc = toDocument(newId, record, this.#layout);
     // After any update of the old session this process has in flight (FerretDB v1: see #update).
     return this.#run('rotate', () =>
       this.#update(oldId, async () => {
         await this.collection.insertOne(doc);
-        const taken = await this.collection.deleteOne(readFilter(oldId, Date.now()));
+        const now = Date.now();
+        let taken: { deletedCount: number };
+        if (this.#serialUpdates) {
+          // FerretDB: by `_id` alone (see read); an expired old session is deleted and not taken.
+          const old = await this.collection.findOne(idFilter(oldId), { projection: { expires: 1 } });
+          const deleted = await this.collection.deleteOne(idFilter(oldId));
+          taken = { deletedCount: old && isLive(old, now) ? deleted.deletedCount : 0 };
+        } else {
+          taken = await this.collection.deleteOne(readFilter(oldId, now));
+        }
         if (taken.deletedCount === 1) return true;
         await this.collection.deleteOne(idFilter(newId));
         return false;

@@ -844,7 +844,7 @@ export class RequestSession implements SessionHost {
   #respondForDevice(session: Session): void {
     const hook = this.#options.deviceBound;
     if (!hook || this.#res.headersSent || session[STATE].offline) return;
-    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure);
+    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure, this.#cookieId);
   }
 
   /** After commit(): clears the cookie of a destroyed session. */

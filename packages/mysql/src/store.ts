@@ -1,4 +1,5 @@
 import {
+  isConnectionRefused,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -79,6 +80,8 @@ export class MySQLStore extends Store implements SessionStore {
   #ready: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The last call could not connect at all, and none has succeeded since (see {@link connected}). */
+  #refused = false;
 
   constructor(options: MySQLStoreOptions) {
     super();
@@ -155,10 +158,22 @@ export class MySQLStore extends Store implements SessionStore {
     try {
       if (this.#createTable) await this.#ensureTable();
       const [result] = await this.#db.execute(sql, values);
+      this.#refused = false;
       return result as T;
     } catch (cause) {
+      if (isConnectionRefused(cause)) this.#refused = true;
       throw new StoreError(this.name, operation, { cause });
     }
+  }
+
+  /**
+   * `false` from a call the pool could not connect for (the server refused it or could not be
+   * reached) until a call succeeds: mysql2's pool does not track its server otherwise. While it is
+   * `false`, the session middleware answers 503 at once, letting one call through every probe
+   * interval.
+   */
+  connected(): boolean {
+    return !this.#refused;
   }
 
   async #select(

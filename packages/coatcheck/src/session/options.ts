@@ -350,10 +350,21 @@ function breakerFor(store: SessionStore, value: unknown): StoreBreaker | undefin
   if (failures !== undefined && (!Number.isInteger(failures) || (failures as number) < 1)) {
     throw new TypeError('session option storeBreaker.failures must be a positive integer');
   }
-  const probeInterval = numberOption('session', raw, 'probeInterval');
+  const probeInterval = raw.probeInterval;
+  if (
+    probeInterval !== undefined &&
+    (typeof probeInterval !== 'number' || !Number.isFinite(probeInterval) || probeInterval <= 0)
+  ) {
+    throw new TypeError(
+      'session option storeBreaker.probeInterval must be a positive number of milliseconds',
+    );
+  }
   // A store in this process does no I/O: nothing to break.
   if (store.inProcess) return undefined;
-  return new StoreBreaker(store, { failures: failures as number | undefined, probeInterval });
+  return new StoreBreaker(store, {
+    failures: failures as number | undefined,
+    probeInterval: probeInterval as number | undefined,
+  });
 }
 
 function storeErrorPolicy(value: unknown): 'fail' | 'continue' {

@@ -19,11 +19,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoClient } from 'mongodb';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { ferretdbArgs, ferretdbBinary } from '../../tools/ferretdb/ferretdb.mjs';
 
-export type ServerKind = 'redis' | 'postgres' | 'mysql';
+/** `mongodb` is FerretDB (tools/ferretdb), a MongoDB wire-protocol server on SQLite. */
+export type ServerKind = 'redis' | 'postgres' | 'mysql' | 'mongodb';
 
 /** A server this test process started and owns. */
 export interface PrivateServer {
@@ -60,6 +63,7 @@ const BINARIES: Record<ServerKind, string[]> = {
   redis: ['redis-server'],
   postgres: [join(PG_BIN, 'initdb'), join(PG_BIN, 'postgres')],
   mysql: ['mariadb-install-db', 'mariadbd'],
+  mongodb: [ferretdbBinary()],
 };
 
 function findBinary(name: string): string | undefined {
@@ -310,6 +314,23 @@ function mysqlRecipe(dir: string, port: number): Recipe {
   };
 }
 
+function ferretdbRecipe(dir: string, port: number): Recipe {
+  mkdirSync(join(dir, 'data'));
+  const url = `mongodb://127.0.0.1:${port}/coatcheck`;
+  return {
+    url,
+    command: [ferretdbBinary(), ferretdbArgs(dir, port)],
+    async probe() {
+      const client = new MongoClient(url, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
+      try {
+        await client.db().command({ ping: 1 });
+      } finally {
+        await client.close().catch(() => {});
+      }
+    },
+  };
+}
+
 /**
  * Initializes and starts a private `kind` server. Call once per test file (initialization takes
  * seconds) and `close()` it in `after()`.
@@ -326,7 +347,9 @@ export async function startPrivateServer(kind: ServerKind): Promise<PrivateServe
       ? redisRecipe(dir, port)
       : kind === 'postgres'
         ? postgresRecipe(dir, port)
-        : mysqlRecipe(dir, port);
+        : kind === 'mysql'
+          ? mysqlRecipe(dir, port)
+          : ferretdbRecipe(dir, port);
 
   const server: PrivateServer = {
     kind,

@@ -5,15 +5,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { MongoDBStore } from '@coatcheck/mongodb';
 import { MySQLStore } from '@coatcheck/mysql';
 import { PostgresStore } from '@coatcheck/postgres';
 import { RedisStore } from '@coatcheck/redis';
 import { SQLiteStore } from '@coatcheck/sqlite';
 import { MemoryStore, type SessionStore } from 'coatcheck';
 import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import { MongoClient } from 'mongodb';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
+
+/**
+ * Why the MongoDB store cannot run: `MONGODB_URI` is unset (scripts/test.mjs sets it to a FerretDB
+ * it starts when that is built). Outside CI one line says how to build it; in CI it fails.
+ */
+export function mongodbSkipReason(): string | false {
+  if (process.env.MONGODB_URI) return false;
+  if (process.env.CI === 'true' || process.env.CI === '1') {
+    throw new Error(
+      'MONGODB_URI is not set, and CI requires a MongoDB server (FerretDB, started by scripts/test.mjs)',
+    );
+  }
+  const reason = 'MONGODB_URI is not set; build FerretDB with: node tools/ferretdb/ferretdb.mjs build';
+  console.log(`# skipping MongoDB tests: ${reason}`);
+  return reason;
+}
 
 export interface StoreTarget {
   name: string;
@@ -87,6 +105,22 @@ export function storeTargets(label: string, options: StoreTargetOptions = {}): S
             await store.close();
             await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
             await pool.end();
+          },
+        };
+      },
+    },
+    {
+      name: 'MongoDBStore (FerretDB)',
+      skip: async () => mongodbSkipReason(),
+      async open() {
+        const client = new MongoClient(process.env.MONGODB_URI as string, { maxPoolSize: poolSize });
+        const store = new MongoDBStore({ client, collection: `sessions_${suffix}`, pruneInterval });
+        return {
+          store,
+          async release() {
+            await store.close();
+            await store.collection.drop().catch(() => undefined);
+            await client.close();
           },
         };
       },

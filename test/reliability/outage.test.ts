@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MongoDBStore } from '@coatcheck/mongodb';
 import { fromUrl as mysqlFromUrl } from '@coatcheck/mysql';
 import { fromUrl as postgresFromUrl } from '@coatcheck/postgres';
 import { RedisStore } from '@coatcheck/redis';
@@ -67,6 +68,11 @@ const TARGETS: Target[] = [
   },
   { label: 'PostgreSQL', kind: 'postgres', open: async (url) => postgresFromUrl(url) },
   { label: 'MariaDB', kind: 'mysql', open: async (url) => mysqlFromUrl(url) },
+  {
+    label: 'MongoDB (FerretDB, via fromUrl)',
+    kind: 'mongodb',
+    open: async (url) => MongoDBStore.fromUrl(url),
+  },
 ];
 
 /** What the test measured, printed at the end for the report. */
@@ -172,10 +178,10 @@ function outageApp(middleware: ReturnType<typeof session>): express.Express {
 }
 
 const skips = new Map<ServerKind, string | false>(
-  (['redis', 'postgres', 'mysql'] as const).map((kind) => [kind, privateServerSkipReason(kind)]),
+  (['redis', 'postgres', 'mysql', 'mongodb'] as const).map((kind) => [kind, privateServerSkipReason(kind)]),
 );
 
-for (const kind of ['redis', 'postgres', 'mysql'] as const) {
+for (const kind of ['redis', 'postgres', 'mysql', 'mongodb'] as const) {
   describe(`store outage on a private ${kind} server`, { skip: skips.get(kind) ?? false }, () => {
     let server: PrivateServer;
     before(async () => {

@@ -39,6 +39,7 @@ export type StoreOperation =
   | 'write'
   | 'patch'
   | 'refresh'
+  | 'rotate'
   | 'remove'
   | 'ids'
   | 'entries'

@@ -120,16 +120,62 @@ function decodeData(fields: Readonly<Record<string, unknown>>): StoredData {
   return data;
 }
 
+/**
+ * Whether top-level key `key` can be a field of the `session` mirror as it is: connect-mongodb-session
+ * reads field names as keys, so a name that would need encoding has no place there.
+ */
+function mirrorableKey(key: string): boolean {
+  return key !== '' && key !== '__proto__' && !key.startsWith('$') && !/[.\0]/.test(key);
+}
+
+/**
+ * Whether `value` can be stored as BSON by an update: MongoDB refuses a `$set` whose value holds a
+ * field name starting with `$`, and `.` or `__proto__` would not read back as written.
+ */
+function plainValue(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(plainValue);
+  if (value === null || typeof value !== 'object') return true;
+  for (const [name, nested] of Object.entries(value)) {
+    if (name.startsWith('$') || name.includes('.') || name === '__proto__' || !plainValue(nested))
+      return false;
+  }
+  return true;
+}
+
+/**
+ * With `legacySession`, connect-mongodb-session's `session` field beside the store's own `data`:
+ * every top-level key whose name and value BSON holds as written ({@link mirrorableKey},
+ * {@link plainValue}), as JSON reads it back. The store itself never reads it.
+ */
+function mirror(data: Record<string, string>): Record<string, unknown> {
+  const session: Record<string, unknown> = {};
+  for (const field of Object.keys(data)) {
+    const key = decodeKey(field);
+    if (!mirrorableKey(key)) continue;
+    const value = JSON.parse(data[field] as string);
+    if (plainValue(value)) session[key] = value;
+  }
+  return session;
+}
+
+/** How the store lays out its documents. */
+export interface LayoutOptions {
+  /** Keep connect-mongodb-session's `session` field current too (see {@link mirror}). */
+  legacySession?: boolean;
+}
+
 /** The document that stores `record` under `id`. */
-export function toDocument(id: string, record: SessionRecord): SessionDocument {
+export function toDocument(id: string, record: SessionRecord, layout: LayoutOptions = {}): SessionDocument {
+  const data = encodeData(record.data);
   const doc: SessionDocument = {
     _id: id,
-    data: encodeData(record.data),
+    data,
     expires: new Date(record.expires),
     created: new Date(record.created),
     touched: new Date(record.touched),
   };
   if (record.user !== undefined && record.user !== null) doc.user = record.user;
+  if (layout.legacySession) doc.session = mirror(data);
   return doc;
 }
 
@@ -173,6 +219,11 @@ export function idFilter(id: string) {
   return { _id: id };
 }
 
+/** Whether `doc` is a session still live at `now`, for lookups by `_id` alone. */
+export function isLive(doc: SessionDocument, now: number): boolean {
+  return doc.expires instanceof Date && doc.expires.getTime() > now;
+}
+
 /** The filter of every session still live at `now`. */
 export function liveFilter(now: number) {
   return { expires: { $gt: new Date(now) } };
@@ -192,13 +243,17 @@ export function patchFilter(id: string, now: number) {
 }
 
 /** The update that applies `patch`: `$set`/`$unset` of the changed keys' fields and the metadata. */
-export function patchUpdate(patch: SessionPatch) {
+export function patchUpdate(patch: SessionPatch, layout: LayoutOptions = {}) {
   const $set: Record<string, unknown> = {
     expires: new Date(patch.expires),
     touched: new Date(patch.touched),
   };
   const $unset: Record<string, ''> = {};
-  for (const key of patch.unset) $unset[`data.${encodeKey(key)}`] = '';
+  const legacy = layout.legacySession === true;
+  for (const key of patch.unset) {
+    $unset[`data.${encodeKey(key)}`] = '';
+    if (legacy && mirrorableKey(key)) $unset[`session.${key}`] = '';
+  }
   for (const key of Object.keys(patch.set)) {
     const path = `data.${encodeKey(key)}`;
     const value = json(key, patch.set[key]);
@@ -209,6 +264,15 @@ export function patchUpdate(patch: SessionPatch) {
       delete $unset[path];
       $set[path] = value;
     }
+    if (!legacy || !mirrorableKey(key)) continue;
+    const mirrored = value === undefined ? undefined : JSON.parse(value);
+    // A value the mirror cannot hold leaves it, rather than staying there stale.
+    if (value === undefined || !plainValue(mirrored)) {
+      $unset[`session.${key}`] = '';
+    } else {
+      delete $unset[`session.${key}`];
+      $set[`session.${key}`] = mirrored;
+    }
   }
   if (typeof patch.user === 'string') $set.user = patch.user;
   else if (patch.user === null) $unset.user = '';
@@ -218,6 +282,22 @@ export function patchUpdate(patch: SessionPatch) {
 /** The update of a refresh: new expiry and touch time, data untouched. */
 export function refreshUpdate(expires: number, touched: number) {
   return { $set: { expires: new Date(expires), touched: new Date(touched) } };
+}
+
+/** The update of a refresh that also stores the session cookie, its expiry moved with the record's. */
+export function refreshCookieUpdate(
+  expires: number,
+  touched: number,
+  cookie: unknown,
+  layout: LayoutOptions = {},
+) {
+  const $set: Record<string, unknown> = {
+    expires: new Date(expires),
+    touched: new Date(touched),
+    [`data.${encodeKey('cookie')}`]: json('cookie', cookie),
+  };
+  if (layout.legacySession) $set['session.cookie'] = JSON.parse(json('cookie', cookie) ?? 'null');
+  return { $set };
 }
 
 /** The filter of `user`'s sessions live at `now`, leaving out `exceptId` when given. */
@@ -231,10 +311,10 @@ export function userFilter(user: string, now: number, exceptId?: string) {
  * filter only matches while the document is still in the old layout, so two requests migrating
  * the same session at once rewrite it once.
  */
-export function migration(doc: SessionDocument) {
+export function migration(doc: SessionDocument, layout: LayoutOptions = {}) {
   return {
     filter: { _id: doc._id, data: { $exists: false } },
-    replacement: toDocument(doc._id, fromDocument(doc)),
+    replacement: toDocument(doc._id, fromDocument(doc), layout),
   };
 }
 

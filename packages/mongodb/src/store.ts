@@ -1,4 +1,5 @@
 import {
+  type CookieJSON,
   type SessionPatch,
   type SessionRecord,
   SessionSerializeError,
@@ -15,11 +16,14 @@ import {
   INDEXES,
   idFilter,
   isLegacyDocument,
+  isLive,
+  type LayoutOptions,
   liveFilter,
   migration,
   patchFilter,
   patchUpdate,
   readFilter,
+  refreshCookieUpdate,
   refreshUpdate,
   type SessionDocument,
   toDocument,
@@ -53,8 +57,19 @@ export interface MongoDBStoreOptions {
    * server; `0` turns it off. Expired sessions are never served either way.
    */
   pruneInterval?: number | undefined;
+  /**
+   * Also keep connect-mongodb-session's `session` field current, so that an app rolled back to
+   * connect-mongodb-session still finds its users signed in. Default `false`. The store never
+   * reads the field; it holds every top-level key whose name and value MongoDB stores as written
+   * (no field name starting with `$` or holding `.`), which covers what express-session apps keep
+   * (`cookie`, `passport`, carts, flash messages). Turn it on before the sessions it must cover are
+   * written: a session written without it gains a `session` field only from its next full save.
+   */
+  legacySession?: boolean;
 }
 
+/** Passes of {@link MongoDBStore.removeByUser} before it stops chasing new logins. */
+const MAX_REMOVE_PASSES = 5;
 /** The store's own pruning period on a server without TTL indexes, as the SQL stores'. */
 const DEFAULT_PRUNE_INTERVAL = 15 * 60_000;
 
@@ -108,6 +123,7 @@ export class MongoDBStore extends Store implements SessionStore {
   readonly #ownsClient: boolean;
   readonly #createIndexes: boolean;
   readonly #pruneInterval: number | undefined;
+  readonly #layout: LayoutOptions;
   #ready: Promise<void> | undefined;
   #serialUpdates: boolean | undefined;
   readonly #queues = new Map<string, Promise<unknown>>();
@@ -132,6 +148,7 @@ export class MongoDBStore extends Store implements SessionStore {
       databaseName,
       createIndexes = true,
       pruneInterval,
+      legacySession = false,
     } = options;
     if (uri !== undefined && client !== undefined) {
       throw new TypeError('MongoDBStore: pass either uri or client, not both');
@@ -158,6 +175,9 @@ export class MongoDBStore extends Store implements SessionStore {
     }
     if (typeof createIndexes !== 'boolean')
       throw new TypeError('MongoDBStore: createIndexes must be a boolean');
+    if (typeof legacySession !== 'boolean') {
+      throw new TypeError('MongoDBStore: legacySession must be a boolean');
+    }
     if (
       pruneInterval !== undefined &&
       (typeof pruneInterval !== 'number' || !Number.isFinite(pruneInterval) || pruneInterval < 0)
@@ -169,6 +189,7 @@ export class MongoDBStore extends Store implements SessionStore {
     this.#ownsClient = client === undefined;
     this.#createIndexes = createIndexes;
     this.#pruneInterval = pruneInterval;
+    this.#layout = { legacySession };
     this.collection = this.#client.db(databaseName).collection<SessionDocument>(collection);
     // An explicit period applies on any server; the default waits to learn whether TTL exists.
     if (pruneInterval !== undefined) this.#startPruning(pruneInterval);
@@ -284,44 +305,108 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async read(id: string): Promise<SessionRecord | undefined> {
     return this.#run('read', async () => {
-      const doc = await this.collection.findOne(readFilter(id, Date.now()));
-      return doc ? fromDocument(doc) : undefined;
+      // By `_id` alone, the expiry checked here: FerretDB's SQLite backend answers only a filter
+      // that is exactly `{ _id }` from its primary key, and scans the collection for any other.
+      const now = Date.now();
+      const doc = await this.collection.findOne(idFilter(id));
+      return doc && isLive(doc, now) ? fromDocument(doc) : undefined;
     });
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
     await this.#run('write', async () => {
       await this.#update(id, () =>
-        this.collection.replaceOne(idFilter(id), toDocument(id, record), { upsert: true }),
+        this.collection.replaceOne(idFilter(id), toDocument(id, record, this.#layout), { upsert: true }),
       );
     });
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
-    const update = patchUpdate(patch);
+    const update = patchUpdate(patch, this.#layout);
     return this.#run('patch', () => this.#update(id, () => this.#patch(id, update)));
   }
 
   async #patch(id: string, update: ReturnType<typeof patchUpdate>): Promise<boolean> {
     const now = Date.now();
+    if (this.#serialUpdates) {
+      // FerretDB: lookups by `_id` alone (see read), checked here, and this store's updates of the
+      // session queued behind each other, so nothing it does comes between the check and the update.
+      const doc = await this.collection.findOne(idFilter(id));
+      if (!doc || !isLive(doc, now)) return false;
+      if (isLegacyDocument(doc))
+        await this.collection.replaceOne(idFilter(id), migration(doc, this.#layout).replacement);
+      // A session removed since the check matches nothing: FerretDB never upserts here either.
+      return (await this.collection.updateOne(idFilter(id), update)).matchedCount === 1;
+    }
     const result = await this.collection.updateOne(patchFilter(id, now), update);
     if (result.matchedCount === 1) return true;
     // Either no live session, or one connect-mongodb-session wrote: move that one, then patch.
     const doc = await this.collection.findOne(readFilter(id, now));
     if (!doc || !isLegacyDocument(doc)) return false;
-    const { filter, replacement } = migration(doc);
+    const { filter, replacement } = migration(doc, this.#layout);
     await this.collection.replaceOne(filter, replacement);
     const retry = await this.collection.updateOne(patchFilter(id, now), update);
     return retry.matchedCount === 1;
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
     return this.#run('refresh', async () => {
-      const result = await this.#update(id, () =>
-        this.collection.updateOne(readFilter(id, Date.now()), refreshUpdate(expires, touched)),
-      );
-      return result.matchedCount === 1;
+      return this.#update(id, async () => {
+        const now = Date.now();
+        if (this.#serialUpdates) {
+          // FerretDB: by `_id` alone, checked here (see read and #patch).
+          const doc = await this.collection.findOne(idFilter(id), { projection: { expires: 1, data: 1 } });
+          if (!doc || !isLive(doc, now)) return false;
+          // In this store's layout only: a connect-mongodb-session document keeps its own cookie.
+          const update =
+            cookie !== undefined && doc.data !== undefined
+              ? refreshCookieUpdate(expires, touched, cookie, this.#layout)
+              : refreshUpdate(expires, touched);
+          return (await this.collection.updateOne(idFilter(id), update)).matchedCount === 1;
+        }
+        if (cookie !== undefined) {
+          const moved = await this.collection.updateOne(
+            patchFilter(id, now),
+            refreshCookieUpdate(expires, touched, cookie, this.#layout),
+          );
+          if (moved.matchedCount === 1) return true;
+        }
+        const result = await this.collection.updateOne(readFilter(id, now), refreshUpdate(expires, touched));
+        return result.matchedCount === 1;
+      });
     });
+  }
+
+  /**
+   * Inserts the new session, then deletes the old one only if it is still live; if it was not,
+   * deletes the new one again and resolves `false`. No transaction (FerretDB v1 and standalone
+   * servers have none): the conditional delete of the old session is the decision. A logout that
+   * deleted it first makes the rotate fail; a `removeByUser` whose scan misses the old session because
+   * the rotate took it runs after the insert finished, and its second pass finds the new one (see
+   * {@link MongoDBStore.removeByUser}). Until the decision the new ID exists, but only this call knows
+   * it; a crash in between leaves an orphan nobody has a cookie for, which the TTL index deletes.
+   */
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const doc = toDocument(newId, record, this.#layout);
+    // After any update of the old session this process has in flight (FerretDB v1: see #update).
+    return this.#run('rotate', () =>
+      this.#update(oldId, async () => {
+        await this.collection.insertOne(doc);
+        const now = Date.now();
+        let taken: { deletedCount: number };
+        if (this.#serialUpdates) {
+          // FerretDB: by `_id` alone (see read); an expired old session is deleted and not taken.
+          const old = await this.collection.findOne(idFilter(oldId), { projection: { expires: 1 } });
+          const deleted = await this.collection.deleteOne(idFilter(oldId));
+          taken = { deletedCount: old && isLive(old, now) ? deleted.deletedCount : 0 };
+        } else {
+          taken = await this.collection.deleteOne(readFilter(oldId, now));
+        }
+        if (taken.deletedCount === 1) return true;
+        await this.collection.deleteOne(idFilter(newId));
+        return false;
+      }),
+    );
   }
 
   async remove(id: string): Promise<void> {
@@ -361,10 +446,20 @@ export class MongoDBStore extends Store implements SessionStore {
     });
   }
 
+  /**
+   * At least two `deleteMany` passes, and more while a pass still finds sessions: a pass can miss a
+   * session a rotate moved meanwhile (the old document deleted ahead of its cursor, the new one
+   * inserted behind it), but then the insert finished before that pass did, so the next pass sees it.
+   */
   async removeByUser(user: string, exceptId?: string): Promise<number> {
     return this.#run('removeByUser', async () => {
-      const result = await this.collection.deleteMany(userFilter(user, Date.now(), exceptId));
-      return result.deletedCount;
+      let removed = 0;
+      for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
+        const result = await this.collection.deleteMany(userFilter(user, Date.now(), exceptId));
+        removed += result.deletedCount;
+        if (pass >= 1 && result.deletedCount === 0) break;
+      }
+      return removed;
     });
   }
 

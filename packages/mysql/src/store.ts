@@ -1,4 +1,5 @@
 import {
+  type CookieJSON,
   isConnectionRefused,
   type SessionPatch,
   type SessionRecord,
@@ -46,6 +47,9 @@ interface SessionRow {
 type Parameter = string | number | null;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+/** MySQL/MariaDB's "Deadlock found when trying to get lock; try restarting transaction". */
+const ER_LOCK_DEADLOCK = 1213;
+const DEADLOCK_ATTEMPTS = 5;
 const SELECTED = 'id, data, expires, created, touched, user_id';
 
 /**
@@ -157,9 +161,19 @@ export class MySQLStore extends Store implements SessionStore {
     if (this.#closed) throw new StoreClosedError(this.name, operation);
     try {
       if (this.#createTable) await this.#ensureTable();
-      const [result] = await this.#db.execute(sql, values);
-      this.#refused = false;
-      return result as T;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [result] = await this.#db.execute(sql, values);
+          this.#refused = false;
+          return result as T;
+        } catch (err) {
+          // InnoDB picks a victim when a rotate's rename and a delete by owner lock the same index
+          // entries in opposite orders. Each statement runs alone (autocommit) and was rolled back
+          // whole, so running it again decides it afresh.
+          if ((err as { errno?: unknown }).errno !== ER_LOCK_DEADLOCK || attempt >= DEADLOCK_ATTEMPTS)
+            throw err;
+        }
+      }
     } catch (cause) {
       if (isConnectionRefused(cause)) this.#refused = true;
       throw new StoreError(this.name, operation, { cause });
@@ -218,9 +232,29 @@ export class MySQLStore extends Store implements SessionStore {
     return (await this.#changed('patch', sql, all)) === 1;
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    const sql = `UPDATE ${this.table} SET expires = ?, touched = ? WHERE id = ? AND expires > ?`;
-    return (await this.#changed('refresh', sql, [expires, touched, id, Date.now()])) === 1;
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    if (cookie === undefined) {
+      const sql = `UPDATE ${this.table} SET expires = ?, touched = ? WHERE id = ? AND expires > ?`;
+      return (await this.#changed('refresh', sql, [expires, touched, id, Date.now()])) === 1;
+    }
+    const sql =
+      `UPDATE ${this.table} SET data = JSON_SET(data, '$.cookie', JSON_EXTRACT(?, '$')), expires = ?, ` +
+      'touched = ? WHERE id = ? AND expires > ?';
+    const values = [JSON.stringify(cookie), expires, touched, id, Date.now()];
+    return (await this.#changed('refresh', sql, values)) === 1;
+  }
+
+  /**
+   * One `UPDATE` renames the row only while it is live (the row lock orders it against a `DELETE`
+   * of the old ID). See {@link MySQLStore.removeByUser} for the delete by owner.
+   */
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const { data, expires, created, touched, user } = record;
+    const sql =
+      `UPDATE ${this.table} SET id = ?, data = ?, expires = ?, created = ?, touched = ?, user_id = ? ` +
+      'WHERE id = ? AND expires > ?';
+    const values = [newId, JSON.stringify(data), expires, created, touched, user ?? null, oldId, Date.now()];
+    return (await this.#changed('rotate', sql, values)) === 1;
   }
 
   async remove(id: string): Promise<void> {
@@ -254,11 +288,16 @@ export class MySQLStore extends Store implements SessionStore {
   /**
    * Deletes the user's live sessions (but `exceptId`) and resolves how many; their expired ones
    * are already invisible and go with the next prune.
+   *
+   * Twice: a rotate that renamed a row while the first `DELETE` waited on its lock moved it to
+   * another place in the user index, which that scan may have passed already. The second scan
+   * starts after the rename committed, so it finds the row under its new ID.
    */
-  removeByUser(user: string, exceptId?: string): Promise<number> {
+  async removeByUser(user: string, exceptId?: string): Promise<number> {
     // `<=>` is NULL-safe, so without `exceptId` no session is excepted.
     const sql = `DELETE FROM ${this.table} WHERE user_id = ? AND NOT (id <=> ?) AND expires > ?`;
-    return this.#changed('removeByUser', sql, [user, exceptId ?? null, Date.now()]);
+    const first = await this.#changed('removeByUser', sql, [user, exceptId ?? null, Date.now()]);
+    return first + (await this.#changed('removeByUser', sql, [user, exceptId ?? null, Date.now()]));
   }
 
   /** Deletes expired sessions now and resolves how many; the store's timer calls this every `pruneInterval`. */

@@ -1,4 +1,5 @@
 import {
+  type CookieJSON,
   isConnectionRefused,
   type SessionPatch,
   type SessionRecord,
@@ -30,7 +31,17 @@ export interface PostgresStoreOptions {
   pruneInterval?: number;
 }
 
-type Statement = 'read' | 'write' | 'patch' | 'refresh' | 'remove' | 'ids' | 'entries' | 'count';
+type Statement =
+  | 'read'
+  | 'write'
+  | 'patch'
+  | 'refresh'
+  | 'refreshCookie'
+  | 'rotate'
+  | 'remove'
+  | 'ids'
+  | 'entries'
+  | 'count';
 type StatementName = Statement | 'purge' | 'listByUser' | 'removeByUser' | 'prune';
 
 interface SessionRow {
@@ -179,6 +190,15 @@ export class PostgresStore extends Store implements SessionStore {
         `UPDATE ${t} SET data = (data - $2::text[]) || $3::jsonb, expires = $4, touched = $5, ` +
         'user_id = CASE WHEN $6::boolean THEN $7::text ELSE user_id END WHERE id = $1 AND expires > $8',
       refresh: `UPDATE ${t} SET expires = $2, touched = $3 WHERE id = $1 AND expires > $4`,
+      refreshCookie:
+        `UPDATE ${t} SET expires = $2, touched = $3, data = jsonb_set(data, '{cookie}', $5::jsonb) ` +
+        'WHERE id = $1 AND expires > $4',
+      // One statement renames the row only while it is live. A DELETE of the old ID that commits
+      // first leaves nothing to rename; one that waits on the row lock rechecks the new version
+      // (id changed: nothing to delete), and a DELETE by user_id rechecks it and deletes it.
+      rotate:
+        `UPDATE ${t} SET id = $2, data = $3, expires = $4, created = $5, touched = $6, user_id = $7 ` +
+        'WHERE id = $1 AND expires > $8',
       remove: `DELETE FROM ${t} WHERE id = $1`,
       ids: `SELECT id FROM ${t} WHERE expires > $1`,
       entries: `SELECT id, ${COLUMNS} FROM ${t} WHERE expires > $1`,
@@ -275,8 +295,19 @@ export class PostgresStore extends Store implements SessionStore {
     return (await this.#run('patch', 'patch', values)).rowCount === 1;
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    return (await this.#run('refresh', 'refresh', [id, expires, touched, Date.now()])).rowCount === 1;
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    const now = Date.now();
+    const result =
+      cookie === undefined
+        ? await this.#run('refresh', 'refresh', [id, expires, touched, now])
+        : await this.#run('refresh', 'refreshCookie', [id, expires, touched, now, JSON.stringify(cookie)]);
+    return result.rowCount === 1;
+  }
+
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const { data, expires, created, touched, user } = record;
+    const values = [oldId, newId, JSON.stringify(data), expires, created, touched, user ?? null, Date.now()];
+    return (await this.#run('rotate', 'rotate', values)).rowCount === 1;
   }
 
   async remove(id: string): Promise<void> {

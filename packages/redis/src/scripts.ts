@@ -134,6 +134,27 @@ return {1, owner, stale}
 `,
 );
 
+/**
+ * Deletes a session only while it is live (ARGV[1] is now): the second half of a rotate, after the
+ * new session was written. Returns 0 when there was no live session (the rotate must fail),
+ * `{1}` when one without an owner was deleted, `{1, owner}` otherwise.
+ */
+export const TAKE = script(
+  'take',
+  `
+local expires = redis.call('HGET', KEYS[1], $EXPIRES)
+if not expires or tonumber(expires) <= tonumber(ARGV[1]) then
+  return 0
+end
+local owner = redis.call('HGET', KEYS[1], $USER)
+redis.call('DEL', KEYS[1])
+if not owner then
+  return {1}
+end
+return {1, owner}
+`,
+);
+
 /** Deletes a session. Returns its owner (nil when none) for the caller to unindex. */
 export const REMOVE = script(
   'remove',

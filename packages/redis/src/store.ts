@@ -1,4 +1,5 @@
 import {
+  type CookieJSON,
   type SessionPatch,
   type SessionRecord,
   SessionSerializeError,
@@ -17,6 +18,7 @@ import {
   type Send,
 } from './client.js';
 import {
+  dataField,
   dataFields,
   EXPIRES,
   hashPairs,
@@ -32,6 +34,7 @@ import {
   PATCH,
   REMOVE,
   REMOVE_OWNED,
+  TAKE,
   WRITE,
 } from './scripts.js';
 
@@ -59,6 +62,8 @@ export interface RedisStoreOptions {
   legacyPrefix?: string;
 }
 
+/** Index reads of {@link RedisStore.removeByUser} before it stops chasing new logins. */
+const MAX_REMOVE_PASSES = 5;
 /** Shortest time an index key is extended beyond its session's expiry, in milliseconds. */
 const MIN_INDEX_HEADROOM = 60_000;
 const PREFIX_PATTERN = /^[\x21-\x7e]{0,200}$/;
@@ -230,23 +235,61 @@ export class RedisStore extends Store implements SessionStore {
   async write(id: string, record: SessionRecord): Promise<void> {
     const fields = dataFields(record.data);
     await this.#run('write', async () => {
-      const now = Date.now();
-      const user = record.user ?? undefined;
-      const until = this.#indexUntil(record.expires, now);
-      // The index first: a session that names its owner is always in the owner's index.
-      if (user !== undefined) await this.#index(user, id, until);
-      const previous = await runScript(this.#send, WRITE, this.sessionKey(id), [
-        String(record.expires),
-        String(Math.ceil(record.expires)),
-        String(record.created),
-        String(record.touched),
-        user === undefined ? 'none' : 'set',
-        user ?? '',
-        String(until),
-        ...fields,
-      ]);
-      if (typeof previous === 'string' && previous !== user) await this.#unindex(previous, [id]);
+      await this.#writeHash(id, record, fields, Date.now());
       await this.#dropLegacy(id);
+    });
+  }
+
+  async #writeHash(id: string, record: SessionRecord, fields: string[], now: number): Promise<void> {
+    const user = record.user ?? undefined;
+    const until = this.#indexUntil(record.expires, now);
+    // The index first: a session that names its owner is always in the owner's index.
+    if (user !== undefined) await this.#index(user, id, until);
+    const previous = await runScript(this.#send, WRITE, this.sessionKey(id), [
+      String(record.expires),
+      String(Math.ceil(record.expires)),
+      String(record.created),
+      String(record.touched),
+      user === undefined ? 'none' : 'set',
+      user ?? '',
+      String(until),
+      ...fields,
+    ]);
+    if (typeof previous === 'string' && previous !== user) await this.#unindex(previous, [id]);
+  }
+
+  /**
+   * Writes the new session (indexed under its owner first), then deletes the old one only if it is
+   * still live, in one script; if it was not, deletes the new one again and resolves `false`. The
+   * two keys may sit in different cluster slots, so no script holds both; this order is what makes
+   * it one decision anyway. The old session's deletion is the decision: a logout that deleted it
+   * first makes the rotate fail, and a "log out everywhere" that misses it (because the rotate took
+   * it) finds the new ID, which was in the owner's index before the old one went (see
+   * {@link RedisStore.removeByUser}). Until the decision the new ID exists, but only this call knows
+   * it. A crash between the two steps leaves an orphan that nobody holds a cookie for and that
+   * expires with its TTL.
+   */
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const fields = dataFields(record.data);
+    return this.#run('rotate', async () => {
+      const now = Date.now();
+      await this.#writeHash(newId, record, fields, now);
+      const taken = (await runScript(this.#send, TAKE, this.sessionKey(oldId), [String(now)])) as
+        | 0
+        | [1]
+        | [1, string];
+      let live = Array.isArray(taken);
+      // A connect-redis session has a TTL and no expiry field: while its key exists it is live.
+      if (!live && this.legacyPrefix !== undefined) {
+        live = Number(await this.#send(['DEL', this.legacyPrefix + oldId])) === 1;
+      }
+      if (!live) {
+        const owner = await runScript(this.#send, REMOVE, this.sessionKey(newId), []);
+        if (typeof owner === 'string') await this.#unindex(owner, [newId]);
+        return false;
+      }
+      if (Array.isArray(taken) && taken.length === 2) await this.#unindex(String(taken[1]), [oldId]);
+      return true;
     });
   }
 
@@ -255,8 +298,9 @@ export class RedisStore extends Store implements SessionStore {
     return this.#run('patch', () => this.#patch(id, patch, changes.remove, changes.set));
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    return this.#run('refresh', () => this.#patch(id, { expires, touched }, [], []));
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    const set = cookie === undefined ? [] : [dataField('cookie'), JSON.stringify(cookie)];
+    return this.#run('refresh', () => this.#patch(id, { expires, touched }, [], set));
   }
 
   async #patch(
@@ -393,17 +437,29 @@ export class RedisStore extends Store implements SessionStore {
     });
   }
 
+  /**
+   * Reads the user's index and deletes each session the user owns, then reads the index again for
+   * IDs it did not see, until there are none: a rotate adds its new ID to the index before it takes
+   * the old session, so a pass that found the old one already taken finds the new one next time.
+   */
   async removeByUser(user: string, exceptId?: string): Promise<number> {
     return this.#run('removeByUser', async () => {
-      const now = Date.now();
-      const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[])
-        .map(String)
-        .filter((id) => id !== exceptId);
-      const results = await Promise.all(
-        ids.map((id) => runScript(this.#send, REMOVE_OWNED, this.sessionKey(id), [user, String(now)])),
-      );
-      await this.#unindex(user, ids);
-      return results.filter((result) => Number(result) === 1).length;
+      const seen = new Set<string>(exceptId === undefined ? [] : [exceptId]);
+      let removed = 0;
+      for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
+        const now = Date.now();
+        const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[])
+          .map(String)
+          .filter((id) => !seen.has(id));
+        if (ids.length === 0) break;
+        for (const id of ids) seen.add(id);
+        const results = await Promise.all(
+          ids.map((id) => runScript(this.#send, REMOVE_OWNED, this.sessionKey(id), [user, String(now)])),
+        );
+        await this.#unindex(user, ids);
+        removed += results.filter((result) => Number(result) === 1).length;
+      }
+      return removed;
     });
   }
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   applyPatch,
+  type CookieJSON,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -40,6 +41,13 @@ type Statements = ReturnType<typeof prepare>;
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 
+/**
+ * "Unexpired", for a `?` of now. SQLite compares any TEXT as greater than any number, so an expiry
+ * stored as text (written by hand or by another tool) would read as never expiring: only a numeric
+ * expiry can be live, and {@link prepare}'s prune deletes the rest.
+ */
+const LIVE = "typeof(expires) IN ('integer', 'real') AND expires > ?";
+
 function prepare(db: Database.Database, table: string) {
   const t = `"${table}"`;
   db.exec(
@@ -50,29 +58,35 @@ function prepare(db: Database.Database, table: string) {
   );
   const row = 'data, expires, created, touched, user_id';
   return {
-    read: db.prepare<[string, number], SessionRow>(`SELECT ${row} FROM ${t} WHERE id = ? AND expires > ?`),
+    read: db.prepare<[string, number], SessionRow>(`SELECT ${row} FROM ${t} WHERE id = ? AND ${LIVE}`),
     write: db.prepare<[string, string, number, number, number, string | null]>(
       `INSERT INTO ${t} (id, ${row}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, ` +
         'expires = excluded.expires, created = excluded.created, touched = excluded.touched, user_id = excluded.user_id',
     ),
     patchRead: db.prepare<[string, number], Pick<SessionRow, 'data' | 'user_id'>>(
-      `SELECT data, user_id FROM ${t} WHERE id = ? AND expires > ?`,
+      `SELECT data, user_id FROM ${t} WHERE id = ? AND ${LIVE}`,
     ),
     patchWrite: db.prepare<[string, number, number, string | null, string]>(
       `UPDATE ${t} SET data = ?, expires = ?, touched = ?, user_id = ? WHERE id = ?`,
     ),
     refresh: db.prepare<[number, number, string, number]>(
-      `UPDATE ${t} SET expires = ?, touched = ? WHERE id = ? AND expires > ?`,
+      `UPDATE ${t} SET expires = ?, touched = ? WHERE id = ? AND ${LIVE}`,
+    ),
+    refreshCookie: db.prepare<[number, number, string, string, number]>(
+      `UPDATE ${t} SET expires = ?, touched = ?, data = json_set(data, '$.cookie', json(?)) WHERE id = ? AND ${LIVE}`,
+    ),
+    // One statement renames the row only while it is live: a delete that came first leaves nothing
+    // to rename, and one that comes after finds the row under its new ID (or its owner's name).
+    rotate: db.prepare<[string, string, number, number, number, string | null, string, number]>(
+      `UPDATE ${t} SET id = ?, data = ?, expires = ?, created = ?, touched = ?, user_id = ? WHERE id = ? AND ${LIVE}`,
     ),
     remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE id = ?`),
-    ids: db.prepare<[number], string>(`SELECT id FROM ${t} WHERE expires > ?`).pluck(),
-    entries: db.prepare<[number], SessionRow & { id: string }>(
-      `SELECT id, ${row} FROM ${t} WHERE expires > ?`,
-    ),
-    count: db.prepare<[number], number>(`SELECT count(*) FROM ${t} WHERE expires > ?`).pluck(),
+    ids: db.prepare<[number], string>(`SELECT id FROM ${t} WHERE ${LIVE}`).pluck(),
+    entries: db.prepare<[number], SessionRow & { id: string }>(`SELECT id, ${row} FROM ${t} WHERE ${LIVE}`),
+    count: db.prepare<[number], number>(`SELECT count(*) FROM ${t} WHERE ${LIVE}`).pluck(),
     purge: db.prepare<[]>(`DELETE FROM ${t}`),
     listByUser: db.prepare<[string, number], SessionRow & { id: string }>(
-      `SELECT id, ${row} FROM ${t} WHERE user_id = ? AND expires > ?`,
+      `SELECT id, ${row} FROM ${t} WHERE user_id = ? AND ${LIVE}`,
     ),
     // `IS NOT` is NULL-safe, so without an excepted ID every session of the user goes.
     removeByUser: db
@@ -80,7 +94,9 @@ function prepare(db: Database.Database, table: string) {
         `DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING expires`,
       )
       .pluck(),
-    prune: db.prepare<[number]>(`DELETE FROM ${t} WHERE expires <= ?`),
+    prune: db.prepare<[number]>(
+      `DELETE FROM ${t} WHERE expires <= ? OR typeof(expires) NOT IN ('integer', 'real')`,
+    ),
   };
 }
 
@@ -211,8 +227,25 @@ export class SQLiteStore extends Store implements SessionStore {
     return this.#run('patch', () => this.#patch(id, patch, Date.now()));
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    return this.#run('refresh', (s) => s.refresh.run(expires, touched, id, Date.now()).changes === 1);
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    return this.#run('refresh', (s) => {
+      const now = Date.now();
+      const result =
+        cookie === undefined
+          ? s.refresh.run(expires, touched, id, now)
+          : s.refreshCookie.run(expires, touched, JSON.stringify(cookie), id, now);
+      return result.changes === 1;
+    });
+  }
+
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const { data, expires, created, touched, user } = record;
+    return this.#run('rotate', (s) => {
+      const json = JSON.stringify(data);
+      return (
+        s.rotate.run(newId, json, expires, created, touched, user ?? null, oldId, Date.now()).changes === 1
+      );
+    });
   }
 
   async remove(id: string): Promise<void> {

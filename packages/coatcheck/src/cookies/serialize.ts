@@ -145,17 +145,41 @@ export function serializeCookie<Name extends string>(
   const size = name.length + encoded.length;
   if (size > MAX_COOKIE_SIZE) throw new CookieTooLargeError(name, size, MAX_COOKIE_SIZE);
 
-  let header = `${name}=${encoded}`;
+  return `${name}=${encoded}${attributesOf(name, opts, (_attribute, problem) => `cookie "${name}": ${problem}`)}`;
+}
+
+/**
+ * Words a refused attribute: which option (`attribute`) and what is wrong with it (`problem`).
+ * `serializeCookie` says `cookie "sid": …`; a middleware checking its options at construction names
+ * the option instead (`session option cookie.domain: …`).
+ */
+export type DescribeProblem = (attribute: string, problem: string) => string;
+
+/**
+ * Checks attributes for the cookie `name` by the rules {@link serializeCookie} applies, throwing the
+ * same `TypeError`s worded by `describe`: for middleware that checks its cookie options once, at
+ * construction, so that they never fail when a response is serialized.
+ */
+export function checkCookieAttributes(
+  name: string,
+  attributes: CookieAttributes,
+  describe: DescribeProblem,
+): void {
+  attributesOf(name, attributes, describe);
+}
+
+/** The `; Attribute=value` part of a `Set-Cookie` header, each attribute checked. */
+function attributesOf(name: string, opts: CookieAttributes, describe: DescribeProblem): string {
+  const refuse = (attribute: string, problem: string) => new TypeError(describe(attribute, problem));
+  let header = '';
 
   if (opts.maxAge !== undefined) {
     const maxAge = opts.maxAge;
     if (typeof maxAge !== 'number' || !Number.isInteger(maxAge)) {
-      throw new TypeError(
-        `cookie "${name}": maxAge must be an integer number of seconds, got ${String(maxAge)}`,
-      );
+      throw refuse('maxAge', `maxAge must be an integer number of seconds, got ${String(maxAge)}`);
     }
     if (maxAge > MAX_COOKIE_AGE) {
-      throw new TypeError(`cookie "${name}": maxAge ${maxAge} is over 400 days (${MAX_COOKIE_AGE} seconds)`);
+      throw refuse('maxAge', `maxAge ${maxAge} is over 400 days (${MAX_COOKIE_AGE} seconds)`);
     }
     header += `; Max-Age=${maxAge}`;
   }
@@ -163,7 +187,7 @@ export function serializeCookie<Name extends string>(
   if (opts.domain !== undefined) {
     const domain = opts.domain;
     if (typeof domain !== 'string' || domain.length > 253 || !DOMAIN_VALUE.test(domain)) {
-      throw new TypeError(`cookie "${name}": domain is invalid: ${JSON.stringify(domain)}`);
+      throw refuse('domain', `domain is invalid: ${JSON.stringify(domain)}`);
     }
     header += `; Domain=${domain}`;
   }
@@ -171,7 +195,7 @@ export function serializeCookie<Name extends string>(
   if (opts.path !== undefined) {
     const path = opts.path;
     if (typeof path !== 'string' || path.length > MAX_ATTRIBUTE_SIZE || !PATH_VALUE.test(path)) {
-      throw new TypeError(`cookie "${name}": path is invalid: ${JSON.stringify(path)}`);
+      throw refuse('path', `path is invalid: ${JSON.stringify(path)}`);
     }
     header += `; Path=${path}`;
   }
@@ -179,9 +203,9 @@ export function serializeCookie<Name extends string>(
   if (opts.expires !== undefined) {
     const expires = opts.expires;
     const time = expires instanceof Date ? expires.getTime() : Number.NaN;
-    if (!Number.isFinite(time)) throw new TypeError(`cookie "${name}": expires must be a valid Date`);
+    if (!Number.isFinite(time)) throw refuse('expires', 'expires must be a valid Date');
     if (time > Date.now() + MAX_COOKIE_AGE * 1000) {
-      throw new TypeError(`cookie "${name}": expires ${expires.toISOString()} is more than 400 days ahead`);
+      throw refuse('expires', `expires ${expires.toISOString()} is more than 400 days ahead`);
     }
     header += `; Expires=${expires.toUTCString()}`;
   }
@@ -189,7 +213,7 @@ export function serializeCookie<Name extends string>(
   if (opts.httpOnly) header += '; HttpOnly';
   if (opts.secure) header += '; Secure';
   if (opts.partitioned) {
-    if (!opts.secure) throw new TypeError(`cookie "${name}": partitioned requires secure`);
+    if (!opts.secure) throw refuse('partitioned', 'partitioned requires secure');
     header += '; Partitioned';
   }
 
@@ -198,7 +222,7 @@ export function serializeCookie<Name extends string>(
     if (priority === 'low') header += '; Priority=Low';
     else if (priority === 'medium') header += '; Priority=Medium';
     else if (priority === 'high') header += '; Priority=High';
-    else throw new TypeError(`cookie "${name}": priority is invalid: ${JSON.stringify(opts.priority)}`);
+    else throw refuse('priority', `priority is invalid: ${JSON.stringify(opts.priority)}`);
   }
 
   if (opts.sameSite !== undefined && opts.sameSite !== false) {
@@ -207,31 +231,37 @@ export function serializeCookie<Name extends string>(
     else if (sameSite === 'lax') header += '; SameSite=Lax';
     else if (sameSite === 'none') {
       // Chromium and Firefox reject SameSite=None without Secure.
-      if (!opts.secure) throw new TypeError(`cookie "${name}": sameSite "none" requires secure`);
+      if (!opts.secure) throw refuse('sameSite', 'sameSite "none" requires secure');
       header += '; SameSite=None';
-    } else throw new TypeError(`cookie "${name}": sameSite is invalid: ${JSON.stringify(opts.sameSite)}`);
+    } else throw refuse('sameSite', `sameSite is invalid: ${JSON.stringify(opts.sameSite)}`);
   }
 
-  checkPrefix(name, opts);
+  checkPrefix(name, opts, describe);
   return header;
+}
+
+/** Whether `name` has a prefix browsers enforce (`__Secure-`, `__Host-`, `__Http-`, `__Host-Http-`), in any case. */
+export function hasCookiePrefix(name: string): boolean {
+  if (name.charCodeAt(0) !== 0x5f || name.charCodeAt(1) !== 0x5f) return false;
+  const lower = name.toLowerCase();
+  return lower.startsWith('__host-') || lower.startsWith('__secure-') || lower.startsWith('__http-');
 }
 
 /**
  * RFC 6265bis §4.1.3 and §5.7 step 20+: user agents match the prefixes case-insensitively and drop
  * the cookie when the attributes do not fit, so a mismatch here would be a silent loss.
  */
-function checkPrefix(name: string, opts: CookieAttributes): void {
-  if (name.charCodeAt(0) !== 0x5f || name.charCodeAt(1) !== 0x5f) return;
+function checkPrefix(name: string, opts: CookieAttributes, describe: DescribeProblem): void {
+  if (!hasCookiePrefix(name)) return;
   const lower = name.toLowerCase();
   const host = lower.startsWith('__host-');
   const http = lower.startsWith('__http-') || lower.startsWith('__host-http-');
-  if (!host && !http && !lower.startsWith('__secure-')) return;
-  if (!opts.secure) throw new TypeError(`cookie "${name}": its prefix requires secure`);
-  if (http && !opts.httpOnly) throw new TypeError(`cookie "${name}": its prefix requires httpOnly`);
+  if (!opts.secure) throw new TypeError(describe('secure', 'its prefix requires secure'));
+  if (http && !opts.httpOnly) throw new TypeError(describe('httpOnly', 'its prefix requires httpOnly'));
   if (host) {
     if (opts.domain !== undefined)
-      throw new TypeError(`cookie "${name}": a __Host- cookie must not have a domain`);
-    if (opts.path !== '/') throw new TypeError(`cookie "${name}": a __Host- cookie needs path "/"`);
+      throw new TypeError(describe('domain', 'a __Host- cookie must not have a domain'));
+    if (opts.path !== '/') throw new TypeError(describe('path', 'a __Host- cookie needs path "/"'));
   }
 }
 

@@ -20,10 +20,15 @@ const MAX_VALUE_LENGTH = 128;
  */
 export class BoundCookies {
   readonly #keys: readonly KeyObject[];
+  readonly #allowance: number;
 
-  /** The first key signs; the others (older secrets) still verify. */
-  constructor(keys: readonly KeyObject[]) {
+  /**
+   * The first key signs; the others (older secrets) still verify. `allowance` (ms) keeps a value
+   * good that long past its expiry, for a request the browser sent just before the cookie died.
+   */
+  constructor(keys: readonly KeyObject[], allowance = 0) {
     this.#keys = keys;
+    this.#allowance = allowance;
   }
 
   #mac(key: KeyObject, sessionId: string, thumbprint: string, expiry: string): Buffer {
@@ -62,6 +67,6 @@ export class BoundCookies {
       }
     }
     if (!authentic) return 'invalid';
-    return Number.parseInt(expiry, 36) > now ? 'valid' : 'expired';
+    return Number.parseInt(expiry, 36) + this.#allowance > now ? 'valid' : 'expired';
   }
 }

@@ -9,12 +9,16 @@ import type { Session } from '../session/session.js';
 export interface DeviceBoundHook {
   /** A live record was loaded for this request: may it serve it? `false` gives the request a fresh session. */
   admits(req: IncomingMessage, session: Session, now: number): boolean;
-  /** The response is about to be saved: start a registration or renew the bound cookie, if due. Once per request. */
+  /**
+   * The response is about to be saved: start a registration or renew the bound cookie, if due.
+   * `arrivedWith` is the session ID the request's cookie named. Once per request.
+   */
   respond(
     req: IncomingMessage,
     res: ServerResponse,
     session: Session,
     user: string | undefined,
     secure: boolean,
+    arrivedWith: string | undefined,
   ): void;
 }

@@ -95,6 +95,7 @@ const OPTION_NAMES = [
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
 const SPENT_CACHE_SIZE = 10_000;
+const MAX_ALLOWANCE = 2000;
 
 interface RequestBinding {
   /** The request carried a valid bound cookie for this session ID, expiring then. */
@@ -227,7 +228,12 @@ export class DeviceBound implements DeviceBoundHook {
     this.#challenges = new Challenges(
       derive(context.keys[0] as KeyObject, 'coatcheck device-bound challenge'),
     );
-    this.#cookies = new BoundCookies(context.keys.map((key) => derive(key, 'coatcheck device-bound cookie')));
+    // A request Chromium sent with a live cookie may reach the check a moment after it died; a tenth
+    // of the lifetime (at most 2 s) absorbs that without giving a copy any real time.
+    this.#cookies = new BoundCookies(
+      context.keys.map((key) => derive(key, 'coatcheck device-bound cookie')),
+      Math.min(MAX_ALLOWANCE, this.#maxAge / 10),
+    );
   }
 
   #request(req: IncomingMessage): RequestBinding {
@@ -290,6 +296,7 @@ export class DeviceBound implements DeviceBoundHook {
     session: Session,
     user: string | undefined,
     secure: boolean,
+    arrivedWith: string | undefined,
   ): void {
     const request = this.#requests.get(req);
     if (request?.responded) return;
@@ -299,15 +306,16 @@ export class DeviceBound implements DeviceBoundHook {
       // rotate() moved a proven session to a new ID: the bound cookie follows it, keeping its expiry.
       const admitted = request?.admitted;
       if (admitted && admitted.id !== session.id && secure) {
-        this.#setBoundCookie(res, session.id, binding.key, admitted.expires);
+        this.#setBoundCookie(res, session.id, binding.key, admitted.expires, Date.now());
         admitted.id = session.id;
       }
       return;
     }
     if (!secure) return;
-    const wanted =
-      request?.requested ??
-      (this.#startOnSignIn && user !== undefined && user !== state.user ? {} : undefined);
+    // A sign-in: the session gains a user, or a session with a user got a new ID (rotate() or
+    // regenerate() on login; regenerate() keeps the old owner until the response ends).
+    const signedIn = user !== undefined && (user !== state.user || session.id !== arrivedWith);
+    const wanted = request?.requested ?? (this.#startOnSignIn && signedIn ? {} : undefined);
     if (!wanted || this.endpointOf(req) !== undefined) return;
     this.#request(req).responded = true;
     const now = Date.now();
@@ -365,13 +373,14 @@ export class DeviceBound implements DeviceBoundHook {
     return bindingOf(stored)?.key !== undefined;
   }
 
-  #setBoundCookie(res: ServerResponse, sessionId: string, key: BoundKey, expires: number): void {
+  #setBoundCookie(res: ServerResponse, sessionId: string, key: BoundKey, expires: number, now: number): void {
     const value = this.#cookies.value(sessionId, key.thumbprint, expires);
     appendHeader(
       res,
       'Set-Cookie',
       serialize(this.cookieName, value, {
-        maxAge: Math.max(0, Math.ceil((expires - Date.now()) / 1000)),
+        // Rounded down: the browser drops the cookie no later than the server stops accepting it.
+        maxAge: Math.max(0, Math.floor((expires - now) / 1000)),
         path: '/',
         httpOnly: true,
         secure: true,
@@ -500,7 +509,7 @@ export class DeviceBound implements DeviceBoundHook {
     };
     // Bound now: the registration challenges left are worthless, so none are kept.
     this.#setBinding(session, { challenges: [], key });
-    this.#setBoundCookie(res, session.id, key, now + this.#maxAge);
+    this.#setBoundCookie(res, session.id, key, now + this.#maxAge, now);
     this.#reporter.emit('deviceBound', {
       handle: this.#reporter.handleOf(session.id),
       user: session[STATE].user,
@@ -581,7 +590,7 @@ export class DeviceBound implements DeviceBoundHook {
         this.#maxAge + this.#challengeTimeout,
       ),
     );
-    this.#setBoundCookie(res, session.id, refreshed, now + this.#maxAge);
+    this.#setBoundCookie(res, session.id, refreshed, now + this.#maxAge, now);
     this.#reporter.emit('deviceRefreshed', {
       handle: this.#reporter.handleOf(session.id),
       user: session[STATE].user,

@@ -1,4 +1,4 @@
-import { serialize } from 'cookie';
+import { type CookieAttributes, MAX_COOKIE_AGE, serializeCookie } from '../cookies/serialize.js';
 import type { CookieJSON } from '../stores/contract.js';
 
 /** `SameSite` values; `'auto'` means `None` on secure requests and `Lax` otherwise. */
@@ -15,7 +15,12 @@ export interface CookieOptions {
   /** Default `'/'`. */
   path?: string | undefined;
   domain?: string | undefined;
-  /** Default `'auto'`: `Secure` exactly when the request came over HTTPS. */
+  /**
+   * Default `'auto'`: `Secure` exactly when the request came over HTTPS, decided anew for every
+   * response (never stored with the session). Over plain HTTP, `'auto'` also drops what needs
+   * `Secure`: `sameSite: 'none'` goes out as `Lax` and `partitioned` is left out, where a browser
+   * would otherwise refuse the whole cookie.
+   */
   secure?: boolean | 'auto' | undefined;
   /** Default `'lax'`. */
   sameSite?: SameSiteOption | undefined;
@@ -96,20 +101,36 @@ export class Cookie {
     };
   }
 
-  /** A `Set-Cookie` value for `name=value` with this cookie's attributes. */
-  serialize(name: string, value: string): string {
-    const secure = this.secure === true;
-    const sameSite = this.sameSite === 'auto' ? undefined : this.sameSite;
-    return serialize(name, value, {
-      expires: this.#expires ?? undefined,
-      httpOnly: this.httpOnly,
-      path: this.path,
-      domain: this.domain,
-      secure,
-      sameSite,
-      partitioned: this.partitioned,
-      priority: this.priority,
-    });
+  /**
+   * The attributes of the `Set-Cookie` header for a response to a request that came over HTTPS
+   * (`secureRequest`) or not: `'auto'` settings resolved for it, attributes that need `Secure`
+   * dropped where it is absent (`SameSite=None` becomes `Lax`, `Partitioned` is left out), and the
+   * expiry capped at the 400 days a browser keeps a cookie.
+   */
+  attributes(secureRequest: boolean): CookieAttributes {
+    const secure = this.secure === 'auto' ? secureRequest : this.secure === true;
+    let sameSite = this.sameSite === 'auto' ? (secure ? 'none' : 'lax') : this.sameSite;
+    if (!secure && typeof sameSite === 'string' && sameSite.toLowerCase() === 'none') sameSite = 'lax';
+    const attributes: CookieAttributes = { httpOnly: this.httpOnly, path: this.path, secure };
+    const expires = this.#expires;
+    if (expires !== null) {
+      const latest = Date.now() + MAX_COOKIE_AGE * 1000;
+      attributes.expires = expires.getTime() > latest ? new Date(latest) : expires;
+    }
+    if (this.domain !== undefined) attributes.domain = this.domain;
+    if (sameSite !== undefined) attributes.sameSite = sameSite;
+    if (this.partitioned && secure) attributes.partitioned = true;
+    if (this.priority !== undefined) attributes.priority = this.priority;
+    return attributes;
+  }
+
+  /**
+   * A `Set-Cookie` value for `name=value` with this cookie's attributes, built by `serializeCookie`
+   * (so it refuses what a browser would drop). `'auto'` settings are resolved for a request over
+   * HTTPS unless `secureRequest` says otherwise.
+   */
+  serialize(name: string, value: string, secureRequest = true): string {
+    return serializeCookie(name, value, this.attributes(secureRequest));
   }
 
   /** The form stored with the session, identical to express-session's. */

@@ -1,5 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import {
+  checkCookieAttributes,
+  hasCookiePrefix,
+  MAX_COOKIE_AGE,
+  type SameSite,
+} from '../cookies/serialize.js';
 import { type Secrets, signingKeys } from '../cookies/sign.js';
 import type { DeviceBoundHook } from '../device-bound/hook.js';
 import { DeviceBound, type DeviceBoundOptions } from '../device-bound/middleware.js';
@@ -258,8 +264,8 @@ export function resolveShared(
   }
   const cookie =
     typeof given === 'function'
-      ? (req: IncomingMessage) => prefixed(label, name, validateCookie({ ...cookieDefaults, ...given(req) }))
-      : prefixed(label, name, validateCookie({ ...cookieDefaults, ...given }));
+      ? (req: IncomingMessage) => validateCookie(label, name, { ...cookieDefaults, ...given(req) })
+      : validateCookie(label, name, { ...cookieDefaults, ...given });
 
   if (options.genid !== undefined && typeof options.genid !== 'function') {
     throw new TypeError(`${label} option genid must be a function`);
@@ -375,21 +381,6 @@ function storeErrorPolicy(value: unknown): 'fail' | 'continue' {
   return value;
 }
 
-/**
- * RFC 6265bis section 4.1.3: a `__Secure-` cookie must be Secure; a `__Host-` one must also have
- * `Path=/` and no `Domain`. Browsers drop cookies that break these rules, so they are refused here
- * rather than failing silently, and `secure: 'auto'` becomes `true` (never sent over plain HTTP).
- */
-function prefixed(label: string, name: string, cookie: CookieOptions): CookieOptions {
-  const host = name.startsWith('__Host-');
-  if (!host && !name.startsWith('__Secure-')) return cookie;
-  const where = `${label} option cookie, for the ${host ? '__Host-' : '__Secure-'} cookie name`;
-  if (cookie.secure === false) throw new TypeError(`${where}: secure must not be false`);
-  if (host && cookie.domain !== undefined) throw new TypeError(`${where}: domain must not be set`);
-  if (host && cookie.path !== '/') throw new TypeError(`${where}: path must be "/"`);
-  return cookie.secure === 'auto' ? { ...cookie, secure: true } : cookie;
-}
-
 /** Where express-session's defaults are unsafe, these are not: HttpOnly, SameSite=Lax, Secure on HTTPS. */
 export const COOKIE_DEFAULTS: Readonly<CookieOptions> = Object.freeze({
   path: '/',
@@ -444,45 +435,64 @@ export const expressSessionDefaults: SessionDefaults = Object.freeze({
 
 const SAME_SITE = new Set([true, false, 'lax', 'strict', 'none', 'auto']);
 const PRIORITY = new Set(['low', 'medium', 'high']);
+const MAX_COOKIE_AGE_MS = MAX_COOKIE_AGE * 1000;
 
-// RFC 6265 section 4.1.1: path-value and domain are any CHAR except CTLs or ";" (and no spaces in practice).
-function isAttributeValue(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code <= 0x20 || code === 0x3b || code === 0x7f) return false;
-  }
-  return true;
-}
-
-/** Checks cookie settings, at construction or, for a cookie function, on each request. */
-export function validateCookie(cookie: CookieOptions): CookieOptions {
-  if (cookie.maxAge != null && (typeof cookie.maxAge !== 'number' || !Number.isFinite(cookie.maxAge))) {
-    throw new TypeError('session option cookie.maxAge must be a number of milliseconds');
+/**
+ * Checks the session cookie's settings by the rules `serializeCookie` applies, so that a setting a
+ * browser would drop or misread is a `TypeError` naming the option here, at construction (or, for
+ * a cookie function, on each request), never a failure when a response is serialized. A prefixed
+ * name (`__Secure-`, `__Host-`, `__Http-`, in any case, as browsers match them) turns
+ * `secure: 'auto'` into `true`: such a cookie is never sent over plain HTTP.
+ */
+export function validateCookie(label: string, name: string, cookie: CookieOptions): CookieOptions {
+  const option = (key: string) => `${label} option cookie.${key}`;
+  const maxAge = cookie.maxAge;
+  if (maxAge != null) {
+    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) {
+      throw new TypeError(`${option('maxAge')} must be a number of milliseconds`);
+    }
+    if (maxAge > MAX_COOKIE_AGE_MS) {
+      throw new TypeError(
+        `${option('maxAge')} ${maxAge} is over 400 days (${MAX_COOKIE_AGE_MS} ms), the most a browser keeps a cookie`,
+      );
+    }
   }
   if (cookie.expires != null && !(cookie.expires instanceof Date)) {
-    throw new TypeError('session option cookie.expires must be a Date');
+    throw new TypeError(`${option('expires')} must be a Date`);
   }
   if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean' && cookie.secure !== 'auto') {
-    throw new TypeError('session option cookie.secure must be a boolean or "auto"');
+    throw new TypeError(`${option('secure')} must be a boolean or "auto"`);
   }
-  if (cookie.sameSite !== undefined) {
-    const value = typeof cookie.sameSite === 'string' ? cookie.sameSite.toLowerCase() : cookie.sameSite;
-    if (!SAME_SITE.has(value as never)) {
-      throw new TypeError(
-        'session option cookie.sameSite must be true, false, "lax", "strict", "none" or "auto"',
-      );
-    }
+  if (cookie.httpOnly !== undefined && typeof cookie.httpOnly !== 'boolean') {
+    throw new TypeError(`${option('httpOnly')} must be a boolean`);
+  }
+  if (cookie.partitioned !== undefined && typeof cookie.partitioned !== 'boolean') {
+    throw new TypeError(`${option('partitioned')} must be a boolean`);
+  }
+  const sameSite = typeof cookie.sameSite === 'string' ? cookie.sameSite.toLowerCase() : cookie.sameSite;
+  if (sameSite !== undefined && !SAME_SITE.has(sameSite as never)) {
+    throw new TypeError(`${option('sameSite')} must be true, false, "lax", "strict", "none" or "auto"`);
   }
   if (cookie.priority !== undefined && !PRIORITY.has(String(cookie.priority).toLowerCase())) {
-    throw new TypeError('session option cookie.priority must be "low", "medium" or "high"');
+    throw new TypeError(`${option('priority')} must be "low", "medium" or "high"`);
   }
-  for (const key of ['path', 'domain'] as const) {
-    const value = cookie[key];
-    if (value !== undefined && (typeof value !== 'string' || !isAttributeValue(value))) {
-      throw new TypeError(
-        `session option cookie.${key} must be a string without ";", spaces or control characters`,
-      );
-    }
-  }
-  return cookie;
+  const checked = hasCookiePrefix(name) && cookie.secure === 'auto' ? { ...cookie, secure: true } : cookie;
+  // The cookie as it goes out over HTTPS, where 'auto' means Secure; over plain HTTP, 'auto' drops
+  // what needs Secure instead (Cookie#attributes).
+  const secure = checked.secure !== false;
+  checkCookieAttributes(
+    name,
+    {
+      secure,
+      httpOnly: checked.httpOnly,
+      path: checked.path,
+      domain: checked.domain,
+      expires: checked.expires ?? undefined,
+      sameSite: sameSite === 'auto' ? (secure ? 'none' : 'lax') : (sameSite as SameSite | undefined),
+      partitioned: checked.partitioned,
+      priority: checked.priority,
+    },
+    (key, problem) => `${option(key)}: ${problem}`,
+  );
+  return checked;
 }

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { findCookie } from '../cookies/parse.js';
+import { type CookieAttributes, serializeCookie } from '../cookies/serialize.js';
 import { sign, unsign } from '../cookies/sign.js';
 import type { SessionRecord, SessionStore } from '../stores/contract.js';
-import type { Cookie } from './cookie.js';
 
 /** Why a session cookie was refused, as the `tampered` event reports it. */
 export type TamperReason = 'signature' | 'malformed' | 'oversized';
@@ -37,10 +37,10 @@ export interface RequestPersistence {
   readonly changed: boolean;
   /** Reads the session cookie(s) from a Cookie header. Never throws on request data. */
   readCookie(header: string | undefined): CookieReading | Promise<CookieReading>;
-  /** `Set-Cookie` values carrying the session `id`, with `cookie`'s attributes. */
-  issue(id: string, cookie: Cookie): string[];
-  /** `Set-Cookie` values deleting the session cookie(s) the request carried; `cookie` already expired. */
-  clear(cookie: Cookie): string[];
+  /** `Set-Cookie` values carrying the session `id`, with these attributes (resolved for this response). */
+  issue(id: string, attributes: CookieAttributes): string[];
+  /** `Set-Cookie` values deleting the session cookie(s) the request carried; `attributes` already expired. */
+  clear(attributes: CookieAttributes): string[];
   /**
    * Replaces the record at once, for a response whose headers go out before it ends; only local
    * stores have it, since a remote one would make the headers wait.
@@ -84,8 +84,8 @@ export function signedIdPersistence(
       verified.set(raw, reading);
       return reading;
     },
-    issue: (id, cookie) => [cookie.serialize(name, `s:${sign(id, keys)}`)],
-    clear: (cookie) => [cookie.serialize(name, '')],
+    issue: (id, attributes) => [serializeCookie(name, `s:${sign(id, keys)}`, attributes)],
+    clear: (attributes) => [serializeCookie(name, '', attributes)],
   };
   // Nothing in it belongs to one request, so every request shares it.
   return { forRequest: () => request };

@@ -5,7 +5,13 @@ import { BINDING_KEY } from '../device-bound/binding.js';
 import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
 import { andThen } from '../lib/settle.js';
 import { asStoreError, inProcessCall, storeCall } from '../lib/timeout.js';
-import { applyPatch, type SessionPatch, type SessionRecord, type StoredData } from '../stores/contract.js';
+import {
+  applyPatch,
+  type CookieJSON,
+  type SessionPatch,
+  type SessionRecord,
+  type StoredData,
+} from '../stores/contract.js';
 import { immediateCallsOf } from '../stores/immediate.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
@@ -228,7 +234,7 @@ export class RequestSession implements SessionHost {
     }
     this.#reporter.ended.set(this.#req, record ? 'expired' : 'unknown');
     if (record) {
-      return this.#call('remove', () => this.#store.remove(id)).then(() => {
+      return this.#call('remove', () => this.#remove(id)).then(() => {
         const reason = record.expires <= now ? 'idle' : 'absolute';
         this.#reporter.emit('expired', { handle: this.#reporter.handleOf(id), reason, user: record.user });
         this.#install(this.#fresh(now));
@@ -252,11 +258,11 @@ export class RequestSession implements SessionHost {
     this.#req.sessionID = session.id;
   }
 
+  // `'auto'` settings stay `'auto'` in the session: they are resolved for each response (in
+  // #setCookie), never stored resolved, so a session begun over HTTP gets `Secure` once it is used
+  // over HTTPS, and rotate() copies the setting rather than one request's answer.
   #newCookie(): Cookie {
-    const cookie = new Cookie(this.#cookieOptions);
-    if (cookie.secure === 'auto') cookie.secure = this.#secure;
-    if (cookie.sameSite === 'auto') cookie.sameSite = this.#secure ? 'none' : 'lax';
-    return cookie;
+    return new Cookie(this.#cookieOptions);
   }
 
   #state(
@@ -301,7 +307,10 @@ export class RequestSession implements SessionHost {
   #hydrate(id: string, record: SessionRecord): Session {
     const stored = record.data.cookie;
     const cookie = stored ? new Cookie(stored) : this.#newCookie();
-    if (cookie.secure === 'auto') cookie.secure = this.#secure;
+    // Under an `'auto'` option, a stored boolean is one earlier request's answer (older versions, or
+    // express-session, stored it resolved): the setting is the option's.
+    if (this.#cookieOptions.secure === 'auto') cookie.secure = 'auto';
+    if (this.#cookieOptions.sameSite === 'auto') cookie.sameSite = 'auto';
     const state = this.#state(id, false, record.created, record.touched, record.expires, record.user);
     const binding = record.data[BINDING_KEY];
     if (binding !== undefined) state.binding = binding;
@@ -393,6 +402,22 @@ export class RequestSession implements SessionHost {
     const expires = this.#expiry(session, state, now);
 
     const bindingChanged = state.bindingChanged === true;
+    if (
+      state.provisional &&
+      !explicit &&
+      !changes.modified &&
+      !bindingChanged &&
+      !this.#options.saveUninitialized
+    ) {
+      // regenerate() stored an empty session to make the move one decision; nothing was put in it,
+      // so it goes again and the browser keeps no session, as with express-session.
+      return this.#call('remove', () => this.#remove(session.id)).then(() => {
+        state.provisional = false;
+        state.isNew = true;
+        return false;
+      });
+    }
+
     if (state.isNew) {
       if (!explicit && !changes.modified && !bindingChanged && !this.#options.saveUninitialized) return false;
       const data: StoredData = { cookie: session.cookie.toJSON() };
@@ -429,12 +454,19 @@ export class RequestSession implements SessionHost {
           return false;
         }
         this.#settle(state, changes, session, now, user, expires);
+        if (state.provisional) {
+          state.provisional = false;
+          this.#reporter.emit('created', { handle: this.#reporter.handleOf(session.id) });
+        }
         return changes.modified;
       });
     }
 
     if (!this.#touchDue(session, state, now)) return false;
-    return andThen(this.#refresh(session.id, expires, now), (kept) => {
+    // A cookie with an expiry just moved it (restartCookie): the stored cookie moves with the record,
+    // as express-session's touch() would move it, so stores that read it (connect stores) agree.
+    const cookie = session.cookie.originalMaxAge === null ? undefined : session.cookie.toJSON();
+    return andThen(this.#refresh(session.id, expires, now, cookie), (kept) => {
       if (!kept) state.gone = true;
       else {
         state.touched = now;
@@ -479,13 +511,18 @@ export class RequestSession implements SessionHost {
     });
   }
 
-  #refresh(id: string, expires: number, touched: number): boolean | Promise<boolean> {
+  #refresh(
+    id: string,
+    expires: number,
+    touched: number,
+    cookie: CookieJSON | undefined,
+  ): boolean | Promise<boolean> {
     const store = this.#store;
     const immediate = immediateCallsOf(store);
-    if (immediate) return this.#callNow('refresh', () => immediate.refresh(id, expires, touched));
+    if (immediate) return this.#callNow('refresh', () => immediate.refresh(id, expires, touched, cookie));
     if (store.refresh) {
       return this.#call('refresh', () =>
-        (store.refresh as NonNullable<typeof store.refresh>)(id, expires, touched),
+        (store.refresh as NonNullable<typeof store.refresh>)(id, expires, touched, cookie),
       );
     }
     return this.#options.wholeRecordLock.run(id, async () => {
@@ -493,7 +530,46 @@ export class RequestSession implements SessionHost {
       if (!record) return false;
       record.expires = expires;
       record.touched = touched;
+      if (cookie !== undefined) record.data.cookie = cookie;
       await this.#call('write', () => store.write(id, record));
+      return true;
+    });
+  }
+
+  /** Whether this store's saves go through {@link ResolvedOptions.wholeRecordLock}. */
+  #locksWholeRecords(): boolean {
+    const store = this.#store;
+    return store.patch === undefined || store.rotate === undefined;
+  }
+
+  /**
+   * Deletes a session. Where saves are read-then-write under the per-session lock (a store without
+   * `patch` or `rotate`), the delete takes the same lock, so a slower save cannot bring it back.
+   */
+  #remove(id: string): Promise<void> {
+    const store = this.#store;
+    if (this.#persistence.local || immediateCallsOf(store) || !this.#locksWholeRecords()) {
+      return store.remove(id);
+    }
+    return this.#options.wholeRecordLock.run(id, () => store.remove(id));
+  }
+
+  /**
+   * Moves the stored session `oldId` to `newId` with `record`, or resolves `false` (creating
+   * nothing) when `oldId` is no longer live: the store's own `rotate` when it has one, otherwise a
+   * read, write and delete under the per-session lock (atomic within this process only).
+   */
+  #rotateStored(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const store = this.#store;
+    if (store.rotate) {
+      return this.#call('rotate', () =>
+        (store.rotate as NonNullable<typeof store.rotate>)(oldId, newId, record),
+      );
+    }
+    return this.#options.wholeRecordLock.run(oldId, async () => {
+      if (!(await this.#call('read', () => store.read(oldId)))) return false;
+      await this.#call('write', () => store.write(newId, record));
+      await this.#call('remove', () => store.remove(oldId));
       return true;
     });
   }
@@ -509,7 +585,7 @@ export class RequestSession implements SessionHost {
     const state = session[STATE];
     state.destroyed = true;
     if (!state.isNew) {
-      await this.#call('remove', () => this.#store.remove(session.id));
+      await this.#call('remove', () => this.#remove(session.id));
       this.#reporter.emit('destroyed', {
         handle: this.#reporter.handleOf(session.id),
         reason: 'destroy',
@@ -544,24 +620,27 @@ export class RequestSession implements SessionHost {
       }
     }
     const next = this.#fresh(now, data, keepData ? state : undefined);
-    if (keepData) next[STATE].rotatedFrom = session.id;
+    const nextState = next[STATE];
     if (keepData) {
+      nextState.rotatedFrom = session.id;
       next.cookie = new Cookie({ ...session.cookie.data, maxAge: session.cookie.originalMaxAge });
-      // The new ID must exist before the old one dies, so a crash in between loses nothing.
-      await this.#persist(next, true);
     }
-    state.destroyed = true;
-    if (!state.isNew) {
-      await this.#call('remove', () => this.#store.remove(session.id));
-      // Unless the new session gets a cookie, delete the old one: it may hold the old data itself.
-      if (session.id === this.#cookieId) this.#cleared = true;
+    if (state.isNew || this.#persistence.local) {
+      // Nothing stored under the old ID (or a sealed cookie, which no other request shares): no
+      // logout can race this, and the new ID is written as any new session is.
+      if (keepData) await this.#persist(next, true);
+      state.destroyed = true;
+      if (!state.isNew && session.id === this.#cookieId) this.#cleared = true;
+      if (!state.isNew) await this.#call('remove', () => this.#store.remove(session.id));
+    } else {
+      await this.#moveStored(session, next, keepData, now);
     }
     const reporter = this.#reporter;
     if (keepData) {
       reporter.emit('rotated', {
         handle: reporter.handleOf(next.id),
         previous: reporter.handleOf(session.id),
-        user: next[STATE].user,
+        user: nextState.user,
       });
     } else if (!state.isNew) {
       reporter.emit('destroyed', {
@@ -571,6 +650,53 @@ export class RequestSession implements SessionHost {
       });
     }
     this.#install(next);
+  }
+
+  /**
+   * The stored half of rotate()/regenerate(): the old session's removal and the new one's creation
+   * as one store decision. When the old session is gone (destroyed, revoked or expired meanwhile)
+   * nothing is created and the call fails with {@link SessionNotFoundError}: a logout is never undone.
+   * regenerate()'s new session starts empty but stored, still indexed under the old owner, so a
+   * "log out everywhere" that lands before this request ends finds it; it is deleted again at the
+   * end if nothing was put in it.
+   */
+  async #moveStored(session: Session, next: Session, keepData: boolean, now: number): Promise<void> {
+    const state = session[STATE];
+    const nextState = next[STATE];
+    let changes: Changes | undefined;
+    let record: SessionRecord;
+    let user: string | undefined;
+    const expires = this.#expiry(next, nextState, now);
+    if (keepData) {
+      this.#restartCookie(next, nextState, now);
+      changes = this.#changes(next, nextState);
+      user = this.#userOf(next);
+      const data: StoredData = { cookie: next.cookie.toJSON() };
+      for (const [key, encoded] of changes.json) data[key] = JSON.parse(encoded);
+      if (nextState.binding !== undefined) data[BINDING_KEY] = nextState.binding;
+      record = { data, expires, created: nextState.created, touched: now, user, json: changes.json };
+    } else {
+      user = state.user;
+      record = { data: { cookie: next.cookie.toJSON() }, expires, created: now, touched: now, user };
+    }
+    const moved = await this.#rotateStored(session.id, next.id, record);
+    if (session.id === this.#cookieId) this.#cleared = true;
+    if (!moved) {
+      state.gone = true;
+      throw new SessionNotFoundError();
+    }
+    state.destroyed = true;
+    nextState.isNew = false;
+    if (keepData) nextState.bindingChanged = false;
+    nextState.touched = now;
+    nextState.expires = expires;
+    nextState.user = user;
+    if (changes) {
+      nextState.snapshot = changes.json;
+      nextState.cookieSnapshot = cookieSettingsKey(next.cookie);
+    } else {
+      nextState.provisional = true;
+    }
   }
 
   /**
@@ -588,7 +714,7 @@ export class RequestSession implements SessionHost {
         !current[STATE].isNew &&
         this.#options.unset === 'destroy'
       ) {
-        return this.#call('remove', () => this.#store.remove(current.id)).then(() => {
+        return this.#call('remove', () => this.#remove(current.id)).then(() => {
           current[STATE].destroyed = true;
           this.#reporter.emit('destroyed', {
             handle: this.#reporter.handleOf(current.id),
@@ -656,7 +782,8 @@ export class RequestSession implements SessionHost {
       // Streaming: the body is still to come, so decide on what is known now.
       const state = session[STATE];
       const changes = this.#changes(session, state);
-      const willStore = !state.isNew || changes.modified || this.#options.saveUninitialized;
+      const willStore =
+        (!state.isNew && !state.provisional) || changes.modified || this.#options.saveUninitialized;
       if (willStore && !state.gone && !state.offline) {
         const now = Date.now();
         this.#restartCookie(session, state, now);
@@ -690,7 +817,7 @@ export class RequestSession implements SessionHost {
   #respondForDevice(session: Session): void {
     const hook = this.#options.deviceBound;
     if (!hook || this.#res.headersSent || session[STATE].offline) return;
-    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure);
+    hook.respond(this.#req, this.#res, session, this.#userOf(session), this.#secure, this.#cookieId);
   }
 
   /** After commit(): clears the cookie of a destroyed session. */
@@ -704,14 +831,14 @@ export class RequestSession implements SessionHost {
     this.#cleared = false;
     const cookie = this.#newCookie();
     cookie.expires = new Date(0);
-    this.#appendSetCookie(this.#persistence.clear(cookie));
+    this.#appendSetCookie(this.#persistence.clear(cookie.attributes(this.#secure)));
   }
 
   #setCookie(session: Session): void {
-    const cookie = session.cookie;
-    if (cookie.secure === true && !this.#secure) return; // the browser would drop it anyway
+    const attributes = session.cookie.attributes(this.#secure);
+    if (attributes.secure && !this.#secure) return; // the browser would drop it anyway
     this.#cleared = false;
-    this.#appendSetCookie(this.#persistence.issue(session.id, cookie));
+    this.#appendSetCookie(this.#persistence.issue(session.id, attributes));
   }
 
   /** The whole record, now: for a local store when the headers go out before the response ends. */

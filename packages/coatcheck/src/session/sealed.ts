@@ -1,9 +1,8 @@
 import { parseCookie } from '../cookies/parse.js';
 import { type SealingKey, seal, unseal } from '../cookies/seal.js';
-import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
+import { type CookieAttributes, MAX_COOKIE_SIZE, serializeCookie } from '../cookies/serialize.js';
 import { CookieTooLargeError } from '../errors.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
-import { Cookie } from './cookie.js';
 import { type CookieReading, NO_COOKIE, type Persistence, type RequestPersistence } from './persistence.js';
 
 /** The "not before" hook of `cookieSession()`: seals of `user` issued before the time it returns are refused. */
@@ -269,7 +268,7 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     return { kind: 'session', id: record.i, renew: opened.renew };
   }
 
-  issue(id: string, cookie: Cookie): string[] {
+  issue(id: string, attributes: CookieAttributes): string[] {
     const json = this.#json;
     if (json === undefined || id !== this.#id) return [];
     const { name, keys, absoluteTimeout } = this.#config;
@@ -283,24 +282,26 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     for (let index = 0; index < lengths.length; index++) {
       const mark = lengths.length > 1 && index === 0 ? `${lengths.length}~` : '';
       const take = (lengths[index] as number) - mark.length;
-      lines.push(cookie.serialize(chunkName(name, index), mark + sealed.slice(offset, offset + take)));
+      lines.push(
+        serializeCookie(chunkName(name, index), mark + sealed.slice(offset, offset + take), attributes),
+      );
       offset += take;
     }
     if (this.#chunksReceived > lengths.length) {
-      lines.push(...this.#expire(cookie, lengths.length, this.#chunksReceived));
+      lines.push(...this.#expire(attributes, lengths.length, this.#chunksReceived));
     }
     return lines;
   }
 
-  clear(cookie: Cookie): string[] {
-    return this.#expire(cookie, 0, Math.max(1, this.#chunksReceived));
+  clear(attributes: CookieAttributes): string[] {
+    return this.#expire(attributes, 0, Math.max(1, this.#chunksReceived));
   }
 
-  #expire(cookie: Cookie, from: number, to: number): string[] {
-    const expired = new Cookie({ ...cookie.data, expires: new Date(0) });
+  #expire(attributes: CookieAttributes, from: number, to: number): string[] {
+    const expired: CookieAttributes = { ...attributes, expires: new Date(0) };
     const lines: string[] = [];
     for (let index = from; index < to; index++) {
-      lines.push(expired.serialize(chunkName(this.#config.name, index), ''));
+      lines.push(serializeCookie(chunkName(this.#config.name, index), '', expired));
     }
     return lines;
   }

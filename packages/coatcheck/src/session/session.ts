@@ -32,6 +32,11 @@ export interface SessionState {
   gone: boolean;
   /** Made because the store failed, under `onStoreError: 'continue'`: never written, no cookie. */
   offline?: boolean | undefined;
+  /**
+   * Made by regenerate() and stored empty, so that the old session's removal was one decision with
+   * its creation; deleted again at the end of the request if nothing was put in it.
+   */
+  provisional?: boolean | undefined;
   /** The ID this session's data moved from, when it was made by `rotate()`. */
   rotatedFrom?: string | undefined;
   /** The device binding (its shape is device-bound/'s), stored under its own key, never on the session. */

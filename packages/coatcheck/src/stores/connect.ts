@@ -1,6 +1,14 @@
 import type { EventEmitter } from 'node:events';
 import { StoreError, type StoreOperation } from '../errors.js';
-import type { SessionRecord, SessionStore, StoredData } from './contract.js';
+import { KeyedLock } from '../lib/keyed-lock.js';
+import {
+  applyPatch,
+  type CookieJSON,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+  type StoredData,
+} from './contract.js';
 import { type ConnectSession, connectExpiry } from './store.js';
 
 type Callback<T> = (err?: unknown, value?: T) => void;
@@ -51,6 +59,11 @@ interface ConnectMeta {
   e: number;
   /** user */
   u?: string;
+  /**
+   * The session cookie's own `expires` (ISO text or null). What the connect store is handed as
+   * `cookie.expires` is the record's expiry instead, since that is what it derives its TTL from.
+   */
+  x?: string | null;
 }
 
 function isMeta(value: unknown): value is ConnectMeta {
@@ -63,9 +76,12 @@ function isMeta(value: unknown): value is ConnectMeta {
  * Lets coatcheck use any express-session store. What such a store cannot do is left out, and the
  * middleware falls back accordingly:
  *
- * - no `patch`: the middleware re-reads the session when it saves and writes it back with this
- *   request's changes, which narrows but does not close the window in which two concurrent requests
- *   can overwrite each other's keys, or a slow request can bring back a session destroyed meanwhile;
+ * - `patch`, `refresh` and `rotate` are a read then a whole-session `set`, run one at a time per
+ *   session ID in this process together with `remove` (a per-session lock): within one process a
+ *   logout always wins over a slower save, refresh or rotate, and concurrent saves keep each other's
+ *   keys. Processes sharing the store can still interleave between the read and the write;
+ * - every `set` hands the store a cookie whose `expires` and `maxAge` are the record's expiry, as
+ *   express-session's own session would carry them, so the store's TTL follows activity;
  * - `listByUser`/`removeByUser` and `ids`/`entries` only when the store has `all()` (they scan).
  *
  * @example
@@ -77,7 +93,8 @@ function isMeta(value: unknown): value is ConnectMeta {
 export class ConnectStoreAdapter implements SessionStore {
   readonly name: string;
   readonly connectStore: ConnectStore;
-  refresh?: SessionStore['refresh'];
+  /** One read-then-write or delete of a session at a time, in this process. */
+  readonly #lock = new KeyedLock();
   ids?: SessionStore['ids'];
   entries?: SessionStore['entries'];
   count?: SessionStore['count'];
@@ -91,7 +108,6 @@ export class ConnectStoreAdapter implements SessionStore {
     this.name =
       name ??
       (store.constructor?.name && store.constructor.name !== 'Object' ? store.constructor.name : 'connect');
-    this.refresh = (id, expires, touched) => this.#refresh(id, expires, touched);
     if (typeof store.all === 'function') {
       this.entries = () => this.#entries();
       this.ids = async () => (await this.#entries()).map(([id]) => id);
@@ -121,48 +137,122 @@ export class ConnectStoreAdapter implements SessionStore {
   }
 
   #toRecord(sess: ConnectSession | null | undefined, now: number): SessionRecord | undefined {
-    if (sess === null || typeof sess !== 'object') return undefined;
+    if (sess === null || typeof sess !== 'object' || Array.isArray(sess)) return undefined;
     const { [CONNECT_META_KEY]: meta, ...data } = sess as StoredData;
-    const record: SessionRecord = isMeta(meta)
-      ? { data, expires: meta.e, created: meta.c, touched: meta.t, user: meta.u }
-      : // Written by express-session itself: no creation time is known, so it starts now.
-        { data, expires: connectExpiry(sess, now), created: now, touched: now };
+    let record: SessionRecord;
+    if (isMeta(meta)) {
+      record = { data, expires: meta.e, created: meta.c, touched: meta.t, user: meta.u };
+      const cookie = data.cookie;
+      if (cookie !== null && typeof cookie === 'object' && !Array.isArray(cookie)) {
+        // Undo what #toConnect handed the store for its TTL: the cookie as the session had it.
+        const { maxAge: _maxAge, ...own } = cookie as CookieJSON & { maxAge?: unknown };
+        if (meta.x !== undefined) own.expires = meta.x;
+        data.cookie = own;
+      }
+    } else {
+      // Written by express-session itself: no creation time is known, so it starts now.
+      record = { data, expires: connectExpiry(sess, now), created: now, touched: now };
+    }
+    // NaN (an unreadable expiry) is not > now: such a record is expired, never eternal.
     return record.expires > now ? record : undefined;
   }
 
-  #toConnect(record: SessionRecord): ConnectSession {
+  #toConnect(record: SessionRecord, now = Date.now()): ConnectSession {
     const meta: ConnectMeta = { c: record.created, t: record.touched, e: record.expires };
     if (record.user !== undefined) meta.u = record.user;
-    return { ...record.data, [CONNECT_META_KEY]: meta };
+    const data: ConnectSession = { ...record.data, [CONNECT_META_KEY]: meta };
+    const cookie = record.data.cookie;
+    if (cookie !== null && typeof cookie === 'object' && Number.isFinite(record.expires)) {
+      // Connect stores derive their TTL from cookie.expires (connect-redis, connect-pg-simple,
+      // express-mysql-session) or cookie.maxAge (memorystore), as express-session's live Cookie
+      // gives them: hand them the record's expiry, so the store keeps the session exactly as long.
+      meta.x = cookie.expires ?? null;
+      data.cookie = {
+        ...cookie,
+        expires: new Date(record.expires).toISOString(),
+        maxAge: Math.max(0, record.expires - now),
+      } as CookieJSON;
+    }
+    return data;
   }
 
-  async read(id: string): Promise<SessionRecord | undefined> {
+  async #get(id: string): Promise<SessionRecord | undefined> {
     const sess = await this.#call<ConnectSession | null | undefined>('read', (cb) =>
       this.connectStore.get(id, cb),
     );
     // Connect stores may hand out their live object (express-session's MemoryStore does not, others
     // do): copy, so callers can mutate what they get.
-    const copy = sess ? (JSON.parse(JSON.stringify(sess)) as ConnectSession) : sess;
+    const copy =
+      sess && typeof sess === 'object' ? (JSON.parse(JSON.stringify(sess)) as ConnectSession) : sess;
     return this.#toRecord(copy, Date.now());
   }
 
-  async write(id: string, record: SessionRecord): Promise<void> {
+  async #set(id: string, record: SessionRecord, operation: StoreOperation = 'write'): Promise<void> {
     const sess = this.#toConnect(record);
-    await this.#call('write', (cb) => this.connectStore.set(id, sess, cb));
+    await this.#call(operation, (cb) => this.connectStore.set(id, sess, cb));
   }
 
-  async remove(id: string): Promise<void> {
-    await this.#call('remove', (cb) => this.connectStore.destroy(id, cb));
+  async #destroy(id: string, operation: StoreOperation = 'remove'): Promise<void> {
+    await this.#call(operation, (cb) => this.connectStore.destroy(id, cb));
   }
 
-  async #refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    const record = await this.read(id);
-    if (!record) return false;
-    record.expires = expires;
-    record.touched = touched;
-    // Not the store's touch(): connect stores' touch only moves the TTL and keeps the old bookkeeping.
-    await this.write(id, record);
-    return true;
+  read(id: string): Promise<SessionRecord | undefined> {
+    return this.#get(id);
+  }
+
+  write(id: string, record: SessionRecord): Promise<void> {
+    return this.#lock.run(id, () => this.#set(id, record));
+  }
+
+  /** Takes the per-session lock, so a save, refresh or rotate in flight cannot bring the session back. */
+  remove(id: string): Promise<void> {
+    return this.#lock.run(id, () => this.#destroy(id));
+  }
+
+  /** A read, merge and whole-session write under the per-session lock (see the class notes). */
+  patch(id: string, patch: SessionPatch): Promise<boolean> {
+    return this.#lock.run(id, async () => {
+      const record = await this.#get(id);
+      if (!record) return false;
+      applyPatch(record.data, patch);
+      record.expires = patch.expires;
+      record.touched = patch.touched;
+      if (patch.user !== undefined) record.user = patch.user ?? undefined;
+      await this.#set(id, record, 'patch');
+      return true;
+    });
+  }
+
+  /**
+   * A whole-session write with the new expiry, under the per-session lock. Not the connect store's
+   * `touch()`: most move only their TTL there (connect-redis, connect-pg-simple), leaving stale the
+   * bookkeeping coatcheck keeps inside the session; a `set` moves the TTL the same way, from the
+   * cookie #toConnect hands it.
+   */
+  refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    return this.#lock.run(id, async () => {
+      const record = await this.#get(id);
+      if (!record) return false;
+      record.expires = expires;
+      record.touched = touched;
+      if (cookie !== undefined) record.data.cookie = cookie;
+      await this.#set(id, record, 'refresh');
+      return true;
+    });
+  }
+
+  /**
+   * Under the old ID's lock: re-reads the old session, writes the new one, destroys the old. A
+   * `remove` of the old ID in this process waits for it, and one that came first makes it fail. Another
+   * process's logout can still land between the re-read and the destroy (documented).
+   */
+  rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    return this.#lock.run(oldId, async () => {
+      if (!(await this.#get(oldId))) return false;
+      await this.#lock.run(newId, () => this.#set(newId, record, 'rotate'));
+      await this.#destroy(oldId, 'rotate');
+      return true;
+    });
   }
 
   async #entries(): Promise<Array<[string, SessionRecord]>> {
@@ -192,12 +282,25 @@ export class ConnectStoreAdapter implements SessionStore {
     return this.#call<number>('count', (cb) => this.connectStore.length?.(cb));
   }
 
+  /**
+   * Scans and removes until a scan finds none of the user's sessions: a rotate in flight writes its
+   * new ID before it destroys the old one, so a scan that missed the new ID found the old one, and
+   * the next scan (after the rotate, which waited for this remove's lock or beat it) finds the new.
+   */
   async #removeByUser(user: string, exceptId?: string): Promise<number> {
-    const mine = (await this.#entries()).filter(([id, r]) => r.user === user && id !== exceptId);
-    for (const [id] of mine) await this.remove(id);
-    return mine.length;
+    let removed = 0;
+    for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
+      const mine = (await this.#entries()).filter(([id, r]) => r.user === user && id !== exceptId);
+      if (mine.length === 0) break;
+      for (const [id] of mine) await this.remove(id);
+      removed += mine.length;
+    }
+    return removed;
   }
 }
+
+/** Scans of {@link ConnectStoreAdapter.removeByUser} before it stops chasing new logins. */
+const MAX_REMOVE_PASSES = 5;
 
 /** Wraps a connect store for coatcheck; a coatcheck store is returned as it is. */
 export function fromConnectStore(store: ConnectStore, name?: string): SessionStore {

@@ -8,6 +8,7 @@
  * | required    | `read`, `write`, `remove`        | get, set, destroy | sessions work at all                          |
  * | recommended | `patch`                          | (none)          | concurrent requests keep every write; a removed session stays removed |
  * | recommended | `refresh`                        | touch           | idle timeouts without rewriting data            |
+ * | recommended | `rotate`                         | (none)          | a logout never undone by a concurrent `rotate()`/`regenerate()` |
  * | optional    | `ids`, `entries`, `count`, `purge` | all, length, clear | administration                             |
  * | optional    | `listByUser`, `removeByUser`     | (none)          | list a user's devices, log out everywhere       |
  * | optional    | `close`                          | (none)          | clean shutdown                                  |
@@ -28,6 +29,12 @@
  * 4. `remove` of a missing record is not an error.
  * 5. Errors are {@link StoreError}s naming the store and the operation; they never carry session
  *    data or raw session IDs.
+ * 6. `rotate` is one decision: either the old record was live and is gone, and the new one exists,
+ *    or (old record missing, removed, revoked or expired) nothing changed and it resolves `false`.
+ *    A `remove` or `removeByUser` that lands while a rotate is in flight therefore either beats it
+ *    (the rotate fails) or finds the new record and removes that: a logout is never undone.
+ * 7. `refresh` given a cookie stores it as `data.cookie`, so the stored cookie's expiry moves with
+ *    the record's (express-session stores derive their TTL from it).
  *
  * @module
  */
@@ -141,9 +148,22 @@ export interface SessionStore {
   patch?(id: string, patch: SessionPatch): Promise<boolean>;
   /**
    * Moves an existing record's expiry to `expires` and its `touched` time to `touched`, without
-   * touching its data. Resolves `false` when there is no such record.
+   * touching its data but `data.cookie`, which becomes `cookie` when one is given (its `expires`
+   * moved with the record's). Resolves `false` when there is no such record.
    */
-  refresh?(id: string, expires: number, touched: number): Promise<boolean>;
+  refresh?(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean>;
+  /**
+   * Moves a session to a new ID in one decision: when `oldId` holds an unexpired record, deletes it
+   * and creates `newId` with `record`, resolving `true`; otherwise changes nothing (creates no
+   * `newId`) and resolves `false`. `newId` is fresh from the CSPRNG: no record has it yet.
+   *
+   * @example
+   * ```ts
+   * // The SQL stores: one UPDATE that renames the row only while it is live.
+   * // UPDATE sessions SET id = $2, data = $3, … WHERE id = $1 AND expires > $now  → 1 row: moved
+   * ```
+   */
+  rotate?(oldId: string, newId: string, record: SessionRecord): Promise<boolean>;
 
   /** IDs of all unexpired sessions. */
   ids?(): Promise<string[]>;
@@ -179,6 +199,7 @@ export interface SessionStore {
 export type StoreCapability =
   | 'patch'
   | 'refresh'
+  | 'rotate'
   | 'ids'
   | 'entries'
   | 'count'

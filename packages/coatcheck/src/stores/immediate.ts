@@ -1,4 +1,4 @@
-import type { SessionPatch, SessionRecord, SessionStore } from './contract.js';
+import type { CookieJSON, SessionPatch, SessionRecord, SessionStore } from './contract.js';
 
 /**
  * A store's calls answered at once, for a store that does no I/O. Internal to coatcheck: with them a
@@ -8,7 +8,7 @@ import type { SessionPatch, SessionRecord, SessionStore } from './contract.js';
 export interface ImmediateStoreCalls {
   read(id: string): SessionRecord | undefined;
   patch(id: string, patch: SessionPatch): boolean;
-  refresh(id: string, expires: number, touched: number): boolean;
+  refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): boolean;
 }
 
 export const IMMEDIATE_CALLS = Symbol('coatcheck.immediateCalls');

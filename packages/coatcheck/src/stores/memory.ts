@@ -1,5 +1,5 @@
 import { StoreClosedError, StoreError } from '../errors.js';
-import type { SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
+import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './immediate.js';
 import { Store } from './store.js';
 
@@ -121,7 +121,7 @@ export class MemoryStore extends Store implements SessionStore {
       ? {
           read: (id) => this.#read(id),
           patch: (id, patch) => this.#patch(id, patch),
-          refresh: (id, expires, touched) => this.#refresh(id, expires, touched),
+          refresh: (id, expires, touched, cookie) => this.#refresh(id, expires, touched, cookie),
         }
       : undefined;
     const {
@@ -152,7 +152,7 @@ export class MemoryStore extends Store implements SessionStore {
     }
   }
 
-  #check(operation: 'read' | 'write' | 'patch' | 'refresh'): void {
+  #check(operation: 'read' | 'write' | 'patch' | 'refresh' | 'rotate'): void {
     if (this.#closed) throw new StoreClosedError(this.name, operation);
   }
 
@@ -291,16 +291,33 @@ export class MemoryStore extends Store implements SessionStore {
     return true;
   }
 
-  async refresh(id: string, expires: number, touched: number): Promise<boolean> {
-    return this.#refresh(id, expires, touched);
+  async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
+    return this.#refresh(id, expires, touched, cookie);
   }
 
-  #refresh(id: string, expires: number, touched: number): boolean {
+  #refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): boolean {
     this.#check('refresh');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;
+    if (cookie !== undefined) {
+      const data = JSON.parse(entry.text) as StoredData;
+      data.cookie = cookie;
+      this.#put(id, new Entry(encode(data, undefined), expires, entry.created, touched, entry.user), 'patch');
+      return true;
+    }
     entry.expires = expires;
     entry.touched = touched;
+    return true;
+  }
+
+  /** Synchronous, so nothing can land between the check of the old session and the move. */
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    this.#check('rotate');
+    if (this.#live(oldId, Date.now()) === undefined) return false;
+    // The new one first: a session too large for the bounds fails the rotate and keeps the old one.
+    await this.write(newId, record);
+    const old = this.#find(oldId);
+    if (old !== undefined) this.#delete(oldId, old);
     return true;
   }
 

@@ -31,6 +31,7 @@ export { freshId, type StoreScenario, sampleRecord, storeScenarios } from './sce
 export const ALL_CAPABILITIES: readonly StoreCapability[] = [
   'patch',
   'refresh',
+  'rotate',
   'ids',
   'entries',
   'count',

@@ -374,6 +374,93 @@ export const storeScenarios: readonly StoreScenario[] = [
     },
   },
   {
+    name: 'rotate moves a live session to the new ID and deletes the old one',
+    needs: ['rotate'],
+    async run(store) {
+      const oldId = freshId('old');
+      const newId = freshId('new');
+      await store.write(oldId, sampleRecord({ user: 'rotator' }, { cart: ['apple'] }));
+      const moved = sampleRecord({ user: 'rotator', created: Date.now() - 5000 }, { cart: ['apple'], n: 2 });
+      assert.equal(await store.rotate?.(oldId, newId, moved), true);
+      assert.equal(await store.read(oldId), undefined, 'the old ID is dead');
+      assertSameRecord(await store.read(newId), moved);
+    },
+  },
+  {
+    name: 'rotate of a missing, removed, revoked or expired session resolves false and creates nothing',
+    needs: ['rotate'],
+    async run(store) {
+      const cases: Array<[string, (id: string, user: string) => Promise<unknown>]> = [
+        ['missing', async () => {}],
+        [
+          'removed',
+          async (id) => {
+            await store.write(id, sampleRecord());
+            await store.remove(id);
+          },
+        ],
+        ['expired', (id) => store.write(id, sampleRecord({ expires: Date.now() - 1 }))],
+      ];
+      if (typeof store.removeByUser === 'function') {
+        cases.push([
+          'revoked',
+          async (id, user) => {
+            await store.write(id, sampleRecord({ user }));
+            await store.removeByUser?.(user);
+          },
+        ]);
+      }
+      for (const [label, setUp] of cases) {
+        const oldId = freshId('old');
+        const newId = freshId('new');
+        const user = freshId('user');
+        await setUp(oldId, user);
+        const record = sampleRecord({ user }, { signedIn: true });
+        assert.equal(await store.rotate?.(oldId, newId, record), false, `${label}: rotate fails`);
+        assert.equal(await store.read(newId), undefined, `${label}: no new session`);
+        assert.equal(await store.read(oldId), undefined, `${label}: no old session`);
+      }
+    },
+  },
+  {
+    name: 'a logout racing a rotate is never undone: remove or removeByUser in flight with rotate',
+    needs: ['rotate', 'listByUser', 'removeByUser'],
+    async run(store) {
+      for (let trial = 0; trial < 20; trial++) {
+        const user = freshId('user');
+        const oldId = freshId('old');
+        const newId = freshId('new');
+        await store.write(oldId, sampleRecord({ user }, { signedIn: true }));
+        const record = sampleRecord({ user }, { signedIn: true });
+        // "Log out everywhere" in flight with a rotate: in whichever order the store decides them,
+        // the user has no session at the end (removeByUser first: the rotate fails; rotate first:
+        // removeByUser finds the new ID).
+        const logout = () => store.removeByUser?.(user);
+        const rotate = () => store.rotate?.(oldId, newId, record);
+        await Promise.all(trial % 2 === 0 ? [rotate(), logout()] : [logout(), rotate()]);
+        assert.equal(await store.read(newId), undefined, `trial ${trial}: the new session was removed`);
+        assert.equal(await store.read(oldId), undefined, `trial ${trial}: the old session was removed`);
+        assert.deepEqual(await store.listByUser?.(user), [], `trial ${trial}: the user has no session`);
+      }
+      for (let trial = 0; trial < 20; trial++) {
+        const oldId = freshId('old');
+        const newId = freshId('new');
+        await store.write(oldId, sampleRecord({}, { signedIn: true }));
+        const rotate = store.rotate?.(oldId, newId, sampleRecord({}, { signedIn: true }));
+        const [rotated] = await Promise.all([rotate, store.remove(oldId)]);
+        assert.equal(await store.read(oldId), undefined, `trial ${trial}: the old ID is dead`);
+        // A remove of the old ID decided after the rotate finds nothing; one decided before it makes
+        // the rotate fail. Never both: a rotate that says it failed has created nothing.
+        const created = (await store.read(newId)) !== undefined;
+        assert.equal(
+          created,
+          rotated,
+          `trial ${trial}: the new session exists exactly when rotate succeeded`,
+        );
+      }
+    },
+  },
+  {
     name: 'ids, entries and count list the unexpired sessions',
     needs: ['ids', 'entries', 'count', 'purge'],
     async run(store) {

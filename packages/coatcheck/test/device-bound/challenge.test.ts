@@ -50,6 +50,11 @@ describe('bound cookies', () => {
     assert.equal(cookies.check(value, 'session-a', 'thumb-a', now + 60_000), 'expired');
     assert.equal(cookies.expiresOf(value), now + 60_000);
   });
+  it('stay good for the allowance past their expiry, and no longer', () => {
+    const lenient = new BoundCookies([key], 500);
+    assert.equal(lenient.check(value, 'session-a', 'thumb-a', now + 60_499), 'valid');
+    assert.equal(lenient.check(value, 'session-a', 'thumb-a', now + 60_500), 'expired');
+  });
   it('verify under an older secret (rotation)', () => {
     const before = new BoundCookies([old]).value('session-a', 'thumb-a', now + 60_000);
     assert.equal(cookies.check(before, 'session-a', 'thumb-a', now), 'valid');

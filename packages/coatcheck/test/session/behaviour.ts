@@ -319,9 +319,10 @@ export function describeSessionBehaviour(flavour: SessionFlavour): void {
         assert.deepEqual(response.setCookies, []);
       });
 
-      it('writes every attribute it is given', async () => {
+      it('writes every attribute it is given; over plain HTTP, secure "auto" leaves out Partitioned', async () => {
         const server = await app({
           name: 'sid',
+          proxy: true,
           cookie: {
             domain: '127.0.0.1',
             path: '/',
@@ -332,20 +333,26 @@ export function describeSessionBehaviour(flavour: SessionFlavour): void {
             maxAge: 1000,
           },
         });
-        const response = await new Client(server.url).fetch('/views');
-        const line = response.setCookies[0] as string;
-        for (const part of [
+        const https = await new Client(server.url).fetch('/views', {
+          headers: { 'x-forwarded-proto': 'https' },
+        });
+        const line = https.setCookies[0] as string;
+        const parts = [
           'sid=',
           'Domain=127.0.0.1',
           'Path=/',
           'Expires=',
           'HttpOnly',
-          'Partitioned',
           'Priority=High',
           'SameSite=Strict',
-        ]) {
+        ];
+        for (const part of [...parts, 'Secure', 'Partitioned']) {
           assert.ok(line.includes(part), `${part} in ${line}`);
         }
+        // Browsers refuse a Partitioned cookie without Secure: over HTTP the cookie goes out unpartitioned.
+        const http = (await new Client(server.url).fetch('/views')).setCookies[0] as string;
+        for (const part of parts) assert.ok(http.includes(part), `${part} in ${http}`);
+        assert.doesNotMatch(http, /Partitioned|Secure/);
       });
 
       it('name and its legacy alias key set the cookie name', async () => {

@@ -52,6 +52,102 @@ const badOptions: Array<[string, unknown, RegExp]> = [
   ['a bad cookie.priority', { secret: SECRET, cookie: { priority: 'urgent' } }, /cookie\.priority/],
   ['a cookie.path with ";"', { secret: SECRET, cookie: { path: '/a;Domain=evil' } }, /cookie\.path/],
   ['a cookie.domain with a space', { secret: SECRET, cookie: { domain: 'a b' } }, /cookie\.domain/],
+  // The rules of serializeCookie, checked once at construction (each of these used to be accepted,
+  // then fail every request with a 500 or set a cookie browsers drop).
+  [
+    'a cookie.domain with an empty label',
+    { secret: SECRET, cookie: { domain: 'Example..com' } },
+    /cookie\.domain: domain is invalid/,
+  ],
+  [
+    'a cookie.domain ending in "."',
+    { secret: SECRET, cookie: { domain: 'example.com.' } },
+    /cookie\.domain: domain is invalid/,
+  ],
+  [
+    'a cookie.path not starting with "/"',
+    { secret: SECRET, cookie: { path: 'admin' } },
+    /cookie\.path: path is invalid/,
+  ],
+  [
+    'sameSite "none" without secure',
+    { secret: SECRET, cookie: { sameSite: 'none', secure: false } },
+    /cookie\.sameSite: sameSite "none" requires secure/,
+  ],
+  [
+    'sameSite "None" without secure',
+    { secret: SECRET, cookie: { sameSite: 'None', secure: false } },
+    /cookie\.sameSite: sameSite "none" requires secure/,
+  ],
+  [
+    'partitioned without secure',
+    { secret: SECRET, cookie: { partitioned: true, secure: false } },
+    /cookie\.partitioned: partitioned requires secure/,
+  ],
+  [
+    'a cookie.maxAge over 400 days',
+    { secret: SECRET, cookie: { maxAge: 401 * 24 * 3600 * 1000 } },
+    /cookie\.maxAge 34646400000 is over 400 days/,
+  ],
+  [
+    'a cookie.expires over 400 days ahead',
+    { secret: SECRET, cookie: { expires: new Date(Date.now() + 401 * 24 * 3600 * 1000) } },
+    /cookie\.expires: expires .* is more than 400 days ahead/,
+  ],
+  [
+    'an invalid cookie.expires',
+    { secret: SECRET, cookie: { expires: new Date(Number.NaN) } },
+    /cookie\.expires: expires must be a valid Date/,
+  ],
+  [
+    'a non-boolean cookie.httpOnly',
+    { secret: SECRET, cookie: { httpOnly: 'yes' } },
+    /cookie\.httpOnly must be a boolean/,
+  ],
+  [
+    'a non-boolean cookie.partitioned',
+    { secret: SECRET, cookie: { partitioned: 1 } },
+    /cookie\.partitioned must be a boolean/,
+  ],
+  // Browsers match prefixes case-insensitively.
+  [
+    'a __Host- name with a domain',
+    { secret: SECRET, name: '__Host-sid', cookie: { domain: 'example.com' } },
+    /cookie\.domain: a __Host- cookie must not have a domain/,
+  ],
+  [
+    'a __host- name with a domain',
+    { secret: SECRET, name: '__host-sid', cookie: { domain: 'example.com' } },
+    /cookie\.domain: a __Host- cookie must not have a domain/,
+  ],
+  [
+    'a __HOST- name with another path',
+    { secret: SECRET, name: '__HOST-sid', cookie: { path: '/app' } },
+    /cookie\.path: a __Host- cookie needs path "\/"/,
+  ],
+  [
+    'a __secure- name with secure false',
+    { secret: SECRET, name: '__secure-sid', cookie: { secure: false } },
+    /cookie\.secure: its prefix requires secure/,
+  ],
+  [
+    'a __Http- name without httpOnly',
+    { secret: SECRET, name: '__Http-sid', cookie: { httpOnly: false } },
+    /cookie\.httpOnly: its prefix requires httpOnly/,
+  ],
+  [
+    'a __Host-Http- name without httpOnly',
+    { secret: SECRET, name: '__Host-Http-sid', cookie: { httpOnly: false } },
+    /cookie\.httpOnly: its prefix requires httpOnly/,
+  ],
+];
+
+const goodCookies: Array<[string, Record<string, unknown>]> = [
+  ['sameSite "none" with secure "auto" (Lax over plain HTTP)', { cookie: { sameSite: 'none' } }],
+  ['partitioned with secure "auto" (left out over plain HTTP)', { cookie: { partitioned: true } }],
+  ['a leading "." in the domain, which browsers ignore', { cookie: { domain: '.example.com' } }],
+  ['a __host- name with the defaults (secure "auto" becomes true)', { name: '__host-sid' }],
+  ['a maxAge of exactly 400 days', { cookie: { maxAge: 400 * 24 * 3600 * 1000 } }],
 ];
 
 describe('session() options', () => {
@@ -66,6 +162,12 @@ describe('session() options', () => {
           return true;
         },
       );
+    });
+  }
+
+  for (const [label, options] of goodCookies) {
+    it(`accepts ${label}`, () => {
+      assert.equal(typeof session({ secret: SECRET, ...options } as never), 'function');
     });
   }
 

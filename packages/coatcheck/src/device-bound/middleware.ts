@@ -373,8 +373,13 @@ export class DeviceBound implements DeviceBoundHook {
     return bindingOf(stored)?.key !== undefined;
   }
 
+  /** The bound cookie's value for a session and key, good until `expires`. */
+  boundCookieValue(sessionId: string, thumbprint: string, expires: number): string {
+    return this.#cookies.value(sessionId, thumbprint, expires);
+  }
+
   #setBoundCookie(res: ServerResponse, sessionId: string, key: BoundKey, expires: number, now: number): void {
-    const value = this.#cookies.value(sessionId, key.thumbprint, expires);
+    const value = this.boundCookieValue(sessionId, key.thumbprint, expires);
     appendHeader(
       res,
       'Set-Cookie',

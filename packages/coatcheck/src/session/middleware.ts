@@ -14,7 +14,7 @@ import {
   resolveOptions,
   type SessionOptions,
 } from './options.js';
-import { idleTimeoutOf, RequestSession, type SessionRequest } from './request.js';
+import { endOf, idleDeadlineOf, idleTimeoutOf, RequestSession, type SessionRequest } from './request.js';
 import { Session, STATE } from './session.js';
 
 /** One of a user's sessions, as {@link SessionMiddleware.listByUser} reports it. */
@@ -270,17 +270,21 @@ function storeManagerOf(
     async listByUser(user: string): Promise<SessionInfo[]> {
       const { listByUser } = listing();
       const entries = await call('listByUser', () => listByUser(user));
-      return entries.map(([id, record]) => {
-        const { cookie: _cookie, [BINDING_KEY]: binding, ...data } = record.data;
-        return {
-          handle: reporter.handleOf(id),
-          created: new Date(record.created),
-          lastSeen: new Date(record.touched),
-          expires: new Date(record.expires),
-          deviceBound: DeviceBound.isBound(binding),
-          data,
-        };
-      });
+      const now = Date.now();
+      // The store keeps a session a grace past its end, to report it as expired: it is not live.
+      return entries
+        .filter(([, record]) => endOf(options, record, now) === undefined)
+        .map(([id, record]) => {
+          const { cookie: _cookie, [BINDING_KEY]: binding, ...data } = record.data;
+          return {
+            handle: reporter.handleOf(id),
+            created: new Date(record.created),
+            lastSeen: new Date(record.touched),
+            expires: new Date(idleDeadlineOf(options, record)),
+            deviceBound: DeviceBound.isBound(binding),
+            data,
+          };
+        });
     },
     async revoke(user: string, handle: string): Promise<boolean> {
       const { listByUser } = listing();
@@ -321,7 +325,7 @@ export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, 
         handle: reporter.handleOf(current.id),
         created: new Date(state.created),
         lastSeen: new Date(state.touched),
-        idleExpires: new Date(state.expires),
+        idleExpires: new Date(state.touched + idleTimeoutOf(options, current)),
         absoluteExpires: absolute === false ? null : new Date(state.created + absolute),
         idleTimeout: idleTimeoutOf(options, current),
         absoluteTimeout: absolute,

@@ -48,6 +48,48 @@ export function idleTimeoutOf(options: ResolvedOptions, session: Session): numbe
   return options.idleTimeout ?? session.cookie.originalMaxAge ?? DEFAULT_IDLE_TIMEOUT;
 }
 
+/**
+ * How long the store keeps a session after its idle deadline: one more idle timeout, at most
+ * {@link MAX_IDLE_GRACE}. The middleware ends the session at the deadline itself (from the stored
+ * `touched`); the record stays only so that a browser coming back in that time is told its session
+ * expired (`expired`, reason `'idle'`) rather than that it is unknown.
+ */
+export function idleGraceOf(idleTimeout: number): number {
+  return Math.min(idleTimeout, MAX_IDLE_GRACE);
+}
+
+/** The longest a store keeps an idled-out session for reporting: 24 hours. */
+export const MAX_IDLE_GRACE = DEFAULT_IDLE_TIMEOUT;
+
+/** A stored record's idle timeout, as {@link idleTimeoutOf} gives it for the session it holds. */
+function recordIdleTimeout(options: ResolvedOptions, record: SessionRecord): number {
+  if (options.idleTimeout !== undefined) return options.idleTimeout;
+  const lifetime = record.data?.cookie?.originalMaxAge;
+  return typeof lifetime === 'number' && Number.isFinite(lifetime) ? lifetime : DEFAULT_IDLE_TIMEOUT;
+}
+
+/**
+ * When a stored session ends unless used again: its last write or refresh plus its idle timeout.
+ * The record's own `expires` lies later, by the grace of {@link idleGraceOf}.
+ */
+export function idleDeadlineOf(options: ResolvedOptions, record: SessionRecord): number {
+  const touched = Number.isFinite(record.touched) ? record.touched : record.expires;
+  return Math.min(touched + recordIdleTimeout(options, record), record.expires);
+}
+
+/** Why a stored session is over at `now` (`'idle'` or `'absolute'`, whichever came first), or `undefined`. */
+export function endOf(
+  options: ResolvedOptions,
+  record: SessionRecord,
+  now: number,
+): 'idle' | 'absolute' | undefined {
+  const idle = idleDeadlineOf(options, record);
+  const absolute =
+    options.absoluteTimeout === false ? Number.POSITIVE_INFINITY : record.created + options.absoluteTimeout;
+  if (idle > now && absolute > now) return undefined;
+  return idle <= absolute ? 'idle' : 'absolute';
+}
+
 function isSecure(req: SessionRequest, proxy: boolean | undefined): boolean {
   if ((req.socket as TLSSocket | undefined)?.encrypted) return true;
   if (proxy === false) return false;
@@ -231,7 +273,7 @@ export class RequestSession implements SessionHost {
     this.#reporter.ended.set(this.#req, record ? 'expired' : 'unknown');
     if (record) {
       return this.#call('remove', () => this.#remove(id)).then(() => {
-        const reason = record.expires <= now ? 'idle' : 'absolute';
+        const reason = endOf(this.#options, record, now) ?? 'idle';
         this.#reporter.emit('expired', { handle: this.#reporter.handleOf(id), reason, user: record.user });
         this.#install(this.#fresh(now));
       });
@@ -243,9 +285,7 @@ export class RequestSession implements SessionHost {
   }
 
   #alive(record: SessionRecord, now: number): boolean {
-    if (record.expires <= now) return false;
-    const absolute = this.#options.absoluteTimeout;
-    return absolute === false || record.created + absolute > now;
+    return record.expires > now && endOf(this.#options, record, now) === undefined;
   }
 
   #install(session: Session): void {
@@ -359,10 +399,14 @@ export class RequestSession implements SessionHost {
     return idleTimeoutOf(this.#options, session);
   }
 
-  // The store keeps a session for its idle timeout; the absolute timeout is checked on every load from
-  // the stored creation time, so a session past it is reported as expired rather than just missing.
-  #expiry(session: Session, _state: SessionState, now: number): number {
-    return now + this.#idle(session);
+  // The middleware ends a session at its idle or absolute deadline, checked on every load from the
+  // stored `touched` and `created`. The store keeps it a grace longer than the earlier of the two,
+  // so that a browser coming back then is told its session expired (and why) rather than unknown.
+  #expiry(session: Session, state: SessionState, now: number): number {
+    const idle = this.#idle(session);
+    const absolute = this.#options.absoluteTimeout;
+    const deadline = absolute === false ? now + idle : Math.min(now + idle, state.created + absolute);
+    return deadline + idleGraceOf(idle);
   }
 
   #touchDue(session: Session, state: SessionState, now: number): boolean {

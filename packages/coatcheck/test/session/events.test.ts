@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore, type SessionEvents } from 'coatcheck';
+import session, { cookieSession, MemoryStore, type SessionEvents, type SessionManager } from 'coatcheck';
 import express from 'express';
-import { idFromCookie, sessionApp } from '../helpers/app.js';
-import { Client } from '../helpers/http.js';
+import expressSession from 'express-session';
+import { idFromCookie, sessionApp, sessionAppWith } from '../helpers/app.js';
+import { Client, EXPRESS } from '../helpers/http.js';
 
 type Logged = { [E in keyof SessionEvents]: [E, SessionEvents[E]] }[keyof SessionEvents];
 
@@ -186,3 +187,71 @@ describe('session events and management', () => {
     assert.ok(warnings.some((w) => w.includes('listener threw')));
   });
 });
+
+// An idle timeout is reported as what it is: `expired` with reason 'idle', by ended(req) and the
+// event, for as long as the store keeps the record (one more idle timeout); then `unknown`.
+for (const [framework, makeApp] of EXPRESS) {
+  const middlewares: Array<[string, (options: Record<string, unknown>) => SessionManager]> = [
+    ['session() on MemoryStore', (o) => session({ ...o, store: new MemoryStore() } as never)],
+    [
+      'session() on an express-session store',
+      (o) => session({ ...o, store: new expressSession.MemoryStore() } as never),
+    ],
+    ['cookieSession()', (o) => cookieSession(o as never)],
+  ];
+  for (const [label, make] of middlewares) {
+    describe(`idle expiry reporting, ${label} on ${framework}`, () => {
+      const servers: Array<{ close(): Promise<void> }> = [];
+      after(() => Promise.all(servers.map((s) => s.close())));
+
+      it('ended(req) and the expired event say "idle" for a session left alone past its idle timeout', async () => {
+        let sessions: SessionManager | undefined;
+        const server = await sessionAppWith(
+          makeApp,
+          make,
+          { idleTimeout: 400, touchAfter: 0, userKey: 'userId' },
+          (app) =>
+            app.get('/why', (req: unknown, res: { json(b: unknown): void }) =>
+              res.json({ ended: sessions?.ended(req as never) ?? 'none' }),
+            ),
+        );
+        sessions = server.middleware;
+        servers.push(server);
+        const expired: unknown[] = [];
+        const unknown: unknown[] = [];
+        sessions.on('expired', (payload) => expired.push(payload));
+        sessions.on('unknown', (payload) => unknown.push(payload));
+        const client = new Client(server.url);
+        const id = await client.text('/login/ada', { method: 'POST' });
+        const cookie = client.cookieHeader();
+        assert.deepEqual(await (await client.fetch('/why', { cookie })).json(), { ended: 'none' });
+        await sleep(550);
+        assert.deepEqual(await (await client.fetch('/why', { cookie })).json(), { ended: 'expired' });
+        assert.deepEqual(expired, [{ handle: sessions.handleOf(id), reason: 'idle', user: 'ada' }]);
+        assert.deepEqual(unknown, []);
+      });
+
+      it('a session still in use is not reported, and past the grace an idle one is unknown', async () => {
+        let sessions: SessionManager | undefined;
+        const server = await sessionAppWith(makeApp, make, { idleTimeout: 300, touchAfter: 0 }, (app) =>
+          app.get('/why', (req: unknown, res: { json(b: unknown): void }) =>
+            res.json({ ended: sessions?.ended(req as never) ?? 'none' }),
+          ),
+        );
+        sessions = server.middleware;
+        servers.push(server);
+        const client = new Client(server.url);
+        await client.fetch('/views');
+        for (let i = 0; i < 3; i++) {
+          await sleep(150);
+          assert.deepEqual(await (await client.fetch('/why')).json(), { ended: 'none' });
+        }
+        const cookie = client.cookieHeader();
+        // Past the idle deadline and the grace of one more idle timeout: the store has let it go.
+        await sleep(750);
+        const why = (await (await client.fetch('/why', { cookie })).json()) as { ended: string };
+        assert.ok(why.ended === (label === 'cookieSession()' ? 'none' : 'unknown'), `${label}: ${why.ended}`);
+      });
+    });
+  }
+}

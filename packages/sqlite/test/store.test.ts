@@ -183,3 +183,27 @@ describe('SQLiteStore', () => {
     });
   }
 });
+
+describe('SQLiteStore with an expiry stored as text (issue 11)', () => {
+  it('treats it as expired, never eternal, and prune deletes it', async () => {
+    const db = new Database(':memory:');
+    const store = new SQLiteStore({ db, tableName: 'damaged_expiry', pruneInterval: 0 });
+    const id = freshId('text-expiry');
+    await store.write(id, sampleRecord({ user: 'damaged' }));
+    // SQLite keeps non-numeric text in an INTEGER column, and compares any text as greater than any
+    // number: before, this row was live forever and no prune could delete it.
+    db.prepare('UPDATE damaged_expiry SET expires = ? WHERE id = ?').run('someday', id);
+    assert.equal(await store.read(id), undefined);
+    assert.deepEqual(await store.listByUser('damaged'), []);
+    assert.equal(await store.count(), 0);
+    assert.equal(
+      await store.refresh(id, Date.now() + 60_000, Date.now()),
+      false,
+      'a refresh cannot revive it',
+    );
+    assert.equal(store.prune(), 1);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM damaged_expiry').get() as { n: number }).n, 0);
+    await store.close();
+    db.close();
+  });
+});

@@ -13,7 +13,10 @@ export interface SessionEvents {
   rotated: { handle: string; previous: string; user?: string | undefined };
   /** A session ended on request: `destroy()`, `regenerate()`, or `req.session = null` with `unset: 'destroy'`. */
   destroyed: { handle: string; reason: 'destroy' | 'regenerate' | 'unset'; user?: string | undefined };
-  /** A session arrived past its absolute timeout (or its idle one, where the store still had it) and was ended. */
+  /**
+   * A session arrived past its idle or absolute timeout and was ended. The store keeps an ended
+   * session one more idle timeout (at most 24 hours) for this report; after that it is `unknown`.
+   */
   expired: { handle: string; reason: 'idle' | 'absolute'; user?: string | undefined };
   /**
    * Sessions were ended from outside the request: "log out this device" or "everywhere"; with

@@ -6,8 +6,11 @@ export type SameSiteOption = boolean | 'lax' | 'strict' | 'none' | 'auto';
 
 /** Options of the session cookie: express-session's `cookie` option, with safe defaults. */
 export interface CookieOptions {
-  /** Lifetime in milliseconds; absent means a browser-session cookie. */
-  maxAge?: number | null | undefined;
+  /**
+   * Lifetime in milliseconds; absent means a browser-session cookie. A `Date` (deprecated, as in
+   * express-session) is taken as the expiry.
+   */
+  maxAge?: number | Date | null | undefined;
   /** Absolute expiry; prefer `maxAge`. */
   expires?: Date | null | undefined;
   /** Default `true`: scripts cannot read the session cookie. */
@@ -26,6 +29,18 @@ export interface CookieOptions {
   sameSite?: SameSiteOption | undefined;
   partitioned?: boolean | undefined;
   priority?: 'low' | 'medium' | 'high' | undefined;
+}
+
+let warnedMaxAgeDate = false;
+
+/** Once per process, as express-session's `depd` warns: a `Date` as `maxAge` is deprecated there. */
+function warnMaxAgeDate(): void {
+  if (warnedMaxAgeDate) return;
+  warnedMaxAgeDate = true;
+  process.emitWarning('cookie.maxAge as a Date is deprecated; pass a number of milliseconds instead', {
+    type: 'DeprecationWarning',
+    code: 'COATCHECK_MAXAGE_DATE',
+  });
 }
 
 /**
@@ -50,6 +65,10 @@ export class Cookie {
   #expires: Date | null = null;
 
   constructor(options: CookieOptions | CookieJSON = {}) {
+    // express-session's check, and its wording, which code may match.
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('argument options must be an object');
+    }
     if (options.path !== undefined) this.path = options.path;
     if (options.httpOnly !== undefined) this.httpOnly = options.httpOnly;
     this.domain = options.domain;
@@ -80,7 +99,13 @@ export class Cookie {
   get maxAge(): number | null {
     return this.#expires ? this.#expires.getTime() - Date.now() : null;
   }
-  set maxAge(ms: number | null) {
+  /** A `Date` is taken as the expiry, as express-session takes it, with its deprecation warning. */
+  set maxAge(ms: number | Date | null) {
+    if (ms instanceof Date) {
+      warnMaxAgeDate();
+      this.expires = ms;
+      return;
+    }
     if (ms !== null && (typeof ms !== 'number' || !Number.isFinite(ms))) {
       throw new TypeError('cookie.maxAge must be a finite number of milliseconds or null');
     }

@@ -107,7 +107,8 @@ type EndArguments = Parameters<ServerResponse['end']>;
 function pathOf(req: SessionRequest): string {
   const url = req.originalUrl ?? req.url ?? '/';
   const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
+  // An empty path is the root, as express-session reads it.
+  return (query === -1 ? url : url.slice(0, query)) || '/';
 }
 
 /**

@@ -14,6 +14,7 @@ import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
 import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
+import { Store } from '../stores/store.js';
 import type { CookieOptions } from './cookie.js';
 import { SessionReporter } from './events.js';
 import { type Persistence, signedIdPersistence } from './persistence.js';
@@ -230,13 +231,6 @@ export function resolveShared(
       warn(`coatcheck ${label}(): unknown option "${key}"${suggestion(key, known)} is ignored`);
     }
   }
-  if (options.secret === undefined || options.secret === null) {
-    throw new TypeError(`${label} option secret is required`);
-  }
-  const keys = signingKeys(options.secret, 'secret');
-  for (const where of shortSecrets(options.secret)) {
-    warn(`coatcheck ${label}(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`);
-  }
 
   const name = options.name ?? options.key ?? defaultName;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
@@ -270,6 +264,17 @@ export function resolveShared(
   if (absolute !== undefined && absolute !== false) numberOption(label, raw, 'absoluteTimeout');
   if (options.userKey !== undefined && (typeof options.userKey !== 'string' || options.userKey === '')) {
     throw new TypeError(`${label} option userKey must be a non-empty string`);
+  }
+  // Checked after the other options, in express-session's order, so the first message is the same.
+  if (options.secret === undefined || options.secret === null) {
+    throw new TypeError(`${label} option secret is required`);
+  }
+  if (Array.isArray(options.secret) && options.secret.length === 0) {
+    throw new TypeError(`${label}(): secret option array must contain one or more strings or Buffers`);
+  }
+  const keys = signingKeys(options.secret, 'secret');
+  for (const where of shortSecrets(options.secret)) {
+    warn(`coatcheck ${label}(): ${where} is shorter than ${MIN_SECRET_BYTES} bytes; use a long random one`);
   }
 
   return {
@@ -318,12 +323,34 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
   return {
     ...shared,
     deviceBound,
-    persistence: signedIdPersistence(shared.name, shared.keys, store),
+    persistence: signedIdPersistence(shared.name, shared.keys, store, patchedView(originalStore, store)),
     store,
     originalStore,
     storeTimeout:
       numberOption('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
     onStoreError: storeErrorPolicy(options.onStoreError),
+  };
+}
+
+const CONNECT_METHODS = ['get', 'set', 'destroy', 'touch'] as const;
+
+/**
+ * For one of coatcheck's own stores (a `Store`), the same store driven through its express-session
+ * methods, used while the application has replaced one of them on the instance: express-session
+ * calls `store.set(…)`, so wrapping it there counts or delays every save, and coatcheck honours that.
+ */
+function patchedView(
+  original: SessionStore | ConnectStore,
+  store: SessionStore,
+): { store: SessionStore; isPatched(): boolean } | undefined {
+  if (!(original instanceof Store)) return undefined;
+  let view: SessionStore | undefined;
+  return {
+    get store() {
+      view ??= fromConnectStore(original as unknown as ConnectStore, store.name);
+      return view;
+    },
+    isPatched: () => CONNECT_METHODS.some((method) => Object.hasOwn(original, method)),
   };
 }
 
@@ -402,10 +429,12 @@ export function validateCookie(label: string, name: string, cookie: CookieOption
   const option = (key: string) => `${label} option cookie.${key}`;
   const maxAge = cookie.maxAge;
   if (maxAge != null) {
-    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) {
+    // A Date is express-session's deprecated spelling of an expiry (see Cookie's maxAge).
+    if (maxAge instanceof Date) {
+      if (!Number.isFinite(maxAge.getTime())) throw new TypeError(`${option('maxAge')} must be a valid Date`);
+    } else if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) {
       throw new TypeError(`${option('maxAge')} must be a number of milliseconds`);
-    }
-    if (maxAge > MAX_COOKIE_AGE_MS) {
+    } else if (maxAge > MAX_COOKIE_AGE_MS) {
       throw new TypeError(
         `${option('maxAge')} ${maxAge} is over 400 days (${MAX_COOKIE_AGE_MS} ms), the most a browser keeps a cookie`,
       );

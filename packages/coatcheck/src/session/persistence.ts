@@ -46,6 +46,17 @@ export interface RequestPersistence {
    * stores have it, since a remote one would make the headers wait.
    */
   writeNow?(id: string, record: SessionRecord): void;
+  /**
+   * Where the Cookie header named no usable session: the session cookie as a cookie parser that ran
+   * first left it on the request (`req.signedCookies`, `req.cookies`), as express-session reads it.
+   */
+  readParsed?(req: ParsedCookies): CookieReading | undefined;
+}
+
+/** What cookie-parser (or coatcheck's `cookies()`) leaves on a request. */
+export interface ParsedCookies {
+  cookies?: Record<string, unknown> | undefined;
+  signedCookies?: Record<string, unknown> | undefined;
 }
 
 // A signed value longer than this is not a session cookie we issued; don't spend an HMAC on it.
@@ -57,6 +68,12 @@ export function signedIdPersistence(
   name: string,
   keys: readonly KeyObject[],
   store: SessionStore,
+  /**
+   * The same store driven through its express-session methods, for requests during which the
+   * application has replaced one of them on the instance (to instrument it, or in a test): what it
+   * put there is what runs, as under express-session.
+   */
+  patched?: { store: SessionStore; isPatched(): boolean },
 ): Persistence {
   // Cookies this middleware already verified: a returning browser sends the same value on every
   // request, and an HMAC costs more than the rest of reading it. Only authentic values get in, and
@@ -86,7 +103,22 @@ export function signedIdPersistence(
     },
     issue: (id, attributes) => [serializeCookie(name, `s:${sign(id, keys)}`, attributes)],
     clear: (attributes) => [serializeCookie(name, '', attributes)],
+    readParsed(req) {
+      // cookie-parser verified this one already, with its own secret: express-session trusts it too.
+      const verifiedValue = req.signedCookies?.[name];
+      if (typeof verifiedValue === 'string' && verifiedValue.length > 0) {
+        return { kind: 'session', id: verifiedValue, renew: false };
+      }
+      const raw = req.cookies?.[name];
+      if (typeof raw !== 'string' || !raw.startsWith('s:') || raw.length > MAX_SIGNED_VALUE) return undefined;
+      const result = unsign(raw.slice(2), keys);
+      return result.valid && result.value.length > 0
+        ? { kind: 'session', id: result.value, renew: false }
+        : undefined;
+    },
   };
-  // Nothing in it belongs to one request, so every request shares it.
-  return { forRequest: () => request };
+  if (!patched) return { forRequest: () => request };
+  const throughPatched: RequestPersistence = { ...request, store: patched.store };
+  // Nothing in either belongs to one request, so every request shares them.
+  return { forRequest: () => (patched.isPatched() ? throughPatched : request) };
 }

@@ -15,7 +15,7 @@ import {
 import { immediateCallsOf } from '../stores/immediate.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { DEFAULT_IDLE_TIMEOUT, type ResolvedOptions } from './options.js';
-import type { CookieReading, RequestPersistence } from './persistence.js';
+import type { CookieReading, ParsedCookies, RequestPersistence } from './persistence.js';
 import { isReservedKey, Session, type SessionHost, type SessionState, STATE } from './session.js';
 
 /** A request as the middleware extends it. */
@@ -31,8 +31,9 @@ export interface SessionRequest extends IncomingMessage {
 export class SessionNotFoundError extends CoatcheckError {
   override readonly code = 'ERR_SESSION_NOT_FOUND';
   override readonly status = 404;
-  constructor() {
-    super('the session no longer exists in the store');
+  /** `reload()` says it as express-session does, whose message apps match. */
+  constructor(operation: 'reload' | 'save' = 'save') {
+    super(operation === 'reload' ? 'failed to load session' : 'the session no longer exists in the store');
   }
 }
 
@@ -216,7 +217,17 @@ export class RequestSession implements SessionHost {
    */
   load(): Promise<void> | undefined {
     const read = this.#persistence.readCookie(this.#req.headers.cookie);
-    return read instanceof Promise ? read.then((reading) => this.#loadFrom(reading)) : this.#loadFrom(read);
+    return read instanceof Promise
+      ? read.then((reading) => this.#loadFrom(this.#orParsed(reading)))
+      : this.#loadFrom(this.#orParsed(read));
+  }
+
+  /** express-session's fallback: a header without a usable session cookie, but a cookie parser ran first. */
+  #orParsed(reading: CookieReading): CookieReading {
+    if (reading.kind !== 'none' && reading.kind !== 'tampered') return reading;
+    const req = this.#req as SessionRequest & ParsedCookies;
+    if (req.signedCookies === undefined && req.cookies === undefined) return reading;
+    return this.#persistence.readParsed?.(req) ?? reading;
   }
 
   #loadFrom(reading: CookieReading): Promise<void> | undefined {
@@ -475,8 +486,10 @@ export class RequestSession implements SessionHost {
     }
 
     const userChanged = user !== state.user;
-    if (changes.modified || userChanged || explicit || this.#options.resave || bindingChanged) {
-      const set = this.#options.resave
+    // As express-session: `resave` rewrites a session the request did not save itself, not one it did.
+    const resave = this.#options.resave && !state.saved;
+    if (changes.modified || userChanged || explicit || resave || bindingChanged) {
+      const set = resave
         ? Object.fromEntries([...changes.json].map(([k, v]) => [k, JSON.parse(v)]))
         : changes.set;
       set.cookie = session.cookie.toJSON();
@@ -502,7 +515,7 @@ export class RequestSession implements SessionHost {
       });
     }
 
-    if (!this.#touchDue(session, state, now)) return false;
+    if (state.saved || !this.#touchDue(session, state, now)) return false;
     // A cookie with an expiry just moved it (restartCookie): the stored cookie moves with the record,
     // as express-session's touch() would move it, so stores that read it (connect stores) agree.
     const cookie = session.cookie.originalMaxAge === null ? undefined : session.cookie.toJSON();
@@ -619,6 +632,7 @@ export class RequestSession implements SessionHost {
   async save(session: Session): Promise<void> {
     await this.#persist(session, true);
     if (session[STATE].gone) throw new SessionNotFoundError();
+    session[STATE].saved = true;
   }
 
   async destroy(session: Session): Promise<void> {
@@ -642,7 +656,7 @@ export class RequestSession implements SessionHost {
   async reload(session: Session): Promise<void> {
     const state = session[STATE];
     const record = state.isNew ? undefined : await this.#call('read', () => this.#store.read(session.id));
-    if (!record || !this.#alive(record, Date.now())) throw new SessionNotFoundError();
+    if (!record || !this.#alive(record, Date.now())) throw new SessionNotFoundError('reload');
     const fresh = this.#hydrate(session.id, record);
     const target = session as unknown as Record<string, unknown>;
     for (const key of Object.keys(session)) if (key !== 'cookie') delete target[key];
@@ -745,6 +759,8 @@ export class RequestSession implements SessionHost {
    * May throw, as the promise may reject.
    */
   commit(): Promise<void> | undefined {
+    // express-session ignores a session whose req.sessionID the app replaced by something not a string.
+    if (this.#bogusId()) return undefined;
     const session = this.#req.session;
     if (!(session instanceof Session)) {
       const current = this.#current;
@@ -792,6 +808,17 @@ export class RequestSession implements SessionHost {
     if (!this.#carriesOn(err)) throw err;
   }
 
+  #bogusId(): boolean {
+    return this.#req.sessionID !== undefined && typeof this.#req.sessionID !== 'string';
+  }
+
+  /** The ID the cookie names: `req.sessionID`, which the app may have reassigned, as express-session sends it. */
+  #cookieTarget(session: Session): string {
+    const id = this.#req.sessionID;
+    if (this.#persistence.local) return session.id; // a sealed cookie carries its own record
+    return typeof id === 'string' && id.length > 0 && this.#req.session === session ? id : session.id;
+  }
+
   #decideCookie(session: Session, modified: boolean): void {
     if (this.#cookieHandled) return;
     const state = session[STATE];
@@ -801,7 +828,7 @@ export class RequestSession implements SessionHost {
       send = false;
     } else if (state.isNew) {
       send = false; // never stored, so there is nothing for a cookie to point at
-    } else if (session.id !== this.#cookieId) {
+    } else if (this.#cookieTarget(session) !== this.#cookieId) {
       send = true;
     } else {
       send =
@@ -816,6 +843,10 @@ export class RequestSession implements SessionHost {
   /** The last moment to add headers: before writeHead. */
   beforeHeaders(): void {
     if (this.#cookieHandled) return;
+    if (this.#bogusId()) {
+      this.#cookieHandled = true;
+      return;
+    }
     const session = this.#req.session;
     if (session instanceof Session && !session[STATE].destroyed) {
       this.#respondForDevice(session);
@@ -838,7 +869,7 @@ export class RequestSession implements SessionHost {
         ) {
           this.#writeNow(session, state, changes, now);
         }
-        if (state.isNew || session.id !== this.#cookieId) this.#setCookie(session);
+        if (state.isNew || this.#cookieTarget(session) !== this.#cookieId) this.#setCookie(session);
         else if (
           this.#options.rolling ||
           this.#renew ||
@@ -878,7 +909,7 @@ export class RequestSession implements SessionHost {
     const attributes = session.cookie.attributes(this.#secure);
     if (attributes.secure && !this.#secure) return; // the browser would drop it anyway
     this.#cleared = false;
-    this.#appendSetCookie(this.#persistence.issue(session.id, attributes));
+    this.#appendSetCookie(this.#persistence.issue(this.#cookieTarget(session), attributes));
   }
 
   /** The whole record, now: for a local store when the headers go out before the response ends. */

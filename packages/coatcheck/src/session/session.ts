@@ -32,6 +32,8 @@ export interface SessionState {
   gone: boolean;
   /** Made because the store failed, under `onStoreError: 'continue'`: never written, no cookie. */
   offline?: boolean | undefined;
+  /** `save()` wrote it during this request: the end of the request writes only what changed since. */
+  saved?: boolean | undefined;
   /**
    * Made by regenerate() and stored empty, so that the old session's removal was one decision with
    * its creation; deleted again at the end of the request if nothing was put in it.

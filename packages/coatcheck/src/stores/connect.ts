@@ -9,7 +9,7 @@ import {
   type SessionStore,
   type StoredData,
 } from './contract.js';
-import { type ConnectSession, connectExpiry } from './store.js';
+import { CONNECT_META_KEY, type ConnectSession, connectExpiry } from './store.js';
 
 type Callback<T> = (err?: unknown, value?: T) => void;
 // Published stores type their callbacks every which way (express-session's types use Date for
@@ -33,6 +33,10 @@ export interface ConnectStore extends Partial<EventEmitter> {
   clear?(callback: AnyCallback): unknown;
 }
 
+function isNotFound(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as { code?: unknown }).code === 'ENOENT';
+}
+
 /** True when `value` has the three methods every express-session store has. */
 export function isConnectStore(value: unknown): value is ConnectStore {
   if (value === null || typeof value !== 'object') return false;
@@ -44,11 +48,7 @@ export function isConnectStore(value: unknown): value is ConnectStore {
   );
 }
 
-/**
- * Where coatcheck keeps its own bookkeeping inside a connect store's session object, since such a
- * store has nowhere else to put it. express-session ignores the key.
- */
-export const CONNECT_META_KEY = '_coatcheck';
+export { CONNECT_META_KEY };
 
 interface ConnectMeta {
   /** created */
@@ -178,7 +178,10 @@ export class ConnectStoreAdapter implements SessionStore {
 
   async #get(id: string): Promise<SessionRecord | undefined> {
     const sess = await this.#call<ConnectSession | null | undefined>('read', (cb) =>
-      this.connectStore.get(id, cb),
+      this.connectStore.get(id, (err: unknown, value?: ConnectSession | null) =>
+        // express-session's convention, which file-based stores follow: ENOENT is "no such session".
+        isNotFound(err) ? cb(null, undefined) : cb(err, value),
+      ),
     );
     // Connect stores may hand out their live object (express-session's MemoryStore does not, others
     // do): copy, so callers can mutate what they get.

@@ -2,6 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { SessionRecord, SessionStore, StoredData } from './contract.js';
 
+/**
+ * Where coatcheck keeps its own bookkeeping inside a connect store's session object, since such a
+ * store has nowhere else to put it. express-session ignores the key.
+ */
+export const CONNECT_META_KEY = '_coatcheck';
+
 type Callback<T> = (err: unknown, value?: T) => void;
 
 /** express-session's default lifetime for sessions whose cookie has no expiry, in milliseconds. */
@@ -132,12 +138,28 @@ proto.set = function set(this: Store, sid, sess, callback) {
   // express-session rewrites whole sessions and knows nothing of creation times or owners, so a
   // session it writes starts its absolute timeout afresh and leaves the user index (one round trip
   // matters more here than bookkeeping express-session cannot use).
-  const record = {
-    data: JSON.parse(JSON.stringify(sess)) as StoredData,
-    expires: connectExpiry(sess, now),
-    created: now,
-    touched: now,
-  };
+  const data = JSON.parse(JSON.stringify(sess)) as StoredData;
+  // coatcheck's connect adapter, driving this store through set(), carries its bookkeeping along.
+  const meta = data[CONNECT_META_KEY] as
+    | { c?: unknown; t?: unknown; e?: unknown; u?: unknown; x?: unknown }
+    | undefined;
+  delete data[CONNECT_META_KEY];
+  const known = meta !== null && typeof meta === 'object' && typeof meta.c === 'number';
+  const cookie = data.cookie as (Record<string, unknown> & { expires?: unknown }) | undefined;
+  if (known && cookie !== null && typeof cookie === 'object') {
+    // The cookie as the session had it, before the adapter put the record's expiry in for the TTL.
+    delete cookie.maxAge;
+    if (meta.x === null || typeof meta.x === 'string') cookie.expires = meta.x;
+  }
+  const record: SessionRecord = known
+    ? {
+        data,
+        created: meta.c as number,
+        touched: typeof meta.t === 'number' ? meta.t : now,
+        expires: typeof meta.e === 'number' ? meta.e : connectExpiry(sess, now),
+        user: typeof meta.u === 'string' ? meta.u : undefined,
+      }
+    : { data, expires: connectExpiry(sess, now), created: now, touched: now };
   return settle(store.write(sid, record), callback);
 };
 

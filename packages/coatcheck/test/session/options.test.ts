@@ -8,7 +8,11 @@ const badOptions: Array<[string, unknown, RegExp]> = [
   ['no options', undefined, /options object/],
   ['no secret', {}, /secret is required/],
   ['an empty secret', { secret: '' }, /secret must not be empty/],
-  ['an empty secret array', { secret: [] }, /secret must not be an empty array/],
+  [
+    'an empty secret array',
+    { secret: [] },
+    /secret option array must contain one or more strings or Buffers/,
+  ],
   ['an empty string in a secret array', { secret: [SECRET, ''] }, /secret\[1\] must not be empty/],
   ['a numeric secret', { secret: 42 }, /secret must be a string or a Buffer/],
   ['a bad cookie name', { secret: SECRET, name: 'bad name;' }, /name must be a valid cookie name/],

@@ -171,6 +171,7 @@ function fromPackageOptions(given: CookieSessionOptions | CookieSessionPackageOp
   fromKeys: boolean;
   template: Record<string, unknown>;
 } {
+  if (given === undefined) throw new TypeError('cookieSession: .keys required (the option keys, or secret)');
   if (given === null || typeof given !== 'object') return { options: given, fromKeys: false, template: {} };
   // cookie-session reads inherited options too (its own tests pass Object.create(options)).
   const flat: Record<string, unknown> = {};

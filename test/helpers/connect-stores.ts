@@ -1,8 +1,7 @@
 // The express-session stores coatcheck claims to run under (through its connect adapter), each on
-// its real server under names no other test uses, and the MongoDB store when a server is there.
+// its real server under names no other test uses.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { MongoDBStore } from '@coatcheck/mongodb';
 import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import expressSession from 'express-session';
@@ -122,28 +121,4 @@ export function connectTargets(label: string): ConnectTarget[] {
       },
     },
   ];
-}
-
-/** MongoDBStore, when `MONGODB_URI` names a server (scripts/test.mjs starts FerretDB for it). */
-export function mongoTarget(label: string): StoreTarget {
-  const collection = `coatcheck_${label}_${randomBytes(4).toString('hex')}`;
-  return {
-    name: 'MongoDBStore',
-    skip: async () => {
-      if (process.env.MONGODB_URI) return false;
-      const reason = 'MONGODB_URI is not set (scripts/test.mjs sets it when tools/ferretdb is built)';
-      console.log(`# skipping MongoDB tests: ${reason}`);
-      return reason;
-    },
-    async open() {
-      const store = new MongoDBStore({ uri: process.env.MONGODB_URI, collection });
-      return {
-        store,
-        async release() {
-          await store.collection.drop().catch(() => {});
-          await store.close();
-        },
-      };
-    },
-  };
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import session, { type SessionMiddleware, type SessionOptions } from 'coatcheck';
 import express from 'express';
 import { Client, listen, type TestServer } from '../../packages/coatcheck/test/helpers/http.js';
-import { connectTargets, mongoTarget, rawGet } from '../helpers/connect-stores.js';
+import { connectTargets, rawGet } from '../helpers/connect-stores.js';
 import { idFromCookie } from '../helpers/session-app.js';
 import { storeTargets } from '../helpers/stores.js';
 
@@ -93,7 +93,6 @@ async function raceApp(
 
 const targets = [
   ...storeTargets('races'),
-  mongoTarget('races'),
   ...connectTargets('races').map((target) => ({ ...target, name: `${target.name} (connect adapter)` })),
 ];
 

@@ -82,6 +82,30 @@ export class StoreTimeoutError extends StoreError {
   }
 }
 
+/** Why {@link StoreUnavailableError} refused a call without making it. */
+export type StoreUnavailableReason = 'disconnected' | 'circuit-open';
+
+/**
+ * The middleware did not call the store, because its client reports the connection down
+ * (`'disconnected'`) or because its circuit breaker is open after repeated failures
+ * (`'circuit-open'`): the request fails at once instead of waiting out `storeTimeout`.
+ */
+export class StoreUnavailableError extends StoreError {
+  override readonly code = 'ERR_STORE_UNAVAILABLE';
+  /** Whether the client said it is disconnected, or the breaker is open. */
+  readonly reason: StoreUnavailableReason;
+
+  constructor(store: string, operation: StoreOperation, reason: StoreUnavailableReason) {
+    super(store, operation, {
+      message:
+        reason === 'disconnected'
+          ? `${store} store: ${operation} not attempted, the client is disconnected`
+          : `${store} store: ${operation} not attempted, the store failed repeatedly (circuit open)`,
+    });
+    this.reason = reason;
+  }
+}
+
 /** A store was used before it was ready or after {@link SessionStore.close}. */
 export class StoreClosedError extends StoreError {
   override readonly code = 'ERR_STORE_CLOSED';

@@ -30,6 +30,8 @@ export * from './cookies/index.js';
 export * from './csrf/index.js';
 export * from './device-bound/index.js';
 export * from './errors.js';
+export type { StoreBreakerOptions } from './lib/breaker.js';
+export { isConnectionFailure, isConnectionRefused } from './lib/connection.js';
 export * from './session/index.js';
 export {
   CONNECT_META_KEY,

@@ -129,11 +129,13 @@ function mirrorableKey(key: string): boolean {
 }
 
 /**
- * Whether `value` can be stored as BSON by an update: MongoDB refuses a `$set` whose value holds a
- * field name starting with `$`, and `.` or `__proto__` would not read back as written.
+ * Whether `value` can be stored as BSON by an update on any server: MongoDB refuses a `$set` whose
+ * value holds a field name starting with `$`, `.` or `__proto__` would not read back as written,
+ * and FerretDB v1 refuses nested arrays.
  */
-function plainValue(value: unknown): boolean {
-  if (Array.isArray(value)) return value.every(plainValue);
+function plainValue(value: unknown, inArray = false): boolean {
+  // FerretDB v1 refuses an array inside an array ("nested arrays are not supported").
+  if (Array.isArray(value)) return !inArray && value.every((item) => plainValue(item, true));
   if (value === null || typeof value !== 'object') return true;
   for (const [name, nested] of Object.entries(value)) {
     if (name.startsWith('$') || name.includes('.') || name === '__proto__' || !plainValue(nested))

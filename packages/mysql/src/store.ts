@@ -1,5 +1,6 @@
 import {
   type CookieJSON,
+  isConnectionRefused,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -83,6 +84,8 @@ export class MySQLStore extends Store implements SessionStore {
   #ready: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The last call could not connect at all, and none has succeeded since (see {@link connected}). */
+  #refused = false;
 
   constructor(options: MySQLStoreOptions) {
     super();
@@ -161,6 +164,7 @@ export class MySQLStore extends Store implements SessionStore {
       for (let attempt = 1; ; attempt++) {
         try {
           const [result] = await this.#db.execute(sql, values);
+          this.#refused = false;
           return result as T;
         } catch (err) {
           // InnoDB picks a victim when a rotate's rename and a delete by owner lock the same index
@@ -171,8 +175,19 @@ export class MySQLStore extends Store implements SessionStore {
         }
       }
     } catch (cause) {
+      if (isConnectionRefused(cause)) this.#refused = true;
       throw new StoreError(this.name, operation, { cause });
     }
+  }
+
+  /**
+   * `false` from a call the pool could not connect for (the server refused it or could not be
+   * reached) until a call succeeds: mysql2's pool does not track its server otherwise. While it is
+   * `false`, the session middleware answers 503 at once, letting one call through every probe
+   * interval.
+   */
+  connected(): boolean {
+    return !this.#refused;
   }
 
   async #select(

@@ -1,5 +1,6 @@
 import {
   type CookieJSON,
+  isConnectionRefused,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -124,6 +125,8 @@ export class PostgresStore extends Store implements SessionStore {
   #ready: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** The last call could not connect at all, and none has succeeded since (see {@link connected}). */
+  #refused = false;
 
   constructor(options: PostgresStoreOptions) {
     super();
@@ -250,10 +253,22 @@ export class PostgresStore extends Store implements SessionStore {
     if (this.#closed) throw new StoreClosedError(this.name, operation);
     try {
       if (this.#createTable) await this.#ensureTable();
-      return await (this.#pool as pg.Pool).query<R>({ ...this.#statements[statement], values });
+      const result = await (this.#pool as pg.Pool).query<R>({ ...this.#statements[statement], values });
+      this.#refused = false;
+      return result;
     } catch (cause) {
+      if (isConnectionRefused(cause)) this.#refused = true;
       throw new StoreError(this.name, operation, { cause });
     }
+  }
+
+  /**
+   * `false` from a call the pool could not connect for (the server refused it or could not be
+   * reached) until a call succeeds: pg does not track its server otherwise. While it is `false`,
+   * the session middleware answers 503 at once, letting one call through every probe interval.
+   */
+  connected(): boolean {
+    return !this.#refused;
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {

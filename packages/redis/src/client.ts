@@ -12,6 +12,8 @@ import type { Script } from './scripts.js';
 export interface NodeRedisClient {
   sendCommand(args: ReadonlyArray<string>): Promise<unknown>;
   readonly isOpen: boolean;
+  /** Connected and ready for commands (false while it reconnects). */
+  readonly isReady?: boolean;
 }
 
 /** A node-redis cluster client (`createCluster()` from `redis` v5), connected by the application. */
@@ -29,6 +31,8 @@ export interface NodeRedisClusterClient {
 export interface IORedisClient {
   call(command: string, ...args: string[]): Promise<unknown>;
   readonly options?: { keyPrefix?: string | undefined } | object;
+  /** `'ready'`, `'connecting'`, `'reconnecting'`, `'close'`, `'end'`, … */
+  readonly status?: string;
 }
 
 /** An ioredis `Cluster`: a client that can also list its master nodes. */
@@ -49,6 +53,22 @@ export type Send = (args: readonly string[]) => Promise<unknown>;
 export interface Commander {
   send: Send;
   nodes(): Promise<Send[]>;
+  /** False while the client knows it has no connection (see `SessionStore.connected`). */
+  connected(): boolean;
+}
+
+// ioredis statuses in which a command cannot reach the server: the connection was lost or closed
+// and the client is waiting to reconnect, or gave up. ('connecting' and 'connect' are brief and
+// their commands are answered once connected; 'wait' is lazyConnect's, which connects on a command.)
+const IOREDIS_DOWN = new Set(['reconnecting', 'close', 'end']);
+
+function ioredisConnected(client: IORedisClient): () => boolean {
+  return () => typeof client.status !== 'string' || !IOREDIS_DOWN.has(client.status);
+}
+
+// node-redis knows too: `isReady` is false from a lost connection until it has reconnected.
+function nodeRedisConnected(client: NodeRedisClient): () => boolean {
+  return () => client.isReady !== false;
 }
 
 /** The key a command the store sends acts on: after the SHA/body and key count for scripts. */
@@ -100,9 +120,13 @@ export function commanderFor(client: unknown): Commander {
     const cluster = client as Partial<IORedisCluster>;
     if (typeof cluster.nodes === 'function') {
       const masters = cluster.nodes.bind(cluster);
-      return { send, nodes: async () => masters('master').map(ioredisSender) };
+      return {
+        send,
+        nodes: async () => masters('master').map(ioredisSender),
+        connected: ioredisConnected(client),
+      };
     }
-    return { send, nodes: async () => [send] };
+    return { send, nodes: async () => [send], connected: ioredisConnected(client) };
   }
   if (isNodeRedisCluster(client)) {
     return {
@@ -111,11 +135,13 @@ export function commanderFor(client: unknown): Commander {
         const clients = await Promise.all(client.masters.map((master) => client.nodeClient(master as never)));
         return clients.map(nodeRedisSender);
       },
+      // A cluster's health is per node and per slot: let each call find out.
+      connected: () => true,
     };
   }
   if (isNodeRedis(client)) {
     const send = nodeRedisSender(client);
-    return { send, nodes: async () => [send] };
+    return { send, nodes: async () => [send], connected: nodeRedisConnected(client) };
   }
   throw new TypeError('RedisStore: client must be a node-redis client or an ioredis client');
 }
@@ -173,6 +199,15 @@ function firstConnection(
 }
 
 /**
+ * How long a client the store opened waits before its next attempt to reconnect: both drivers back
+ * off to 2 s by default, which is how late sessions would come back after Redis does; this backs
+ * off to 500 ms, with a little jitter so many processes do not reconnect in step.
+ */
+function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** attempt, 500) + Math.floor(Math.random() * 50);
+}
+
+/**
  * Opens a client for `url` with whichever driver is installed, node-redis first, then ioredis,
  * and waits for it to connect. `onError` hears later connection errors.
  */
@@ -193,7 +228,7 @@ export async function openClient(url: string, onError: (err: unknown) => void): 
     }
   }
   if (nodeRedis) {
-    const client = nodeRedis.createClient({ url });
+    const client = nodeRedis.createClient({ url, socket: { reconnectStrategy: reconnectDelay } });
     try {
       await firstConnection(client, () => client.connect(), onError);
     } catch (err) {
@@ -202,7 +237,10 @@ export async function openClient(url: string, onError: (err: unknown) => void): 
     }
     return { client, close: () => client.close() };
   }
-  const client = new (IORedis as typeof import('ioredis').Redis)(url, { lazyConnect: true });
+  const client = new (IORedis as typeof import('ioredis').Redis)(url, {
+    lazyConnect: true,
+    retryStrategy: reconnectDelay,
+  });
   try {
     await firstConnection(client, () => client.connect(), onError);
   } catch (err) {

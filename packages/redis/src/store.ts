@@ -106,6 +106,7 @@ export class RedisStore extends Store implements SessionStore {
   readonly legacyPrefix: string | undefined;
   readonly #send: Send;
   readonly #nodes: Commander['nodes'];
+  readonly #connected: Commander['connected'];
   readonly #scanCount: number;
   #closed = false;
   /** Closes the client when the store opened it itself ({@link RedisStore.fromUrl}). */
@@ -120,6 +121,7 @@ export class RedisStore extends Store implements SessionStore {
     const commander = commanderFor(client);
     this.#send = commander.send;
     this.#nodes = commander.nodes;
+    this.#connected = commander.connected;
     if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
       throw new TypeError(
         'RedisStore: prefix must be printable ASCII without spaces, at most 200 characters',
@@ -507,6 +509,15 @@ export class RedisStore extends Store implements SessionStore {
     }
     store.#closeClient = close;
     return store;
+  }
+
+  /**
+   * Whether the client is connected, as it reports it (ioredis' `status`, node-redis' `isReady`):
+   * while it is not, the session middleware answers 503 at once instead of waiting out
+   * `storeTimeout` on commands the client would queue until it reconnects.
+   */
+  connected(): boolean {
+    return this.#closed || this.#connected();
   }
 
   /**

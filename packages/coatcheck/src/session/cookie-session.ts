@@ -12,7 +12,8 @@ import { isReservedKey, Session, STATE } from './session.js';
  * Options of {@link cookieSession}: those of `session()` that apply without a store, plus the cap on
  * the cookie's size and the revocation hook.
  */
-export interface CookieSessionOptions extends Omit<SessionOptions, 'store' | 'storeTimeout' | 'name'> {
+export interface CookieSessionOptions
+  extends Omit<SessionOptions, 'store' | 'storeTimeout' | 'storeBreaker' | 'name'> {
   /**
    * Seals the session. Required; each secret ≥ 32 bytes. An array rotates them: the first seals, all
    * open, and a session sealed under an older one is re-sealed under the first on the same response.

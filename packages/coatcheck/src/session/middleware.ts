@@ -264,8 +264,11 @@ function storeManagerOf(
     }
     return { listByUser: store.listByUser.bind(store), removeByUser: store.removeByUser.bind(store) };
   };
+  const { breaker, storeTimeout } = options;
   const call = <T>(operation: StoreOperation, run: () => Promise<T>) =>
-    storeCall(store.name, operation, options.storeTimeout, run);
+    breaker === undefined
+      ? storeCall(store.name, operation, storeTimeout, run)
+      : breaker.run(operation, storeTimeout, (deadline) => storeCall(store.name, operation, deadline, run));
   return {
     store,
     async listByUser(user: string): Promise<SessionInfo[]> {

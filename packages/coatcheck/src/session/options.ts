@@ -9,6 +9,7 @@ import {
 import { type Secrets, signingKeys } from '../cookies/sign.js';
 import type { DeviceBoundHook } from '../device-bound/hook.js';
 import { DeviceBound, type DeviceBoundOptions } from '../device-bound/middleware.js';
+import { StoreBreaker, type StoreBreakerOptions } from '../lib/breaker.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
@@ -64,6 +65,14 @@ export interface SessionOptions {
   /** How long one store operation may take before the request fails with 503. Default 5000 ms. */
   storeTimeout?: number | undefined;
   /**
+   * The circuit breaker in front of the store: after `failures` consecutive connection failures or
+   * timeouts (default 5), every store call fails at once with 503 `ERR_STORE_UNAVAILABLE` instead of
+   * waiting, and one call every `probeInterval` ms (default 250) tries the store again; the first
+   * that succeeds closes the circuit. Calls also fail at once while the store's client reports its
+   * connection down (`store.connected()`). `false` turns both off.
+   */
+  storeBreaker?: StoreBreakerOptions | false | undefined;
+  /**
    * What a request does when the store fails or times out while loading or saving its session.
    * `'fail'` (default): the error reaches `next(err)` (503) — the request never runs without the
    * session it came with. `'continue'`: the request runs with a fresh session that is never stored
@@ -106,6 +115,8 @@ export interface ResolvedOptions {
   absoluteTimeout: number | false;
   touchAfter: number | undefined;
   storeTimeout: number;
+  /** The store's circuit breaker (`session()` only, unless `storeBreaker: false`). */
+  breaker?: StoreBreaker | undefined;
   onStoreError: 'fail' | 'continue';
   userKey: string | undefined;
   /** Serializes read-modify-write saves per session for stores without `patch`/`refresh`. */
@@ -154,6 +165,7 @@ const SESSION_OPTIONS = [
   'defaults',
   'store',
   'storeTimeout',
+  'storeBreaker',
   'onStoreError',
   'deviceBound',
 ] as const satisfies ReadonlyArray<keyof SessionOptions>;
@@ -213,7 +225,7 @@ export function numberOption(
 }
 
 /** The options both middlewares take, as {@link resolveShared} reads them. */
-type SharedOptions = Omit<SessionOptions, 'store' | 'storeTimeout'>;
+type SharedOptions = Omit<SessionOptions, 'store' | 'storeTimeout' | 'storeBreaker'>;
 
 /**
  * Validates the options `session()` and `cookieSession()` share and applies coatcheck's defaults.
@@ -330,8 +342,42 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
     originalStore,
     storeTimeout:
       numberOption('session', options as unknown as AnyOptions, 'storeTimeout') ?? DEFAULT_STORE_TIMEOUT,
+    breaker: breakerFor(store, options.storeBreaker),
     onStoreError: storeErrorPolicy(options.onStoreError),
   };
+}
+
+function breakerFor(store: SessionStore, value: unknown): StoreBreaker | undefined {
+  if (value === false) return undefined;
+  if (value === undefined) return store.inProcess ? undefined : new StoreBreaker(store);
+  if (value === null || typeof value !== 'object') {
+    throw new TypeError('session option storeBreaker must be an object or false');
+  }
+  const raw = value as AnyOptions;
+  for (const key of Object.keys(raw)) {
+    if (key !== 'failures' && key !== 'probeInterval') {
+      throw new TypeError(`session option storeBreaker has no option ${key}`);
+    }
+  }
+  const failures = raw.failures;
+  if (failures !== undefined && (!Number.isInteger(failures) || (failures as number) < 1)) {
+    throw new TypeError('session option storeBreaker.failures must be a positive integer');
+  }
+  const probeInterval = raw.probeInterval;
+  if (
+    probeInterval !== undefined &&
+    (typeof probeInterval !== 'number' || !Number.isFinite(probeInterval) || probeInterval <= 0)
+  ) {
+    throw new TypeError(
+      'session option storeBreaker.probeInterval must be a positive number of milliseconds',
+    );
+  }
+  // A store in this process does no I/O: nothing to break.
+  if (store.inProcess) return undefined;
+  return new StoreBreaker(store, {
+    failures: failures as number | undefined,
+    probeInterval: probeInterval as number | undefined,
+  });
 }
 
 const CONNECT_METHODS = ['get', 'set', 'destroy', 'touch'] as const;

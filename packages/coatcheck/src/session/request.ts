@@ -165,9 +165,13 @@ export class RequestSession implements SessionHost {
     // ones to report (a session too large for its cookie is not a store outage).
     if (this.#persistence.local) return run();
     const store = this.#store;
+    const breaker = this.#options.breaker;
+    const timeout = this.#options.storeTimeout;
     const call = store.inProcess
       ? inProcessCall(store.name, operation, run)
-      : storeCall(store.name, operation, this.#options.storeTimeout, run);
+      : breaker === undefined
+        ? storeCall(store.name, operation, timeout, run)
+        : breaker.run(operation, timeout, (deadline) => storeCall(store.name, operation, deadline, run));
     if (!this.#reporter.wants('storeError')) return call;
     return call.catch((error: StoreError) => {
       this.#reporter.emit('storeError', { error });

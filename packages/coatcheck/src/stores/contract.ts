@@ -184,6 +184,15 @@ export interface SessionStore {
 
   /** Releases connections and timers the store opened itself (never a client it was given). */
   close?(): Promise<void>;
+
+  /**
+   * Optional: `false` while the store's client knows it cannot reach its server (the connection was
+   * refused or lost and the client is reconnecting), `true` otherwise, including when it cannot
+   * tell. While it says `false`, the session middleware fails each call at once with 503
+   * (`ERR_STORE_UNAVAILABLE`) instead of waiting out `storeTimeout`, except for one probe call
+   * every `storeBreaker.probeInterval`. Must be cheap and never throw.
+   */
+  connected?(): boolean;
 }
 
 /** The optional methods a store may have, by name. */
@@ -197,7 +206,8 @@ export type StoreCapability =
   | 'purge'
   | 'listByUser'
   | 'removeByUser'
-  | 'close';
+  | 'close'
+  | 'connected';
 
 /** Whether `store` implements the optional method `capability`. */
 export function supports<C extends StoreCapability>(

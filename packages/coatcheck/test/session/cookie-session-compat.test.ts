@@ -27,7 +27,10 @@ async function appWith(
 describe("cookie-session's options and API on cookieSession()", () => {
   it("refuses options with neither keys nor secret, in cookie-session's words", () => {
     assert.throws(() => cookieSession({} as never), { name: 'TypeError', message: /\.keys required/ });
-    assert.throws(() => (cookieSession as () => unknown)(), { name: 'TypeError', message: /\.keys required/ });
+    assert.throws(() => (cookieSession as () => unknown)(), {
+      name: 'TypeError',
+      message: /\.keys required/,
+    });
   });
 
   for (const [framework, makeApp] of EXPRESS) {

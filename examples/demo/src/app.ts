@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ import { shopRoutes } from './routes/shop.js';
 import { loadSecrets } from './secrets.js';
 import './session-data.js';
 import type { DemoSessions } from './sessions.js';
+import { demoCertificate } from './tls.js';
 import { UserDirectory } from './users.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { type DemoLocals, flash } from './web/layout.js';
@@ -127,11 +129,23 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
         idleTimeout: config.idleTimeout,
         absoluteTimeout: config.absoluteTimeout,
         cookie: COOKIE,
+        // Over HTTPS, browsers with DBSC bind the session to their device key at sign-in.
+        deviceBound: config.https ? {} : undefined,
       });
     }
     if (config.logRequests) {
       // Events carry handles, never session IDs, so they are safe to log.
-      for (const event of ['created', 'rotated', 'destroyed', 'expired', 'revoked', 'tampered'] as const) {
+      for (const event of [
+        'created',
+        'rotated',
+        'destroyed',
+        'expired',
+        'revoked',
+        'tampered',
+        'deviceBound',
+        'deviceRefreshFailed',
+        'usedWithoutDeviceProof',
+      ] as const) {
         sessions.on(event, (payload) => console.log(`session ${event} ${JSON.stringify(payload)}`));
       }
       sessions.on('storeError', ({ error }) => console.error(`session store error: ${error.message}`));
@@ -235,7 +249,9 @@ export async function createApp(config: DemoConfig): Promise<Demo> {
 /** A demo listening for requests. */
 export interface RunningDemo {
   url: string;
-  server: Server;
+  server: Server | HttpsServer;
+  /** With HTTPS=1: the certificate's SPKI pin, for `--ignore-certificate-errors-spki-list`. */
+  spki: string | undefined;
   demo: Demo;
   /** Stops listening, ends open connections, closes the store and the database. */
   close(): Promise<void>;
@@ -244,7 +260,10 @@ export interface RunningDemo {
 /** Builds the demo and listens on `config.host`:`config.port` (port 0: any free port, see `url`). */
 export async function startServer(config: DemoConfig): Promise<RunningDemo> {
   const demo = await createApp(config);
-  const server = createServer(demo.app);
+  const certificate = config.https ? demoCertificate(config.dataDir) : undefined;
+  const server: Server | HttpsServer = certificate
+    ? createHttpsServer({ key: certificate.key, cert: certificate.cert }, demo.app)
+    : createServer(demo.app);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -261,7 +280,8 @@ export async function startServer(config: DemoConfig): Promise<RunningDemo> {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url: `${certificate ? 'https' : 'http'}://${host}:${port}`,
+    spki: certificate?.spki,
     server,
     demo,
     close() {

@@ -23,6 +23,11 @@ export interface DemoConfig {
   accessTokenTtl: number;
   /** Print one line per request (off in tests). */
   logRequests: boolean;
+  /**
+   * Serve HTTPS with a generated certificate (HTTPS=1), and bind sessions to the browser's device
+   * key where it supports DBSC (store mode).
+   */
+  https: boolean;
 }
 
 const MINUTE = 60_000;
@@ -51,6 +56,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function httpsOf(raw: string | undefined): boolean {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === '0') return false;
+  if (value === '1') return true;
+  throw new ConfigError(`HTTPS must be 1 or 0, got ${JSON.stringify(raw)}`);
 }
 
 /**
@@ -97,5 +109,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): Demo
     absoluteTimeout,
     accessTokenTtl: integer(env, 'ACCESS_TOKEN_TTL', DEFAULTS.accessTokenTtl, 1, 24 * 60 * 60),
     logRequests: env.LOG_REQUESTS === undefined ? env.NODE_ENV !== 'test' : env.LOG_REQUESTS === '1',
+    https: httpsOf(env.HTTPS),
   };
 }

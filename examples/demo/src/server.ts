@@ -16,6 +16,14 @@ try {
   console.log(
     `coatcheck demo listening on ${running.url} (sessions in ${running.demo.storeLabel}, data in ${config.dataDir})`,
   );
+  if (running.spki) {
+    console.log(
+      'Device-bound sessions: open it in Chromium started with\n' +
+        `  --ignore-certificate-errors-spki-list=${running.spki} ` +
+        '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting\n' +
+        '(desktop Chrome 145+ binds too, once it trusts the certificate).',
+    );
+  }
   const stop = (signal: NodeJS.Signals) => {
     running.close().then(
       () => process.exit(0),

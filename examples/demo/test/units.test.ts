@@ -84,6 +84,7 @@ describe('configFromEnv', () => {
         IDLE_TIMEOUT: '1500',
         ABSOLUTE_TIMEOUT: '60000',
         ACCESS_TOKEN_TTL: '60',
+        HTTPS: '1',
       },
       '/srv',
     );
@@ -100,8 +101,15 @@ describe('configFromEnv', () => {
         absoluteTimeout: 60000,
         accessTokenTtl: 60,
         logRequests: undefined,
+        https: true,
       },
     );
+  });
+
+  it('HTTPS is 1 or 0, and off by default', () => {
+    assert.equal(configFromEnv({}).https, false);
+    assert.equal(configFromEnv({ HTTPS: '0' }).https, false);
+    assert.throws(() => configFromEnv({ HTTPS: 'yes' }), /HTTPS must be 1 or 0/);
   });
   const bad: Array<[NodeJS.ProcessEnv, RegExp]> = [
     [{ PORT: 'http' }, /^PORT must be a whole number/],

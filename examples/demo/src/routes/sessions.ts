@@ -24,12 +24,17 @@ interface DeviceCard {
   created: Date;
   lastSeen: Date;
   data: Record<string, unknown>;
+  /** The browser registered a device key (DBSC): a copy of its cookie works nowhere else. */
+  deviceBound?: boolean;
 }
 
 function deviceCard(req: Request, session: DeviceCard, current: boolean, canRevoke: boolean) {
   const device = deviceOf(session.data);
   return html`<li class="card${current ? ' current' : ''}" data-testid="device">
-  <h2>${describeBrowser(device.userAgent)}${current && html` <span class="tag">this device</span>`}</h2>
+  <h2>${describeBrowser(device.userAgent)}${current && html` <span class="tag">this device</span>`}${
+    session.deviceBound &&
+    html` <span class="tag bound" data-testid="bound-badge" title="Its cookies work only on the device that holds its key">bound to this device</span>`
+  }</h2>
   <dl class="facts">
     <dt>IP address</dt><dd>${device.ip || 'unknown'}</dd>
     <dt>Started</dt><dd>${timeElement(session.created)}</dd>
@@ -97,6 +102,7 @@ ${
   <dt>Absolute time left</dt><dd data-testid="absolute-left">${
     info.absoluteExpires ? formatDuration(info.absoluteExpires.getTime() - now) : 'no limit'
   } <span class="muted">(nothing restarts it)</span></dd>
+  ${boundCookieFacts(sessions, req, now)}
 </dl>`
     : html`<p data-testid="no-session">No session is stored for you yet: coatcheck stores one only once it holds something.
   Add something to your cart, or log in.</p>`
@@ -107,6 +113,22 @@ ${
   });
 
   return router;
+}
+
+/** The bound cookie's time left, for a session bound to this device (HTTPS=1, a browser with DBSC). */
+function boundCookieFacts(sessions: DemoSessions, req: Request, now: number) {
+  if (!isStoreBacked(sessions)) return '';
+  let binding: ReturnType<SessionMiddleware['deviceBinding']>;
+  try {
+    binding = sessions.deviceBinding(req);
+  } catch {
+    return ''; // device binding is off (plain HTTP)
+  }
+  if (!binding) return html`<dt>Device binding</dt><dd data-testid="bound-left">not bound to a device</dd>`;
+  const expires = binding.boundCookieExpires;
+  return html`<dt>Bound cookie time left</dt><dd data-testid="bound-left">${
+    expires ? formatDuration(Math.max(0, expires.getTime() - now)) : 'none'
+  } <span class="muted">(the browser renews it by signing with its device key)</span></dd>`;
 }
 
 /** Sessions in a store: list them, end one, end all but this one. */

@@ -24,6 +24,11 @@ export interface SealingKeysOptions {
   purpose?: string;
   /** The option name used in `TypeError` messages. Default `'secret'`. */
   option?: string;
+  /**
+   * Take secrets shorter than 32 bytes, telling `onShort` which ones, instead of refusing them: for
+   * keys an application already protects its cookies with (cookie-session's `keys`) while it moves.
+   */
+  onShort?: (where: string) => void;
 }
 
 /** Options of {@link seal}. */
@@ -118,7 +123,8 @@ export function sealingKeys(secrets: Secrets, options: SealingKeysOptions = {}):
     if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8');
     else if (secret instanceof Uint8Array) bytes = Buffer.from(secret);
     else throw new TypeError(`${where} must be a string or a Buffer`);
-    if (bytes.byteLength < MIN_SECRET_BYTES) {
+    if (bytes.byteLength < MIN_SECRET_BYTES && options.onShort) options.onShort(where);
+    else if (bytes.byteLength < MIN_SECRET_BYTES) {
       throw new TypeError(`${where} must be at least ${MIN_SECRET_BYTES} bytes to seal with`);
     }
     const key = Buffer.from(hkdfSync('sha256', bytes, HKDF_SALT, `key:${purpose}`, 32));

@@ -1,8 +1,12 @@
 import { sealingKeys } from '../cookies/seal.js';
 import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
+import type { Secrets } from '../cookies/sign.js';
+import type { CookieOptions } from './cookie.js';
 import { requestHandler, type SessionManager, sharedManagerOf } from './middleware.js';
 import { numberOption, resolveShared, type SessionOptions, SHARED_OPTION_NAMES } from './options.js';
+import type { SessionRequest } from './request.js';
 import { type NotBefore, sealedPersistence } from './sealed.js';
+import { isReservedKey, Session, STATE } from './session.js';
 
 /**
  * Options of {@link cookieSession}: those of `session()` that apply without a store, plus the cap on
@@ -77,15 +81,24 @@ export const DEFAULT_MAX_SIZE = 2 * MAX_COOKIE_SIZE;
  * });
  * ```
  */
-export function cookieSession(options: CookieSessionOptions): CookieSessionMiddleware {
+export function cookieSession(
+  given: CookieSessionOptions | CookieSessionPackageOptions,
+): CookieSessionMiddleware {
   const label = 'cookieSession';
-  if (options !== null && typeof options === 'object' && 'store' in options && options.store !== undefined) {
+  if (given !== null && typeof given === 'object' && 'store' in given && given.store !== undefined) {
     throw new TypeError(
       'cookieSession keeps the session in the cookie and takes no store; use session() for one',
     );
   }
+  const { options, fromKeys, template } = fromPackageOptions(given);
   const shared = resolveShared(label, options, COOKIE_SESSION_OPTIONS, 'session');
-  const keys = sealingKeys(options.secret, { purpose: 'session', option: `${label} option secret` });
+  // cookie-session's keys protect the cookies users hold now; refusing short ones would block the
+  // move (resolveShared has warned about them).
+  const keys = sealingKeys(options.secret, {
+    purpose: 'session',
+    option: `${label} option ${fromKeys ? 'keys' : 'secret'}`,
+    ...(fromKeys ? { onShort: () => {} } : {}),
+  });
   const maxSize =
     numberOption(label, options as unknown as Record<string, unknown>, 'maxSize', { unit: 'bytes' }) ??
     DEFAULT_MAX_SIZE;
@@ -101,6 +114,7 @@ export function cookieSession(options: CookieSessionOptions): CookieSessionMiddl
   }
   const resolved = {
     ...shared,
+    clearOnNull: true,
     persistence: sealedPersistence({
       name: shared.name,
       keys,
@@ -109,5 +123,143 @@ export function cookieSession(options: CookieSessionOptions): CookieSessionMiddl
       notBefore,
     }),
   };
-  return Object.assign(requestHandler(resolved), sharedManagerOf(resolved)) as CookieSessionMiddleware;
+  const handler = requestHandler(resolved);
+  const sessionOptions = { ...template, name: shared.name };
+  const middleware: typeof handler = (req, res, next) => {
+    handler(req, res, (err?: unknown) => {
+      if (err === undefined) withCookieSessionApi(req as SessionRequest, sessionOptions);
+      next(err);
+    });
+  };
+  return Object.assign(middleware, sharedManagerOf(resolved)) as CookieSessionMiddleware;
+}
+
+/** cookie-session's options: `keys`, and the cookie's attributes at the top level. */
+export interface CookieSessionPackageOptions extends Omit<CookieSessionOptions, 'secret'> {
+  /** cookie-session's `keys`: the first signs (here: seals), every one verifies. */
+  keys?: Secrets | undefined;
+  secret?: Secrets | undefined;
+  maxAge?: number | undefined;
+  expires?: Date | undefined;
+  path?: string | undefined;
+  domain?: string | undefined;
+  sameSite?: CookieOptions['sameSite'];
+  secure?: boolean | undefined;
+  httpOnly?: boolean | undefined;
+  partitioned?: boolean | undefined;
+  priority?: CookieOptions['priority'];
+  /** Accepted for cookie-session's sake; the cookie is always sealed. */
+  signed?: boolean | undefined;
+  /** Accepted for cookie-session's sake; a session cookie set earlier in the response is replaced. */
+  overwrite?: boolean | undefined;
+}
+
+const COOKIE_ATTRIBUTES = [
+  'maxAge',
+  'expires',
+  'path',
+  'domain',
+  'sameSite',
+  'secure',
+  'httpOnly',
+  'partitioned',
+  'priority',
+] as const;
+
+/** cookie-session's spelling of the options, in coatcheck's: `keys` is `secret`, attributes go in `cookie`. */
+function fromPackageOptions(given: CookieSessionOptions | CookieSessionPackageOptions): {
+  options: CookieSessionOptions;
+  fromKeys: boolean;
+  template: Record<string, unknown>;
+} {
+  if (given === undefined) throw new TypeError('cookieSession: .keys required (the option keys, or secret)');
+  if (given === null || typeof given !== 'object') return { options: given, fromKeys: false, template: {} };
+  // cookie-session reads inherited options too (its own tests pass Object.create(options)).
+  const flat: Record<string, unknown> = {};
+  for (const key in given) flat[key] = (given as Record<string, unknown>)[key];
+  const { keys, signed, overwrite, ...rest } = flat as CookieSessionPackageOptions;
+  const options = rest as Record<string, unknown>;
+  const template: Record<string, unknown> = { signed: signed ?? true, overwrite: overwrite ?? true };
+  const cookie: Record<string, unknown> = {};
+  for (const attribute of COOKIE_ATTRIBUTES) {
+    if (options[attribute] === undefined) continue;
+    cookie[attribute] = options[attribute];
+    template[attribute] = options[attribute];
+    delete options[attribute];
+  }
+  if (Object.keys(cookie).length > 0) {
+    if (typeof options.cookie === 'function') {
+      throw new TypeError(
+        'cookieSession: cookie attributes at the top level and a cookie function do not mix',
+      );
+    }
+    options.cookie = { ...cookie, ...(options.cookie as object | undefined) };
+  }
+  const fromKeys = keys !== undefined && keys !== null;
+  if (fromKeys) options.secret = keys;
+  if (options.secret === undefined) {
+    throw new TypeError('cookieSession: .keys required (the option keys, or secret)');
+  }
+  return { options: options as unknown as CookieSessionOptions, fromKeys, template };
+}
+
+/**
+ * What cookie-session puts on the request: `req.sessionOptions` (the cookie's settings for this
+ * response, which the app may change), `req.session.isNew` and `.isPopulated`, and `req.session`
+ * assignable to `null` (delete the cookie) or an object (the new data); anything else throws.
+ */
+function withCookieSessionApi(req: SessionRequest, template: Record<string, unknown>): void {
+  const first = req.session;
+  if (!(first instanceof Session)) return;
+  const isNew = first[STATE].isNew;
+  const describe = (session: Session) => {
+    Object.defineProperty(session, 'isNew', { get: () => isNew, configurable: true, enumerable: false });
+    // cookie-session's session serializes as its data alone.
+    Object.defineProperty(session, 'toJSON', {
+      value: () => Object.fromEntries(Object.entries(session).filter(([key]) => key !== 'cookie')),
+      configurable: true,
+      enumerable: false,
+    });
+    Object.defineProperty(session, 'isPopulated', {
+      get: () => Object.keys(session).some((key) => key !== 'cookie'),
+      configurable: true,
+      enumerable: false,
+    });
+  };
+  describe(first);
+  const sessionOptions: Record<string, unknown> = { ...template };
+  for (const attribute of COOKIE_ATTRIBUTES) {
+    Object.defineProperty(sessionOptions, attribute, {
+      enumerable: true,
+      get: () => {
+        const cookie = current instanceof Session ? current.cookie : undefined;
+        return cookie ? (cookie as unknown as Record<string, unknown>)[attribute] : template[attribute];
+      },
+      set: (value: unknown) => {
+        if (current instanceof Session)
+          (current.cookie as unknown as Record<string, unknown>)[attribute] = value;
+      },
+    });
+  }
+  (req as SessionRequest & { sessionOptions: unknown }).sessionOptions = sessionOptions;
+  let current: Session | null | undefined = first;
+  Object.defineProperty(req, 'session', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set(value: unknown) {
+      if (value === null || value === undefined || value instanceof Session) {
+        if (value instanceof Session && value !== current) describe(value);
+        current = value as Session | null | undefined;
+        return;
+      }
+      if (typeof value !== 'object') throw new TypeError('req.session can only be set as null or an object');
+      if (!(current instanceof Session)) return;
+      const target = current as unknown as Record<string, unknown>;
+      for (const key of Object.keys(target)) if (key !== 'cookie') delete target[key];
+      for (const [key, data] of Object.entries(value as Record<string, unknown>)) {
+        if (!isReservedKey(key) && key !== 'isNew' && key !== 'isPopulated') target[key] = data;
+      }
+    },
+  });
 }

@@ -123,6 +123,8 @@ export interface ResolvedOptions {
   wholeRecordLock: KeyedLock;
   /** Events and session handles. */
   reporter: SessionReporter;
+  /** `req.session = null` deletes the cookie even when the request carried none (cookie-session's rule). */
+  clearOnNull?: boolean | undefined;
   /** Device binding's hook into the engine, when `deviceBound` is on (`session()` only). */
   deviceBound?: DeviceBoundHook | undefined;
 }

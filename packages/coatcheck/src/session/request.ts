@@ -768,6 +768,7 @@ export class RequestSession implements SessionHost {
     const session = this.#req.session;
     if (!(session instanceof Session)) {
       const current = this.#current;
+      if (session === null && this.#options.clearOnNull) this.#cleared = true;
       if (
         current &&
         !current[STATE].destroyed &&

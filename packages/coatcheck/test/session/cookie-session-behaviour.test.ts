@@ -6,4 +6,5 @@ describeSessionBehaviour({
   cookieName: 'session',
   make: (options) => cookieSession(options as unknown as CookieSessionOptions),
   shared: () => ({}),
+  nullClears: true,
 });

@@ -438,26 +438,39 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   /**
-   * Reads the user's index and deletes each session the user owns, then reads the index again for
-   * IDs it did not see, until there are none: a rotate adds its new ID to the index before it takes
-   * the old session, so a pass that found the old one already taken finds the new one next time.
+   * Reads the user's index and deletes each session the user owns, then reads it again, until a
+   * pass removes nothing and finds no ID it had not already found gone. An indexed ID whose session
+   * is not there yet is tried again: a rotate indexes its new ID and writes the new session before it
+   * takes the old one, so once a pass has found the old one gone, the next pass finds the new one
+   * written (on a cluster the index and the sessions sit on different nodes, so the new ID can be
+   * read from the index before its session exists). Only IDs found gone on two passes in a row
+   * leave the index.
    */
   async removeByUser(user: string, exceptId?: string): Promise<number> {
     return this.#run('removeByUser', async () => {
-      const seen = new Set<string>(exceptId === undefined ? [] : [exceptId]);
+      const done = new Set<string>(exceptId === undefined ? [] : [exceptId]);
+      let goneBefore = new Set<string>();
       let removed = 0;
       for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
         const now = Date.now();
         const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[])
           .map(String)
-          .filter((id) => !seen.has(id));
+          .filter((id) => !done.has(id));
         if (ids.length === 0) break;
-        for (const id of ids) seen.add(id);
         const results = await Promise.all(
           ids.map((id) => runScript(this.#send, REMOVE_OWNED, this.sessionKey(id), [user, String(now)])),
         );
-        await this.#unindex(user, ids);
-        removed += results.filter((result) => Number(result) === 1).length;
+        const taken = ids.filter((_, i) => Number(results[i]) === 1);
+        const gone = ids.filter((_, i) => Number(results[i]) !== 1);
+        for (const id of taken) done.add(id);
+        removed += taken.length;
+        const settled = taken.length === 0 && gone.every((id) => goneBefore.has(id));
+        // Gone twice in a row: stale (expired, or now another user's), and out of the index.
+        const stale = gone.filter((id) => goneBefore.has(id));
+        await this.#unindex(user, [...taken, ...stale]);
+        for (const id of stale) done.add(id);
+        if (settled) break;
+        goneBefore = new Set(gone);
       }
       return removed;
     });

@@ -1,14 +1,12 @@
 // The demo's HTTPS mode (HTTPS=1) in Chromium with DBSC: signing up binds the session to the
 // browser's device key, the devices page shows it, the session page shows the bound cookie's time.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../../../packages/coatcheck/test/helpers/chromium.js';
 import type { RunningDemo } from '../src/app.js';
-import { browserSkipReason, CHROMIUM_PATH, submit } from './helpers/browser.js';
+import { browserSkipReason, submit } from './helpers/browser.js';
 import { startInProcess, tempDataDir } from './helpers/server.js';
 
 const skip = browserSkipReason();
@@ -16,35 +14,20 @@ if (skip) console.log(`# skipping the demo's device-bound test: ${skip}`);
 
 describe('the demo over HTTPS: device-bound sessions in Chromium', { skip }, () => {
   const data = tempDataDir();
-  const profile = mkdtempSync(join(tmpdir(), 'coatcheck-demo-dbsc-'));
   let server: RunningDemo;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let context: BrowserContext;
 
   before(async () => {
     server = await startInProcess(data.path, { HTTPS: '1' });
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(server.spki);
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-        `--ignore-certificate-errors-spki-list=${server.spki}`,
-        '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting',
-      ],
-    });
+    browser = await launchChromium({ spki: server.spki, dbsc: true });
+    context = browser.context;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    rmSync(profile, { recursive: true, force: true });
     data.remove();
   });
 

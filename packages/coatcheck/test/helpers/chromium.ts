@@ -16,6 +16,22 @@ export function chromiumSkipReason(): string | false {
   return reason;
 }
 
+/**
+ * The flags Debian's Chromium needs on a machine without a sandbox, a GPU or a network (without the
+ * background-networking ones it keeps trying to reach Google's hosts). The demo's browser tests use
+ * them too.
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
 /** The features that make Chromium 156 do DBSC on Linux (see the machine notes): both are needed. */
 export const DBSC_FEATURES =
   '--enable-features=DeviceBoundSessions,EnableBoundSessionCredentialsSoftwareKeysForManualTesting';
@@ -30,18 +46,7 @@ export async function launchChromium(options: { spki: string; dbsc: boolean }): 
   close(): Promise<void>;
 }> {
   const profile = mkdtempSync(join(tmpdir(), 'coatcheck-chromium-'));
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-dev-shm-usage',
-    `--ignore-certificate-errors-spki-list=${options.spki}`,
-  ];
+  const args = ['--headless', ...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${options.spki}`];
   // Playwright adds its own --enable-features; the last one on the command line wins, so ours goes after.
   if (options.dbsc) args.push(DBSC_FEATURES);
   const context = await chromium.launchPersistentContext(profile, {

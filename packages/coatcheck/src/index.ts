@@ -43,6 +43,16 @@ export {
 export * from './stores/contract.js';
 export { redactUrl, type StoreModule, StorePackageMissingError, storeFromUrl } from './stores/from-url.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export {
+  decodeData,
+  decodeRecord,
+  decodeRows,
+  isCookieJSON,
+  parseStoredJSON,
+  type StoredFields,
+  skipDamaged,
+  storedTime,
+} from './stores/record.js';
 export { type ConnectSession, Store, type StoreConstructor } from './stores/store.js';
 
 /**

@@ -1,7 +1,9 @@
 import {
   type CookieJSON,
+  decodeRows,
   type SessionPatch,
   type SessionRecord,
+  SessionRecordError,
   SessionSerializeError,
   type SessionStore,
   Store,
@@ -298,7 +300,12 @@ export class MongoDBStore extends Store implements SessionStore {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof StoreError || err instanceof SessionSerializeError) throw err;
+      if (
+        err instanceof StoreError ||
+        err instanceof SessionSerializeError ||
+        err instanceof SessionRecordError
+      )
+        throw err;
       throw new StoreError(this.name, operation, { cause: scrub(err) });
     }
   }
@@ -309,7 +316,11 @@ export class MongoDBStore extends Store implements SessionStore {
       // that is exactly `{ _id }` from its primary key, and scans the collection for any other.
       const now = Date.now();
       const doc = await this.collection.findOne(idFilter(id));
-      return doc && isLive(doc, now) ? fromDocument(doc) : undefined;
+      if (!doc) return undefined;
+      // Decoded before the expiry check: an `expires` that is no date is damage to report (and
+      // remove), not a session that merely looks expired and would stay forever.
+      const record = fromDocument(doc);
+      return record.expires > now ? record : undefined;
     });
   }
 
@@ -425,7 +436,7 @@ export class MongoDBStore extends Store implements SessionStore {
   async entries(): Promise<Array<[string, SessionRecord]>> {
     return this.#run('entries', async () => {
       const docs = await this.collection.find(liveFilter(Date.now())).toArray();
-      return docs.map((doc): [string, SessionRecord] => [doc._id, fromDocument(doc)]);
+      return decodeRows(docs, (doc) => [doc._id, fromDocument(doc)]);
     });
   }
 
@@ -442,7 +453,7 @@ export class MongoDBStore extends Store implements SessionStore {
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
     return this.#run('listByUser', async () => {
       const docs = await this.collection.find(userFilter(user, Date.now())).toArray();
-      return docs.map((doc): [string, SessionRecord] => [doc._id, fromDocument(doc)]);
+      return decodeRows(docs, (doc) => [doc._id, fromDocument(doc)]);
     });
   }
 

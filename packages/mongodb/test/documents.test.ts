@@ -154,7 +154,6 @@ describe('toDocument / fromDocument', () => {
       expires: expires.getTime(),
       created: NOW,
       touched: NOW,
-      user: undefined,
     });
   });
 
@@ -167,7 +166,6 @@ describe('toDocument / fromDocument', () => {
       expires: expires.getTime(),
       created: NOW,
       touched: NOW,
-      user: undefined,
     });
     assert.deepEqual(migration(doc).replacement.data, { cookie: JSON.stringify(session.cookie), views: '1' });
   });

@@ -1,12 +1,13 @@
 import {
   type CookieJSON,
+  decodeRecord,
+  decodeRows,
   isConnectionRefused,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
   Store,
   StoreClosedError,
-  type StoredData,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
@@ -46,7 +47,8 @@ type StatementName = Statement | 'purge' | 'listByUser' | 'removeByUser' | 'prun
 
 interface SessionRow {
   id: string;
-  data: StoredData;
+  /** What pg parsed the jsonb into: an object, unless the row was written by hand. */
+  data: unknown;
   expires: string;
   created: string;
   touched: string;
@@ -67,14 +69,18 @@ function identifier(option: string, value: unknown): string {
 }
 
 function toRecord(row: Omit<SessionRow, 'id'>): SessionRecord {
-  const record: SessionRecord = {
-    data: row.data,
+  return decodeRecord('postgres', {
+    // A jsonb string is a value, not JSON text for decodeRecord to parse: never session data.
+    data: typeof row.data === 'string' ? undefined : row.data,
     expires: Number(row.expires),
     created: Number(row.created),
     touched: Number(row.touched),
-  };
-  if (row.user_id !== null) record.user = row.user_id;
-  return record;
+    user: row.user_id,
+  });
+}
+
+function toEntry(row: SessionRow): [string, SessionRecord] {
+  return [row.id, toRecord(row)];
 }
 
 /**
@@ -320,7 +326,7 @@ export class PostgresStore extends Store implements SessionStore {
 
   async entries(): Promise<Array<[string, SessionRecord]>> {
     const { rows } = await this.#run<SessionRow>('entries', 'entries', [Date.now()]);
-    return rows.map((row) => [row.id, toRecord(row)]);
+    return decodeRows(rows, toEntry);
   }
 
   async count(): Promise<number> {
@@ -333,7 +339,7 @@ export class PostgresStore extends Store implements SessionStore {
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
     const { rows } = await this.#run<SessionRow>('listByUser', 'listByUser', [user, Date.now()]);
-    return rows.map((row) => [row.id, toRecord(row)]);
+    return decodeRows(rows, toEntry);
   }
 
   async removeByUser(user: string, exceptId?: string): Promise<number> {

@@ -2,12 +2,14 @@ import {
   type CookieJSON,
   type SessionPatch,
   type SessionRecord,
+  SessionRecordError,
   SessionSerializeError,
   type SessionStore,
   Store,
   StoreClosedError,
   StoreError,
   type StoreOperation,
+  skipDamaged,
 } from 'coatcheck';
 import {
   type Commander,
@@ -161,7 +163,12 @@ export class RedisStore extends Store implements SessionStore {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof StoreError || err instanceof SessionSerializeError) throw err;
+      if (
+        err instanceof StoreError ||
+        err instanceof SessionSerializeError ||
+        err instanceof SessionRecordError
+      )
+        throw err;
       throw new StoreError(this.name, operation, { cause: scrub(err) });
     }
   }
@@ -397,11 +404,9 @@ export class RedisStore extends Store implements SessionStore {
       const sessions = this.sessionKey('');
       const out: Array<[string, SessionRecord]> = [];
       for await (const keys of this.#scan(sessions)) {
-        const records = await Promise.all(
-          keys.map(async (key) => recordFromHash(hashPairs(await this.#send(['HGETALL', key])), now)),
-        );
+        const hashes = await Promise.all(keys.map((key) => this.#send(['HGETALL', key])));
         keys.forEach((key, i) => {
-          const record = records[i];
+          const record = skipDamaged(() => recordFromHash(hashPairs(hashes[i]), now));
           if (record) out.push([key.slice(sessions.length), record]);
         });
       }
@@ -423,7 +428,9 @@ export class RedisStore extends Store implements SessionStore {
     return this.#run('listByUser', async () => {
       const now = Date.now();
       const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[]).map(String);
-      const records = await Promise.all(ids.map((id) => this.#readHash(id, now)));
+      // A damaged session is left out as if it were gone (and leaves the index).
+      const hashes = await Promise.all(ids.map((id) => this.#send(['HGETALL', this.sessionKey(id)])));
+      const records = hashes.map((hash) => skipDamaged(() => recordFromHash(hashPairs(hash), now)));
       const out: Array<[string, SessionRecord]> = [];
       const stale: string[] = [];
       ids.forEach((id, i) => {

@@ -1,7 +1,7 @@
 import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
 import type { Redis } from 'ioredis';
 import { RedisStore } from '../src/index.js';
-import { connectIORedis, removeKeysUnder, uniquePrefix } from './helpers.js';
+import { connectIORedis, damageHash, removeKeysUnder, uniquePrefix } from './helpers.js';
 
 const skip = await serviceSkipReason(SERVICES.redis);
 const prefix = uniquePrefix('ioredis');
@@ -11,6 +11,7 @@ testStore({
   name: 'RedisStore with an ioredis client',
   skip,
   requires: 'all',
+  damage: damageHash,
   create: () => {
     client = connectIORedis();
     return new RedisStore({ client, prefix });

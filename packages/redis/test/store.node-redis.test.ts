@@ -1,6 +1,6 @@
 import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
 import { RedisStore } from '../src/index.js';
-import { connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
+import { connectNodeRedis, damageHash, removeKeysUnder, uniquePrefix } from './helpers.js';
 
 const skip = await serviceSkipReason(SERVICES.redis);
 const prefix = uniquePrefix('node-redis');
@@ -10,6 +10,7 @@ testStore({
   name: 'RedisStore with a node-redis client',
   skip,
   requires: 'all',
+  damage: damageHash,
   create: async () => {
     client = await connectNodeRedis();
     return new RedisStore({ client, prefix });

@@ -114,6 +114,35 @@ export class StoreClosedError extends StoreError {
   }
 }
 
+/**
+ * The store cannot do what was asked. Raised by the connect adapter when an express-session store's
+ * optional `all()` or `length()` never calls back (connect-mongodb-session 5 on the mongodb driver 6
+ * does this): listing the store's sessions, and with it `listByUser`, `revoke` and `revokeAll`, is
+ * then not available through that store, and every later call fails at once with this error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sessions.revokeAll(userId);
+ * } catch (err) {
+ *   if (err instanceof StoreUnsupportedError) console.error(`${err.store} cannot list sessions`);
+ *   else throw err;
+ * }
+ * ```
+ */
+export class StoreUnsupportedError extends StoreError {
+  override readonly code = 'ERR_STORE_UNSUPPORTED';
+  /** The store's own method that did not answer (`all`, `length`). */
+  readonly method: string;
+
+  constructor(store: string, operation: StoreOperation, method: string, timeout: number) {
+    super(store, operation, {
+      message: `${store} store: ${operation} is not supported: its ${method}() did not call back within ${timeout} ms`,
+    });
+    this.method = method;
+  }
+}
+
 /** Session data holds a value that cannot be stored as JSON. `key` names the top-level key. */
 export class SessionSerializeError extends CoatcheckError {
   override readonly code = 'ERR_SESSION_SERIALIZE';

@@ -37,6 +37,8 @@ export {
   CONNECT_META_KEY,
   type ConnectStore,
   ConnectStoreAdapter,
+  type ConnectStoreAdapterOptions,
+  DEFAULT_SCAN_TIMEOUT,
   fromConnectStore,
   isConnectStore,
 } from './stores/connect.js';

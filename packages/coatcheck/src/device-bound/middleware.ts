@@ -3,13 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCookieName } from '../cookies/attributes.js';
 import { findCookie } from '../cookies/parse.js';
 import { serializeCookie } from '../cookies/serialize.js';
+import { DeviceProofError } from '../errors.js';
 import type { SessionReporter } from '../session/events.js';
 import { type Session, STATE } from '../session/session.js';
 import { type BoundKey, bindingOf, type DeviceBinding, spend, withChallenge } from './binding.js';
 import { BoundCookies } from './bound-cookie.js';
 import { type ChallengePurpose, Challenges } from './challenge.js';
 import type { DeviceBoundHook } from './hook.js';
-import { DeviceProofError, verifyDeviceProof } from './proof.js';
+import { verifyDeviceProof } from './proof.js';
 import {
   challengeHeader,
   type DeviceKeyAlgorithm,

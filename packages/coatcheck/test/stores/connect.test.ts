@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  CONNECT_META_KEY,
-  ConnectStoreAdapter,
-  fromConnectStore,
-  isConnectStore,
-  isSessionStore,
-  MemoryStore,
-} from 'coatcheck';
+import { MemoryStore } from 'coatcheck';
+import { ConnectStoreAdapter, fromConnectStore, isConnectStore, isSessionStore } from 'coatcheck/stores';
 import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
 import expressSession from 'express-session';
+// Where the adapter keeps its bookkeeping is internal; the test reads it to check what it stores.
+import { CONNECT_META_KEY } from '../../src/stores/store.js';
 
 testStore({
   name: "express-session's MemoryStore through the connect adapter",

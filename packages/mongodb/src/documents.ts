@@ -31,16 +31,14 @@
  *
  * @module
  */
+import { type SessionRecord, SessionRecordError, SessionSerializeError } from 'coatcheck';
 import {
   decodeData as checkData,
   decodeRecord,
   parseStoredJSON,
   type SessionPatch,
-  type SessionRecord,
-  SessionRecordError,
-  SessionSerializeError,
   type StoredData,
-} from 'coatcheck';
+} from 'coatcheck/stores';
 
 /** A session document, in this store's layout or connect-mongodb-session's. */
 export interface SessionDocument {

@@ -1,16 +1,13 @@
 import {
-  type CookieJSON,
-  decodeRows,
-  type SessionPatch,
   type SessionRecord,
   SessionRecordError,
   SessionSerializeError,
   type SessionStore,
-  Store,
   StoreClosedError,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
+import { type CookieJSON, decodeRows, type SessionPatch, Store } from 'coatcheck/stores';
 import { type Collection, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
 import {
   expiredFilter,

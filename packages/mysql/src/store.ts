@@ -1,16 +1,18 @@
 import {
+  type SessionRecord,
+  type SessionStore,
+  StoreClosedError,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+import {
   type CookieJSON,
   decodeRecord,
   decodeRows,
   isConnectionRefused,
   type SessionPatch,
-  type SessionRecord,
-  type SessionStore,
   Store,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
+} from 'coatcheck/stores';
 import mysql from 'mysql2/promise';
 
 /** A mysql2 pool or connection: the promise API (`mysql2/promise`) or the callback one (`mysql2`). */

@@ -1,16 +1,18 @@
 import {
+  type SessionRecord,
+  type SessionStore,
+  StoreClosedError,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+import {
   type CookieJSON,
   decodeRecord,
   decodeRows,
   isConnectionRefused,
   type SessionPatch,
-  type SessionRecord,
-  type SessionStore,
   Store,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
+} from 'coatcheck/stores';
 import pg from 'pg';
 
 /** What the store needs of a `pg.Pool` or a connected `pg.Client`. */

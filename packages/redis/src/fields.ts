@@ -17,15 +17,14 @@
  *
  * @module
  */
+import { type SessionRecord, SessionSerializeError } from 'coatcheck';
 import {
   decodeData,
   decodeRecord,
   parseStoredJSON,
   type SessionPatch,
-  type SessionRecord,
-  SessionSerializeError,
   type StoredData,
-} from 'coatcheck';
+} from 'coatcheck/stores';
 
 export const EXPIRES = 'm:expires';
 export const CREATED = 'm:created';

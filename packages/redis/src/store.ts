@@ -1,16 +1,13 @@
 import {
-  type CookieJSON,
-  type SessionPatch,
   type SessionRecord,
   SessionRecordError,
   SessionSerializeError,
   type SessionStore,
-  Store,
   StoreClosedError,
   StoreError,
   type StoreOperation,
-  skipDamaged,
 } from 'coatcheck';
+import { type CookieJSON, type SessionPatch, Store, skipDamaged } from 'coatcheck/stores';
 import {
   type Commander,
   commanderFor,

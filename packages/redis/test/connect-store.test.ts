@@ -1,10 +1,12 @@
 // A third-party express-session store (connect-redis) holding a damaged session: the connect
 // adapter checks what it returns as coatcheck's own stores check their records (issue 11).
 import { after, before, describe, it } from 'node:test';
-import { fromConnectStore, type SessionStore } from 'coatcheck';
-import { checkDamagedRecords, type RecordDamage, SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import type { SessionStore } from 'coatcheck';
+import { fromConnectStore } from 'coatcheck/stores';
+import { checkDamagedRecords, type RecordDamage } from 'coatcheck/testing';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import type { Redis } from 'ioredis';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { connectIORedis, connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
 
 const skip = await serviceSkipReason(SERVICES.redis);

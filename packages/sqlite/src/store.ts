@@ -2,19 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  type SessionRecord,
+  type SessionStore,
+  StoreClosedError,
+  StoreError,
+  type StoreOperation,
+} from 'coatcheck';
+import {
   applyPatch,
   type CookieJSON,
   decodeData,
   decodeRecord,
   decodeRows,
   type SessionPatch,
-  type SessionRecord,
-  type SessionStore,
   Store,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
+} from 'coatcheck/stores';
 
 /** Options of {@link SQLiteStore}: give it a database file `path`, or an open better-sqlite3 `db`. */
 export interface SQLiteStoreOptions {

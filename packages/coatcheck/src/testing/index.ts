@@ -136,5 +136,3 @@ export function testStore<S extends SessionStore>(options: TestStoreOptions<S>):
     }
   });
 }
-
-export { SERVICES, type ServiceCheck, serviceSkipReason } from './services.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CookieJSON, MemoryStore, type MemoryStoreOptions, type SessionRecord } from 'coatcheck';
+import { MemoryStore, type MemoryStoreOptions, type SessionRecord } from 'coatcheck';
+import type { CookieJSON } from 'coatcheck/stores';
 import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 
 testStore({

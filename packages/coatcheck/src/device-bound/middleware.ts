@@ -1,7 +1,8 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serialize } from 'cookie';
+import { isCookieName } from '../cookies/attributes.js';
 import { findCookie } from '../cookies/parse.js';
+import { serializeCookie } from '../cookies/serialize.js';
 import { DeviceProofError } from '../errors.js';
 import { deriveKeys, previous } from '../keys.js';
 import type { SessionReporter } from '../session/events.js';
@@ -94,7 +95,6 @@ const OPTION_NAMES = [
   'start',
   'algorithms',
 ];
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
 const SPENT_CACHE_SIZE = 10_000;
 const MAX_ALLOWANCE = 2000;
@@ -194,7 +194,7 @@ export class DeviceBound implements DeviceBoundHook {
     }
     const cookie = options.cookie ?? {};
     this.cookieName = cookie.name ?? DEFAULT_OPTIONS.cookieName;
-    if (typeof this.cookieName !== 'string' || !COOKIE_NAME.test(this.cookieName)) {
+    if (!isCookieName(this.cookieName)) {
       throw new TypeError('session option deviceBound.cookie.name must be a valid cookie name');
     }
     this.#maxAge = positive(cookie.maxAge, 'cookie.maxAge', DEFAULT_OPTIONS.maxAge);
@@ -390,7 +390,7 @@ export class DeviceBound implements DeviceBoundHook {
     appendHeader(
       res,
       'Set-Cookie',
-      serialize(this.cookieName, value, {
+      serializeCookie(this.cookieName, value, {
         // Rounded down: the browser drops the cookie no later than the server stops accepting it.
         maxAge: Math.max(0, Math.floor((expires - now) / 1000)),
         path: '/',

@@ -191,11 +191,6 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     setPath(req as unknown as Record<string, unknown>, property, verified.payload);
   }
 
-  // With a fixed key and no async hooks the whole check is synchronous; skipping the promise
-  // machinery saves a microtask round per request. Anything that needs waiting (an expired token
-  // with onExpired) falls back to the async path.
-  const verifySync = getToken === undefined && isRevoked === undefined ? verifier.verifySync : undefined;
-
   function fail(res: Response, next: NextFunction, error: unknown): void {
     // express-jwt's own suite calls the middleware with a bare `{}` as the response.
     if (error instanceof UnauthorizedError && !res.headersSent && typeof res.setHeader === 'function') {
@@ -216,21 +211,7 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
 
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     if (isPreflight(req)) return next();
-    if (verifySync === undefined) return authenticateAsync(req, res, next);
-    let token: string | typeof OTHER_SCHEME | undefined;
-    let payload: P | undefined;
-    try {
-      token = headerToken(req);
-      if (token !== OTHER_SCHEME) {
-        if (token) payload = verifySync(token).payload;
-        else missing();
-      }
-    } catch (error) {
-      if (error instanceof errors.JWTExpired && onExpired) return authenticateAsync(req, res, next);
-      return fail(res, next, refusal(error, token));
-    }
-    if (payload !== undefined) setPath(req as unknown as Record<string, unknown>, property, payload);
-    next();
+    authenticateAsync(req, res, next);
   }) as JwtMiddleware<P, K>;
 
   Object.defineProperties(middleware, {

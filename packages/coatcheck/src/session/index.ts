@@ -9,6 +9,6 @@ export {
   session,
 } from './middleware.js';
 export { expressSessionDefaults, type SessionDefaults, type SessionOptions } from './options.js';
-export { generateSessionId, SessionNotFoundError, type SessionRequest } from './request.js';
+export { generateSessionId, type SessionRequest } from './request.js';
 export type { NotBefore } from './sealed.js';
 export { Session } from './session.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { BINDING_KEY } from '../device-bound/binding.js';
-import { CoatcheckError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
+import { SessionNotFoundError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
 import { andThen } from '../lib/settle.js';
 import { asStoreError, inProcessCall, storeCall } from '../lib/timeout.js';
 import {
@@ -25,16 +25,6 @@ export interface SessionRequest extends IncomingMessage {
   sessionStore?: unknown;
   secure?: boolean;
   originalUrl?: string;
-}
-
-/** The store held back a session that no longer exists. */
-export class SessionNotFoundError extends CoatcheckError {
-  override readonly code = 'ERR_SESSION_NOT_FOUND';
-  override readonly status = 404;
-  /** `reload()` says it as express-session does, whose message apps match. */
-  constructor(operation: 'reload' | 'save' = 'save') {
-    super(operation === 'reload' ? 'failed to load session' : 'the session no longer exists in the store');
-  }
 }
 
 const MAX_TOUCH_AFTER = 60_000;

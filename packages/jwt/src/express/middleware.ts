@@ -155,7 +155,7 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     token: string,
     error: InstanceType<typeof errors.JWTExpired>,
   ): Promise<VerifiedToken<P>> {
-    const refused = refusal(error, token) as UnauthorizedError<'invalid_token'>;
+    const refused = refusal(error, token) as UnauthorizedError;
     if (!onExpired) throw refused;
     await onExpired(req, refused);
     // Claims are checked only after the signature, so an expired token reaching here is authentic.

@@ -4,8 +4,10 @@
  * `coatcheck` is only an optional peer of this package, so these classes extend `Error` rather than
  * coatcheck's `CoatcheckError`: importing the base would make the core a hard dependency, and a
  * top-level `await import()` to make it optional would stop `require()` from loading this module.
- * They implement the core's `CoatcheckErrorShape` (`code`, `status`, `statusCode`, `expose`,
- * `cause`), so one error handler can treat both alike.
+ * They have the core's `CoatcheckErrorShape` (`code`, `status`, `statusCode`, `expose`, `cause`),
+ * structurally rather than through an `implements` clause, so that these declarations do not need
+ * `coatcheck` installed (test/express/types.test.ts checks the assignment), and one error handler
+ * can treat both alike.
  *
  * What the middleware passes to `next(err)` is one of {@link AnyJwtError}: each class has a literal
  * `code` type ({@link UnauthorizedErrorCode} for {@link UnauthorizedError}, disjoint from the
@@ -18,7 +20,6 @@
  *
  * @module
  */
-import type { CoatcheckErrorShape } from 'coatcheck';
 import type { errors } from 'jose';
 
 /** The codes express-jwt puts on its `UnauthorizedError`, unchanged so existing handlers keep working. */
@@ -46,7 +47,7 @@ export type ErrorLike = Error | { message: string };
  * });
  * ```
  */
-export class UnauthorizedError extends Error implements CoatcheckErrorShape<UnauthorizedErrorCode> {
+export class UnauthorizedError extends Error {
   declare readonly name: 'UnauthorizedError';
   readonly code: UnauthorizedErrorCode;
   readonly status = 401;
@@ -167,7 +168,7 @@ Object.defineProperty(NotBeforeError.prototype, 'name', { value: 'NotBeforeError
  * });
  * ```
  */
-export class KeySourceError extends Error implements CoatcheckErrorShape<'ERR_JWT_KEY_SOURCE'> {
+export class KeySourceError extends Error {
   declare readonly name: 'KeySourceError';
   readonly code: 'ERR_JWT_KEY_SOURCE' = 'ERR_JWT_KEY_SOURCE';
   readonly status = 503;

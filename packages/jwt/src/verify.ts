@@ -67,6 +67,17 @@ export interface Verifier<P = JWTPayload, Context = unknown> {
 export function createVerifier<P = JWTPayload, Context = unknown>(
   options: VerifierOptions<Context>,
 ): Verifier<P, Context> {
+  return buildVerifier<P, Context>(options).verifier;
+}
+
+/**
+ * {@link createVerifier}'s verifier, and for the middleware alone a synchronous look-up in the
+ * verified-token cache (`undefined` without a cache): a hit then costs no promise, which is most of
+ * what a cached request costs. Not exported from the package.
+ */
+export function buildVerifier<P = JWTPayload, Context = unknown>(
+  options: VerifierOptions<Context>,
+): { verifier: Verifier<P, Context>; lookup: ((token: string) => VerifiedToken<P> | undefined) | undefined } {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('@coatcheck/jwt: options are required');
   const algorithms = parseAlgorithms(options.algorithms);
@@ -114,11 +125,20 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     }
   }
 
+  const keyOf = (token: string) =>
+    cache !== undefined && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH
+      ? VerifiedTokenCache.keyOf(token)
+      : undefined;
+
+  function lookup(token: string): VerifiedToken<P> | undefined {
+    const cacheKey = keyOf(token);
+    return cacheKey === undefined
+      ? undefined
+      : (cache!.get(cacheKey, Date.now()) as VerifiedToken<P> | undefined);
+  }
+
   async function verify(token: string, context?: Context): Promise<VerifiedToken<P>> {
-    const cacheKey =
-      cache !== undefined && typeof token === 'string' && token.length <= MAX_TOKEN_LENGTH
-        ? VerifiedTokenCache.keyOf(token)
-        : undefined;
+    const cacheKey = keyOf(token);
     if (cacheKey !== undefined) {
       const hit = cache!.get(cacheKey, Date.now());
       if (hit !== undefined) return hit as VerifiedToken<P>;
@@ -131,7 +151,7 @@ export function createVerifier<P = JWTPayload, Context = unknown>(
     return result;
   }
 
-  return { verify, algorithms };
+  return { verifier: { verify, algorithms }, lookup: cache === undefined ? undefined : lookup };
 }
 
 /**

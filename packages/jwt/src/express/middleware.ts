@@ -3,7 +3,7 @@ import { errors, type JWTPayload } from 'jose';
 import { UnauthorizedError } from '../errors.js';
 import { canonicalSignature } from '../jws/ecdsa.js';
 import { toSeconds } from '../lib/duration.js';
-import { createVerifier, type ProtectedHeader, type VerifiedToken } from '../verify.js';
+import { buildVerifier, type ProtectedHeader, type VerifiedToken } from '../verify.js';
 import { type ExpectedClaims, toJsonWebTokenError } from './jsonwebtoken-errors.js';
 import {
   OTHER_SCHEME,
@@ -105,7 +105,7 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
   if ((options.audience as unknown) instanceof RegExp || (options.issuer as unknown) instanceof RegExp) {
     throw new TypeError('@coatcheck/jwt: `audience` and `issuer` must be strings or arrays of strings');
   }
-  const verifier = createVerifier<P, Request>({
+  const { verifier, lookup } = buildVerifier<P, Request>({
     ...options,
     key: options.secret,
     ...(maxTokenAge !== undefined ? { maxTokenAge } : {}),
@@ -209,9 +209,25 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     );
   }
 
+  // A token the cache holds needs no waiting: without hooks that must run on every request, it is
+  // answered synchronously, as cheap as the cache itself. Anything else, a failure included, takes
+  // the full path, which reports it.
+  const cachedOnly = getToken === undefined && isRevoked === undefined ? lookup : undefined;
+  function fromCache(req: Request): P | undefined {
+    try {
+      const token = headerToken(req);
+      return typeof token === 'string' && token !== '' ? cachedOnly?.(token)?.payload : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     if (isPreflight(req)) return next();
-    authenticateAsync(req, res, next);
+    const payload = cachedOnly === undefined ? undefined : fromCache(req);
+    if (payload === undefined) return authenticateAsync(req, res, next);
+    setPath(req as unknown as Record<string, unknown>, property, payload);
+    next();
   }) as JwtMiddleware<P, K>;
 
   Object.defineProperties(middleware, {

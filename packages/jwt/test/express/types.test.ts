@@ -179,6 +179,11 @@ describe('express-jwt 8.5.1 names and shapes', () => {
   });
 
   it("has the core's error shape, so one handler serves coatcheck's errors and these", () => {
+    const unauthorized: CoatcheckErrorShape<UnauthorizedErrorCode> = new UnauthorizedError('revoked_token', {
+      message: 'x',
+    });
+    const keySource: CoatcheckErrorShape<'ERR_JWT_KEY_SOURCE'> = new KeySourceError('x');
+    void [unauthorized, keySource];
     const shapes: CoatcheckErrorShape[] = [
       new UnauthorizedError('invalid_token', { message: 'jwt expired' }),
       new KeySourceError('down'),

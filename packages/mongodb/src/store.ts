@@ -1,13 +1,12 @@
+import { type SessionRecord, type SessionStore, StoreError } from 'coatcheck';
 import {
-  type SessionRecord,
-  SessionRecordError,
-  SessionSerializeError,
-  type SessionStore,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
-import { type CookieJSON, decodeRows, type SessionPatch, Store } from 'coatcheck/stores';
+  type CookieJSON,
+  checkBoolean,
+  checkPruneInterval,
+  decodeRows,
+  type SessionPatch,
+  StoreBase,
+} from 'coatcheck/stores';
 import { type Collection, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
 import {
   expiredFilter,
@@ -34,8 +33,10 @@ import {
  * `close()`) or `client` (the application's, never closed by the store), not both.
  */
 export interface MongoDBStoreOptions {
+  /** `mongodb://…` or `mongodb+srv://…`: the name every first-party store gives its URL. */
+  url?: string | undefined;
   /**
-   * `mongodb://…` or `mongodb+srv://…`. Typed as optional so that
+   * `url` under connect-mongodb-session's name, kept so its options work as they are. Typed as optional so that
    * `{ uri: process.env.MONGODB_URI }` compiles; a missing one is a `TypeError` at construction.
    */
   uri?: string | undefined;
@@ -114,20 +115,14 @@ function scrub(err: unknown): unknown {
  * app.use(session({ secret, store }));
  * ```
  */
-export class MongoDBStore extends Store implements SessionStore {
+export class MongoDBStore extends StoreBase implements SessionStore {
   readonly name = 'mongodb';
   /** The collection of sessions. */
   readonly collection: Collection<SessionDocument>;
-  readonly #client: MongoClient;
-  readonly #ownsClient: boolean;
-  readonly #createIndexes: boolean;
   readonly #pruneInterval: number | undefined;
   readonly #layout: LayoutOptions;
-  #ready: Promise<void> | undefined;
   #serialUpdates: boolean | undefined;
   readonly #queues = new Map<string, Promise<unknown>>();
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
   /**
    * Whether the server deletes expired sessions (the TTL index exists): `undefined` until the
    * store has created its indexes, and always with `createIndexes: false`.
@@ -139,8 +134,8 @@ export class MongoDBStore extends Store implements SessionStore {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('MongoDBStore: options must be an object with uri or client');
     }
+    const url = options.url ?? options.uri;
     const {
-      uri,
       client,
       clientOptions,
       collection = 'sessions',
@@ -149,16 +144,19 @@ export class MongoDBStore extends Store implements SessionStore {
       pruneInterval,
       legacySession = false,
     } = options;
-    if (uri !== undefined && client !== undefined) {
-      throw new TypeError('MongoDBStore: pass either uri or client, not both');
+    if (options.url !== undefined && options.uri !== undefined) {
+      throw new TypeError('MongoDBStore: give url or its connect-mongodb-session spelling uri, not both');
+    }
+    if (url !== undefined && client !== undefined) {
+      throw new TypeError('MongoDBStore: pass either url (uri) or client, not both');
     }
     if (client !== undefined) {
       // Duck-typed: the application's mongodb may be another copy than the one this package sees.
       if (client === null || typeof (client as Partial<MongoClient>).db !== 'function') {
         throw new TypeError('MongoDBStore: client must be a MongoClient');
       }
-      if (clientOptions !== undefined) throw new TypeError('MongoDBStore: clientOptions only apply with uri');
-    } else if (typeof uri !== 'string' || !/^mongodb(\+srv)?:\/\//.test(uri)) {
+      if (clientOptions !== undefined) throw new TypeError('MongoDBStore: clientOptions only apply with url');
+    } else if (typeof url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(url)) {
       throw new TypeError('MongoDBStore: uri must be a mongodb:// or mongodb+srv:// connection string');
     }
     if (typeof collection !== 'string' || !COLLECTION_NAME.test(collection)) {
@@ -172,26 +170,30 @@ export class MongoDBStore extends Store implements SessionStore {
     ) {
       throw new TypeError('MongoDBStore: databaseName must be 1–63 characters without /\\. "$*<>:|? or NUL');
     }
-    if (typeof createIndexes !== 'boolean')
-      throw new TypeError('MongoDBStore: createIndexes must be a boolean');
-    if (typeof legacySession !== 'boolean') {
-      throw new TypeError('MongoDBStore: legacySession must be a boolean');
-    }
-    if (
-      pruneInterval !== undefined &&
-      (typeof pruneInterval !== 'number' || !Number.isFinite(pruneInterval) || pruneInterval < 0)
-    ) {
-      throw new TypeError('MongoDBStore: pruneInterval must be a number of milliseconds ≥ 0');
-    }
+    checkBoolean('MongoDBStore', 'createIndexes', createIndexes);
+    checkBoolean('MongoDBStore', 'legacySession', legacySession);
+    if (pruneInterval !== undefined) checkPruneInterval('MongoDBStore', pruneInterval);
     // The driver connects on first use; constructing a client opens nothing yet.
-    this.#client = client ?? new MongoClient(uri as string, clientOptions);
-    this.#ownsClient = client === undefined;
-    this.#createIndexes = createIndexes;
+    const mongo = client ?? new MongoClient(url as string, clientOptions);
+    if (client === undefined) this.release(() => mongo.close());
     this.#pruneInterval = pruneInterval;
     this.#layout = { legacySession };
-    this.collection = this.#client.db(databaseName).collection<SessionDocument>(collection);
+    this.collection = mongo.db(databaseName).collection<SessionDocument>(collection);
+    // Learnt once, before the first operation (not now: constructing the store connects nothing).
+    this.setUp(async () => {
+      try {
+        this.#serialUpdates = await this.#isFerretDB();
+        if (createIndexes) await this.#ensureIndexes();
+      } catch (err) {
+        throw new StoreError(this.name, 'connect', { cause: scrub(err) });
+      }
+    }, true);
     // An explicit period applies on any server; the default waits to learn whether TTL exists.
-    if (pruneInterval !== undefined) this.#startPruning(pruneInterval);
+    if (pruneInterval !== undefined) this.startPruning(pruneInterval, () => this.prune());
+  }
+
+  protected override scrub(err: unknown): unknown {
+    return scrub(err);
   }
 
   /**
@@ -201,34 +203,6 @@ export class MongoDBStore extends Store implements SessionStore {
    */
   get serverExpires(): boolean | undefined {
     return this.#serverExpires;
-  }
-
-  #startPruning(interval: number): void {
-    if (interval <= 0 || this.#timer !== undefined || this.#closed) return;
-    this.#timer = setInterval(() => {
-      this.prune().catch((err: unknown) => this.#report(err));
-    }, interval);
-    this.#timer.unref();
-  }
-
-  /** Background failures go to the store's 'error' listeners, if it has any, never to an uncaught throw. */
-  #report(err: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-  }
-
-  /**
-   * What the store learns once, before its first operation: whether the server applies an update
-   * atomically (FerretDB v1 does not: see {@link MongoDBStore.serialUpdates}), then the indexes.
-   */
-  #prepare(): Promise<void> {
-    this.#ready ??= (async () => {
-      this.#serialUpdates = await this.#isFerretDB();
-      if (this.#createIndexes) await this.#ensureIndexes();
-    })().catch((err: unknown) => {
-      this.#ready = undefined;
-      throw new StoreError(this.name, 'connect', { cause: scrub(err) });
-    });
-    return this.#ready;
   }
 
   /** Whether the server is FerretDB, which names its own version in `buildInfo`. */
@@ -258,7 +232,9 @@ export class MongoDBStore extends Store implements SessionStore {
       }
     }
     this.#serverExpires = serverExpires;
-    if (!serverExpires && this.#pruneInterval === undefined) this.#startPruning(DEFAULT_PRUNE_INTERVAL);
+    if (!serverExpires && this.#pruneInterval === undefined) {
+      this.startPruning(DEFAULT_PRUNE_INTERVAL, () => this.prune());
+    }
   }
 
   /**
@@ -291,24 +267,8 @@ export class MongoDBStore extends Store implements SessionStore {
     return this.#serialUpdates;
   }
 
-  async #run<T>(operation: StoreOperation, work: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StoreClosedError(this.name, operation);
-    await this.#prepare();
-    try {
-      return await work();
-    } catch (err) {
-      if (
-        err instanceof StoreError ||
-        err instanceof SessionSerializeError ||
-        err instanceof SessionRecordError
-      )
-        throw err;
-      throw new StoreError(this.name, operation, { cause: scrub(err) });
-    }
-  }
-
   async read(id: string): Promise<SessionRecord | undefined> {
-    return this.#run('read', async () => {
+    return this.run('read', async () => {
       // By `_id` alone, the expiry checked here: FerretDB's SQLite backend answers only a filter
       // that is exactly `{ _id }` from its primary key, and scans the collection for any other.
       const now = Date.now();
@@ -322,7 +282,7 @@ export class MongoDBStore extends Store implements SessionStore {
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
-    await this.#run('write', async () => {
+    await this.run('write', async () => {
       await this.#update(id, () =>
         this.collection.replaceOne(idFilter(id), toDocument(id, record, this.#layout), { upsert: true }),
       );
@@ -331,7 +291,7 @@ export class MongoDBStore extends Store implements SessionStore {
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
     const update = patchUpdate(patch, this.#layout);
-    return this.#run('patch', () => this.#update(id, () => this.#patch(id, update)));
+    return this.run('patch', () => this.#update(id, () => this.#patch(id, update)));
   }
 
   async #patch(id: string, update: ReturnType<typeof patchUpdate>): Promise<boolean> {
@@ -358,7 +318,7 @@ export class MongoDBStore extends Store implements SessionStore {
   }
 
   async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
-    return this.#run('refresh', async () => {
+    return this.run('refresh', async () => {
       return this.#update(id, async () => {
         const now = Date.now();
         if (this.#serialUpdates) {
@@ -397,7 +357,7 @@ export class MongoDBStore extends Store implements SessionStore {
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
     const doc = toDocument(newId, record, this.#layout);
     // After any update of the old session this process has in flight (FerretDB v1: see #update).
-    return this.#run('rotate', () =>
+    return this.run('rotate', () =>
       this.#update(oldId, async () => {
         await this.collection.insertOne(doc);
         const now = Date.now();
@@ -418,37 +378,37 @@ export class MongoDBStore extends Store implements SessionStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.#run('remove', async () => {
+    await this.run('remove', async () => {
       await this.collection.deleteOne(idFilter(id));
     });
   }
 
   async ids(): Promise<string[]> {
-    return this.#run('ids', async () => {
+    return this.run('ids', async () => {
       const docs = await this.collection.find(liveFilter(Date.now()), { projection: { _id: 1 } }).toArray();
       return docs.map((doc) => doc._id);
     });
   }
 
   async entries(): Promise<Array<[string, SessionRecord]>> {
-    return this.#run('entries', async () => {
+    return this.run('entries', async () => {
       const docs = await this.collection.find(liveFilter(Date.now())).toArray();
       return decodeRows(docs, (doc) => [doc._id, fromDocument(doc)]);
     });
   }
 
   async count(): Promise<number> {
-    return this.#run('count', () => this.collection.countDocuments(liveFilter(Date.now())));
+    return this.run('count', () => this.collection.countDocuments(liveFilter(Date.now())));
   }
 
   async purge(): Promise<void> {
-    await this.#run('purge', async () => {
+    await this.run('purge', async () => {
       await this.collection.deleteMany({});
     });
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
-    return this.#run('listByUser', async () => {
+    return this.run('listByUser', async () => {
       const docs = await this.collection.find(userFilter(user, Date.now())).toArray();
       return decodeRows(docs, (doc) => [doc._id, fromDocument(doc)]);
     });
@@ -460,7 +420,7 @@ export class MongoDBStore extends Store implements SessionStore {
    * inserted behind it), but then the insert finished before that pass did, so the next pass sees it.
    */
   async removeByUser(user: string, exceptId?: string): Promise<number> {
-    return this.#run('removeByUser', async () => {
+    return this.run('removeByUser', async () => {
       let removed = 0;
       for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
         const result = await this.collection.deleteMany(userFilter(user, Date.now(), exceptId));
@@ -481,7 +441,7 @@ export class MongoDBStore extends Store implements SessionStore {
    * ```
    */
   async prune(): Promise<number> {
-    return this.#run('purge', async () => {
+    return this.run('prune', async () => {
       const result = await this.collection.deleteMany(expiredFilter(Date.now()));
       return result.deletedCount;
     });
@@ -511,18 +471,5 @@ export class MongoDBStore extends Store implements SessionStore {
     const rest = params.toString();
     const uri = url.slice(0, query) + (rest ? `?${rest}` : '');
     return new MongoDBStore(collection === null ? { uri } : { uri, collection });
-  }
-
-  /** Stops pruning, refuses further work, and closes the client if the store opened it from `uri`. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    if (!this.#ownsClient) return;
-    try {
-      await this.#client.close();
-    } catch (err) {
-      throw new StoreError(this.name, 'close', { cause: scrub(err) });
-    }
   }
 }

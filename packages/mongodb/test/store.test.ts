@@ -272,7 +272,7 @@ describe('MongoDBStore without a server', () => {
     ['neither uri nor client', {}, /uri/],
     ['uri undefined (an unset environment variable)', { uri: undefined }, /uri/],
     ['an http uri', { uri: 'http://localhost' }, /uri/],
-    ['both uri and client', { uri: 'mongodb://x', client: {} }, /either uri or client/],
+    ['both uri and client', { uri: 'mongodb://x', client: {} }, /either url \(uri\) or client/],
     ['a client that is not a MongoClient', { client: { find() {} } }, /client/],
     ['an empty collection', { uri: 'mongodb://x', collection: '' }, /collection/],
     ['a collection with $', { uri: 'mongodb://x', collection: 'a$b' }, /collection/],

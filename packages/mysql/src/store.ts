@@ -1,17 +1,14 @@
-import {
-  type SessionRecord,
-  type SessionStore,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
+import type { SessionRecord, SessionStore, StoreOperation } from 'coatcheck';
 import {
   type CookieJSON,
+  checkBoolean,
+  checkIdentifier,
+  checkPruneInterval,
   decodeRecord,
   decodeRows,
-  isConnectionRefused,
+  renamedOption,
   type SessionPatch,
-  Store,
+  StoreBase,
 } from 'coatcheck/stores';
 import mysql from 'mysql2/promise';
 
@@ -20,11 +17,13 @@ export type Executor =
   | Pick<mysql.Pool, 'execute' | 'query'>
   | { promise(): Pick<mysql.Pool, 'execute' | 'query'> };
 
-/** Options of {@link MySQLStore}: give it a `pool` (yours, never closed by the store) or a `uri`. */
+/** Options of {@link MySQLStore}: give it a `pool` (yours, never closed by the store) or a `url`. */
 export interface MySQLStoreOptions {
   /** A mysql2 pool or connection the store uses and leaves open when it closes. */
   pool?: Executor;
-  /** A `mysql://` URI; the store opens its own pool and ends it in {@link MySQLStore.close}. */
+  /** A `mysql://` URL; the store opens its own pool and ends it in {@link MySQLStore.close}. */
+  url?: string;
+  /** @deprecated The old name of `url`. */
   uri?: string;
   /** The sessions table. Letters, digits and `_`, at most 48 characters. Default `sessions`. */
   tableName?: string;
@@ -49,7 +48,6 @@ interface SessionRow {
 /** What this store binds: IDs, JSON text and paths, epoch milliseconds, and NULL. */
 type Parameter = string | number | null;
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
 /** MySQL/MariaDB's "Deadlock found when trying to get lock; try restarting transaction". */
 const ER_LOCK_DEADLOCK = 1213;
 const DEADLOCK_ATTEMPTS = 5;
@@ -77,97 +75,61 @@ const SELECTED = 'id, data, expires, created, touched, user_id';
  * app.use(session({ secret, store: new MySQLStore({ pool }) }));
  * ```
  */
-export class MySQLStore extends Store implements SessionStore {
+export class MySQLStore extends StoreBase implements SessionStore {
   readonly name = 'mysql';
   /** The quoted table name used in every statement. */
   readonly table: string;
   readonly #db: Pick<mysql.Pool, 'execute' | 'query'>;
-  readonly #ownPool: mysql.Pool | undefined;
-  readonly #createTable: boolean;
-  #ready: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
-  /** The last call could not connect at all, and none has succeeded since (see {@link connected}). */
-  #refused = false;
 
   constructor(options: MySQLStoreOptions) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw new TypeError('MySQLStore: options must be an object with `pool` or `uri`');
+      throw new TypeError('MySQLStore: options must be an object with `pool` or `url`');
     }
-    const {
-      pool,
-      uri,
-      tableName = 'sessions',
-      schemaName,
-      createTable = true,
-      pruneInterval = 15 * 60_000,
-    } = options;
-    if ((pool === undefined) === (uri === undefined)) {
-      throw new TypeError('MySQLStore: give exactly one of `pool` or `uri`');
+    const { pool } = options;
+    const url = renamedOption<string>('MySQLStore', options, 'url', 'uri');
+    if ((pool === undefined) === (url === undefined)) {
+      throw new TypeError('MySQLStore: give exactly one of `pool` or `url`');
     }
     if (pool !== undefined && !isExecutor(pool)) {
       throw new TypeError('MySQLStore: pool must be a mysql2 pool or connection');
     }
-    if (uri !== undefined && (typeof uri !== 'string' || uri === '')) {
-      throw new TypeError('MySQLStore: uri must be a non-empty string');
+    if (url !== undefined && (typeof url !== 'string' || url === '')) {
+      throw new TypeError('MySQLStore: url must be a non-empty string');
     }
-    for (const [option, value] of [
-      ['tableName', tableName],
-      ['schemaName', schemaName ?? 'unset'],
-    ] as const) {
-      if (typeof value !== 'string' || !NAME.test(value)) {
-        throw new TypeError(
-          `MySQLStore: ${option} must be 1–48 letters, digits or "_", not starting with a digit`,
-        );
-      }
-    }
-    if (typeof createTable !== 'boolean') throw new TypeError('MySQLStore: createTable must be a boolean');
-    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
-      throw new TypeError('MySQLStore: pruneInterval must be a number of milliseconds ≥ 0');
-    }
+    const tableName = checkIdentifier('MySQLStore', 'tableName', options.tableName ?? 'sessions');
+    const schemaName =
+      options.schemaName === undefined
+        ? undefined
+        : checkIdentifier('MySQLStore', 'schemaName', options.schemaName);
+    const createTable = checkBoolean('MySQLStore', 'createTable', options.createTable ?? true);
+    const pruneInterval = checkPruneInterval('MySQLStore', options.pruneInterval ?? 15 * 60_000);
 
     this.table = schemaName === undefined ? `\`${tableName}\`` : `\`${schemaName}\`.\`${tableName}\``;
-    this.#ownPool = uri === undefined ? undefined : mysql.createPool(uri);
-    this.#db = this.#ownPool ?? promiseApi(pool as Executor);
-    this.#createTable = createTable;
-    if (createTable) this.#ensureTable().catch(() => {});
-    if (pruneInterval > 0) {
-      this.#timer = setInterval(() => {
-        this.prune().catch((err: unknown) => {
-          if (this.listenerCount('error') > 0) this.emit('error', err);
-        });
-      }, pruneInterval);
-      this.#timer.unref();
+    if (url === undefined) {
+      this.#db = promiseApi(pool as Executor);
+    } else {
+      const own = mysql.createPool(url);
+      this.release(() => own.end());
+      this.#db = own;
     }
+    if (createTable) this.setUp(() => this.#createTable());
+    this.startPruning(pruneInterval, () => this.prune());
   }
 
-  #ensureTable(): Promise<void> {
-    // Failure forgets the attempt so the next operation tries again (the server may be starting).
-    this.#ready ??= this.#db
-      .query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (id VARBINARY(512) NOT NULL PRIMARY KEY, data JSON NOT NULL, ` +
-          'expires BIGINT NOT NULL, created BIGINT NOT NULL, touched BIGINT NOT NULL, user_id VARBINARY(512), ' +
-          'INDEX expires_idx (expires), INDEX user_idx (user_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
-      )
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          this.#ready = undefined;
-          throw err;
-        },
-      );
-    return this.#ready;
+  async #createTable(): Promise<void> {
+    await this.#db.query(
+      `CREATE TABLE IF NOT EXISTS ${this.table} (id VARBINARY(512) NOT NULL PRIMARY KEY, data JSON NOT NULL, ` +
+        'expires BIGINT NOT NULL, created BIGINT NOT NULL, touched BIGINT NOT NULL, user_id VARBINARY(512), ' +
+        'INDEX expires_idx (expires), INDEX user_idx (user_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+    );
   }
 
-  async #execute<T>(operation: StoreOperation, sql: string, values: Parameter[]): Promise<T> {
-    if (this.#closed) throw new StoreClosedError(this.name, operation);
-    try {
-      if (this.#createTable) await this.#ensureTable();
+  #execute<T>(operation: StoreOperation, sql: string, values: Parameter[]): Promise<T> {
+    return this.run(operation, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           const [result] = await this.#db.execute(sql, values);
-          this.#refused = false;
           return result as T;
         } catch (err) {
           // InnoDB picks a victim when a rotate's rename and a delete by owner lock the same index
@@ -177,10 +139,7 @@ export class MySQLStore extends Store implements SessionStore {
             throw err;
         }
       }
-    } catch (cause) {
-      if (isConnectionRefused(cause)) this.#refused = true;
-      throw new StoreError(this.name, operation, { cause });
-    }
+    });
   }
 
   /**
@@ -190,7 +149,7 @@ export class MySQLStore extends Store implements SessionStore {
    * interval.
    */
   connected(): boolean {
-    return !this.#refused;
+    return !this.refused;
   }
 
   async #select(
@@ -307,21 +266,7 @@ export class MySQLStore extends Store implements SessionStore {
 
   /** Deletes expired sessions now and resolves how many; the store's timer calls this every `pruneInterval`. */
   prune(): Promise<number> {
-    return this.#changed('purge', `DELETE FROM ${this.table} WHERE expires <= ?`, [Date.now()]);
-  }
-
-  /** Stops the prune timer and refuses further work; ends the pool only if the store opened it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#ready?.catch(() => {});
-    try {
-      await this.#ownPool?.end();
-    } catch (cause) {
-      throw new StoreError(this.name, 'close', { cause });
-    }
+    return this.#changed('prune', `DELETE FROM ${this.table} WHERE expires <= ?`, [Date.now()]);
   }
 }
 

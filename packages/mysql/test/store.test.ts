@@ -32,7 +32,7 @@ const DAMAGE: Partial<Record<RecordDamage, string>> = {
 testStore({
   name: 'MySQLStore',
   skip,
-  create: () => new MySQLStore({ uri, tableName }),
+  create: () => new MySQLStore({ url: uri, tableName }),
   damage: async (_store, id, kind) => {
     const sql = DAMAGE[kind];
     if (sql === undefined) return false;
@@ -199,7 +199,7 @@ describe('MySQLStore', { skip }, () => {
   });
 
   it('ends a pool it opened itself, then refuses work', async () => {
-    const own = new MySQLStore({ uri, tableName: table, pruneInterval: 0 });
+    const own = new MySQLStore({ url: uri, tableName: table, pruneInterval: 0 });
     await own.count();
     await own.close();
     await assert.rejects(own.read(freshId()), StoreClosedError);
@@ -236,16 +236,17 @@ describe('MySQLStore', { skip }, () => {
 
   const badOptions: Array<[label: string, options: unknown, named: string]> = [
     ['no options', undefined, 'options'],
-    ['neither pool nor uri', {}, 'uri'],
-    ['both pool and uri', { pool: { execute() {} }, uri }, 'uri'],
+    ['neither pool nor url', {}, 'url'],
+    ['both pool and url', { pool: { execute() {} }, url: uri }, 'url'],
+    ['both url and its old name uri', { url: uri, uri }, 'url'],
     ['a pool without execute()', { pool: { query() {} } }, 'pool'],
-    ['an empty uri', { uri: '' }, 'uri'],
-    ['a tableName with a backtick', { uri, tableName: 'x`; DROP TABLE y; --' }, 'tableName'],
-    ['a tableName with a dot', { uri, tableName: 'a.b' }, 'tableName'],
-    ['a tableName of 49 characters', { uri, tableName: 'x'.repeat(49) }, 'tableName'],
-    ['a schemaName with a space', { uri, schemaName: 'my db' }, 'schemaName'],
-    ['a non-boolean createTable', { uri, createTable: 1 }, 'createTable'],
-    ['an infinite pruneInterval', { uri, pruneInterval: Number.POSITIVE_INFINITY }, 'pruneInterval'],
+    ['an empty url', { url: '' }, 'url'],
+    ['a tableName with a backtick', { url: uri, tableName: 'x`; DROP TABLE y; --' }, 'tableName'],
+    ['a tableName with a dot', { url: uri, tableName: 'a.b' }, 'tableName'],
+    ['a tableName of 49 characters', { url: uri, tableName: 'x'.repeat(49) }, 'tableName'],
+    ['a schemaName with a space', { url: uri, schemaName: 'my db' }, 'schemaName'],
+    ['a non-boolean createTable', { url: uri, createTable: 1 }, 'createTable'],
+    ['an infinite pruneInterval', { url: uri, pruneInterval: Number.POSITIVE_INFINITY }, 'pruneInterval'],
   ];
   for (const [label, options, named] of badOptions) {
     it(`rejects ${label} with a TypeError naming ${named}`, () => {

@@ -1,28 +1,27 @@
-import {
-  type SessionRecord,
-  type SessionStore,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
+import type { SessionRecord, SessionStore, StoreOperation } from 'coatcheck';
 import {
   type CookieJSON,
+  checkBoolean,
+  checkIdentifier,
+  checkPruneInterval,
   decodeRecord,
   decodeRows,
-  isConnectionRefused,
+  renamedOption,
   type SessionPatch,
-  Store,
+  StoreBase,
 } from 'coatcheck/stores';
 import pg from 'pg';
 
 /** What the store needs of a `pg.Pool` or a connected `pg.Client`. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.Client, 'query'>;
 
-/** Options of {@link PostgresStore}: give it a `pool` (yours, never closed by the store) or a `connectionString`. */
+/** Options of {@link PostgresStore}: give it a `pool` (yours, never closed by the store) or a `url`. */
 export interface PostgresStoreOptions {
   /** A `pg.Pool` (or connected `pg.Client`) the store uses and leaves open when it closes. */
   pool?: Queryable;
-  /** A PostgreSQL URL; the store opens its own pool and ends it in {@link PostgresStore.close}. */
+  /** A `postgres://` URL; the store opens its own pool and ends it in {@link PostgresStore.close}. */
+  url?: string;
+  /** @deprecated The old name of `url`. */
   connectionString?: string;
   /** The sessions table. Letters, digits and `_`, at most 48 characters. Default `sessions`. */
   tableName?: string;
@@ -47,6 +46,8 @@ type Statement =
   | 'count';
 type StatementName = Statement | 'purge' | 'listByUser' | 'removeByUser' | 'prune';
 
+const COLUMNS = 'data, expires, created, touched, user_id';
+
 interface SessionRow {
   id: string;
   /** What pg parsed the jsonb into: an object, unless the row was written by hand. */
@@ -55,19 +56,6 @@ interface SessionRow {
   created: string;
   touched: string;
   user_id: string | null;
-}
-
-// Leaves room under PostgreSQL's 63-byte identifier limit for the index-name suffixes.
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
-const COLUMNS = 'data, expires, created, touched, user_id';
-
-function identifier(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new TypeError(
-      `PostgresStore: ${option} must be letters, digits and "_", not starting with a digit, at most 48 characters`,
-    );
-  }
-  return value;
 }
 
 function toRecord(row: Omit<SessionRow, 'id'>): SessionRecord {
@@ -121,67 +109,54 @@ function patchParameters(patch: Pick<SessionPatch, 'set' | 'unset'>): [unset: st
  * app.use(session({ secret, store: new PostgresStore({ pool }) }));
  * ```
  */
-export class PostgresStore extends Store implements SessionStore {
+export class PostgresStore extends StoreBase implements SessionStore {
   readonly name = 'postgres';
   /** The quoted, schema-qualified table name used in every statement. */
   readonly table: string;
   readonly #pool: Queryable;
-  readonly #ownPool: pg.Pool | undefined;
   readonly #statements: Record<StatementName, { name: string; text: string }>;
-  readonly #createTable: boolean;
   readonly #tableName: string;
-  #ready: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
-  /** The last call could not connect at all, and none has succeeded since (see {@link connected}). */
-  #refused = false;
 
   constructor(options: PostgresStoreOptions) {
     super();
     if (options === null || typeof options !== 'object') {
-      throw new TypeError('PostgresStore: options must be an object with `pool` or `connectionString`');
+      throw new TypeError('PostgresStore: options must be an object with `pool` or `url`');
     }
-    const { pool, connectionString, createTable = true, pruneInterval = 15 * 60_000 } = options;
-    const tableName = identifier('tableName', options.tableName ?? 'sessions');
+    const { pool } = options;
+    const url = renamedOption<string>('PostgresStore', options, 'url', 'connectionString');
+    // Leaves room under PostgreSQL's 63-byte identifier limit for the index-name suffixes.
+    const tableName = checkIdentifier('PostgresStore', 'tableName', options.tableName ?? 'sessions');
     const schemaName =
-      options.schemaName === undefined ? undefined : identifier('schemaName', options.schemaName);
+      options.schemaName === undefined
+        ? undefined
+        : checkIdentifier('PostgresStore', 'schemaName', options.schemaName);
     if (pool !== undefined && typeof (pool as Partial<Queryable>).query !== 'function') {
       throw new TypeError('PostgresStore: pool must be a pg.Pool or pg.Client');
     }
-    if ((pool === undefined) === (connectionString === undefined)) {
-      throw new TypeError('PostgresStore: give exactly one of `pool` or `connectionString`');
+    if ((pool === undefined) === (url === undefined)) {
+      throw new TypeError('PostgresStore: give exactly one of `pool` or `url`');
     }
-    if (connectionString !== undefined && (typeof connectionString !== 'string' || connectionString === '')) {
-      throw new TypeError('PostgresStore: connectionString must be a non-empty string');
+    if (url !== undefined && (typeof url !== 'string' || url === '')) {
+      throw new TypeError('PostgresStore: url must be a non-empty string');
     }
-    if (typeof createTable !== 'boolean') throw new TypeError('PostgresStore: createTable must be a boolean');
-    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
-      throw new TypeError('PostgresStore: pruneInterval must be a number of milliseconds ≥ 0');
-    }
+    const createTable = checkBoolean('PostgresStore', 'createTable', options.createTable ?? true);
+    const pruneInterval = checkPruneInterval('PostgresStore', options.pruneInterval ?? 15 * 60_000);
 
     this.table = schemaName === undefined ? `"${tableName}"` : `"${schemaName}"."${tableName}"`;
-    this.#ownPool = pool === undefined ? new pg.Pool({ connectionString }) : undefined;
-    // An idle connection dropped by the server is an 'error' on the pool, which would end the
-    // process if nobody listened; the pool replaces the connection on its own.
-    this.#ownPool?.on('error', (err) => this.#report(err));
-    this.#pool = pool ?? (this.#ownPool as pg.Pool);
-    this.#createTable = createTable;
+    if (pool === undefined) {
+      const own = new pg.Pool({ connectionString: url });
+      // An idle connection dropped by the server is an 'error' on the pool, which would end the
+      // process if nobody listened; the pool replaces the connection on its own.
+      own.on('error', (err) => this.report(err));
+      this.release(() => own.end());
+      this.#pool = own;
+    } else {
+      this.#pool = pool;
+    }
     this.#tableName = tableName;
     this.#statements = this.#prepare(schemaName === undefined ? tableName : `${schemaName}.${tableName}`);
-    // Start creating the table now so the first request does not wait for it; failures surface
-    // from the operations that await it, and are retried by the next one.
-    if (createTable) this.#ensureTable().catch(() => {});
-    if (pruneInterval > 0) {
-      this.#timer = setInterval(() => {
-        this.prune().catch((err: unknown) => this.#report(err));
-      }, pruneInterval);
-      this.#timer.unref();
-    }
-  }
-
-  /** Background failures go to the store's 'error' listeners, if it has any, never to an uncaught throw. */
-  #report(err: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
+    if (createTable) this.setUp(() => this.#createTable());
+    this.startPruning(pruneInterval, () => this.prune());
   }
 
   #prepare(qualified: string): Record<StatementName, { name: string; text: string }> {
@@ -228,46 +203,30 @@ export class PostgresStore extends Store implements SessionStore {
     return statements;
   }
 
-  #ensureTable(): Promise<void> {
-    if (this.#ready === undefined) {
-      const t = this.table;
-      // An index lives in its table's schema, so its name is never qualified.
-      const index = (suffix: string) => `"${this.#tableName}_${suffix}"`;
-      // One simple-protocol query runs as one transaction; the advisory lock makes processes that
-      // start together wait for each other instead of racing on the catalog.
-      const ddl = [
-        `SELECT pg_advisory_xact_lock(hashtext('coatcheck:${t.replaceAll('"', '')}'))`,
-        `CREATE TABLE IF NOT EXISTS ${t} (id text COLLATE "C" PRIMARY KEY, data jsonb NOT NULL, ` +
-          'expires bigint NOT NULL, created bigint NOT NULL, touched bigint NOT NULL, user_id text COLLATE "C")',
-        `CREATE INDEX IF NOT EXISTS ${index('expires_idx')} ON ${t} (expires)`,
-        `CREATE INDEX IF NOT EXISTS ${index('user_idx')} ON ${t} (user_id) WHERE user_id IS NOT NULL`,
-      ].join(';\n');
-      this.#ready = this.#pool.query(ddl).then(
-        () => {},
-        (err: unknown) => {
-          this.#ready = undefined;
-          throw err;
-        },
-      );
-    }
-    return this.#ready;
+  async #createTable(): Promise<void> {
+    const t = this.table;
+    // An index lives in its table's schema, so its name is never qualified.
+    const index = (suffix: string) => `"${this.#tableName}_${suffix}"`;
+    // One simple-protocol query runs as one transaction; the advisory lock makes processes that
+    // start together wait for each other instead of racing on the catalog.
+    const ddl = [
+      `SELECT pg_advisory_xact_lock(hashtext('coatcheck:${t.replaceAll('"', '')}'))`,
+      `CREATE TABLE IF NOT EXISTS ${t} (id text COLLATE "C" PRIMARY KEY, data jsonb NOT NULL, ` +
+        'expires bigint NOT NULL, created bigint NOT NULL, touched bigint NOT NULL, user_id text COLLATE "C")',
+      `CREATE INDEX IF NOT EXISTS ${index('expires_idx')} ON ${t} (expires)`,
+      `CREATE INDEX IF NOT EXISTS ${index('user_idx')} ON ${t} (user_id) WHERE user_id IS NOT NULL`,
+    ].join(';\n');
+    await this.#pool.query(ddl);
   }
 
-  async #run<R extends pg.QueryResultRow>(
+  #run<R extends pg.QueryResultRow>(
     operation: StoreOperation,
     statement: StatementName,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    if (this.#closed) throw new StoreClosedError(this.name, operation);
-    try {
-      if (this.#createTable) await this.#ensureTable();
-      const result = await (this.#pool as pg.Pool).query<R>({ ...this.#statements[statement], values });
-      this.#refused = false;
-      return result;
-    } catch (cause) {
-      if (isConnectionRefused(cause)) this.#refused = true;
-      throw new StoreError(this.name, operation, { cause });
-    }
+    return this.run(operation, () =>
+      (this.#pool as pg.Pool).query<R>({ ...this.#statements[statement], values }),
+    );
   }
 
   /**
@@ -276,7 +235,7 @@ export class PostgresStore extends Store implements SessionStore {
    * the session middleware answers 503 at once, letting one call through every probe interval.
    */
   connected(): boolean {
-    return !this.#refused;
+    return !this.refused;
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
@@ -354,22 +313,6 @@ export class PostgresStore extends Store implements SessionStore {
    * `pruneInterval`. Expired sessions are never served in between.
    */
   async prune(): Promise<number> {
-    return (await this.#run('purge', 'prune', [Date.now()])).rowCount ?? 0;
-  }
-
-  /** Stops the prune timer and refuses further work; ends the pool only if the store opened it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#ready?.catch(() => {});
-    if (this.#ownPool) {
-      try {
-        await this.#ownPool.end();
-      } catch (cause) {
-        throw new StoreError(this.name, 'close', { cause });
-      }
-    }
+    return (await this.#run('prune', 'prune', [Date.now()])).rowCount ?? 0;
   }
 }

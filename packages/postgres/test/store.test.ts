@@ -24,7 +24,7 @@ const DAMAGE: Partial<Record<RecordDamage, string>> = {
 testStore({
   name: 'PostgresStore',
   skip,
-  create: () => new PostgresStore({ connectionString, tableName }),
+  create: () => new PostgresStore({ url: connectionString, tableName }),
   damage: async (_store, id, kind) => {
     const sql = DAMAGE[kind];
     if (sql === undefined) return false;
@@ -170,7 +170,7 @@ describe('PostgresStore', { skip }, () => {
     await given.count();
     await given.close();
     assert.equal((await pool.query('SELECT 1 AS one')).rows[0].one, 1);
-    const own = new PostgresStore({ connectionString, tableName: table, pruneInterval: 0 });
+    const own = new PostgresStore({ url: connectionString, tableName: table, pruneInterval: 0 });
     await own.count();
     await own.close();
     await assert.rejects(own.read(freshId()), StoreClosedError);
@@ -218,18 +218,19 @@ describe('PostgresStore', { skip }, () => {
 
   const badOptions: Array<[label: string, options: unknown, named: string]> = [
     ['no options', undefined, 'options'],
-    ['neither pool nor connectionString', {}, 'connectionString'],
-    ['both pool and connectionString', { pool: { query() {} }, connectionString }, 'connectionString'],
+    ['neither pool nor url', {}, 'url'],
+    ['both pool and url', { pool: { query() {} }, url: connectionString }, 'url'],
+    ['both url and its old name connectionString', { url: connectionString, connectionString }, 'url'],
     ['a pool without query()', { pool: {} }, 'pool'],
-    ['an empty connectionString', { connectionString: '' }, 'connectionString'],
-    ['a tableName with a quote', { connectionString, tableName: 'x"; DROP TABLE y; --' }, 'tableName'],
-    ['a tableName with a dot', { connectionString, tableName: 'a.b' }, 'tableName'],
-    ['a tableName starting with a digit', { connectionString, tableName: '1sessions' }, 'tableName'],
-    ['a tableName of 49 characters', { connectionString, tableName: 'x'.repeat(49) }, 'tableName'],
-    ['an empty schemaName', { connectionString, schemaName: '' }, 'schemaName'],
-    ['a schemaName with a space', { connectionString, schemaName: 'my schema' }, 'schemaName'],
-    ['a non-boolean createTable', { connectionString, createTable: 'no' }, 'createTable'],
-    ['a negative pruneInterval', { connectionString, pruneInterval: -1 }, 'pruneInterval'],
+    ['an empty url', { url: '' }, 'url'],
+    ['a tableName with a quote', { url: connectionString, tableName: 'x"; DROP TABLE y; --' }, 'tableName'],
+    ['a tableName with a dot', { url: connectionString, tableName: 'a.b' }, 'tableName'],
+    ['a tableName starting with a digit', { url: connectionString, tableName: '1sessions' }, 'tableName'],
+    ['a tableName of 49 characters', { url: connectionString, tableName: 'x'.repeat(49) }, 'tableName'],
+    ['an empty schemaName', { url: connectionString, schemaName: '' }, 'schemaName'],
+    ['a schemaName with a space', { url: connectionString, schemaName: 'my schema' }, 'schemaName'],
+    ['a non-boolean createTable', { url: connectionString, createTable: 'no' }, 'createTable'],
+    ['a negative pruneInterval', { url: connectionString, pruneInterval: -1 }, 'pruneInterval'],
   ];
   for (const [label, options, named] of badOptions) {
     it(`rejects ${label} with a TypeError naming ${named}`, () => {

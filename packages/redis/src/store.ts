@@ -1,13 +1,5 @@
-import {
-  type SessionRecord,
-  SessionRecordError,
-  SessionSerializeError,
-  type SessionStore,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
-import { type CookieJSON, type SessionPatch, Store, skipDamaged } from 'coatcheck/stores';
+import { type SessionRecord, SessionRecordError, type SessionStore, StoreError } from 'coatcheck';
+import { type CookieJSON, type SessionPatch, StoreBase, skipDamaged } from 'coatcheck/stores';
 import {
   type Commander,
   commanderFor,
@@ -97,7 +89,7 @@ function scrub(err: unknown): unknown {
  * app.use(session({ secret, store: new RedisStore({ client, prefix: 'myapp:' }) }));
  * ```
  */
-export class RedisStore extends Store implements SessionStore {
+export class RedisStore extends StoreBase implements SessionStore {
   readonly name = 'redis';
   /** The prefix of every key this store writes. */
   readonly prefix: string;
@@ -107,9 +99,6 @@ export class RedisStore extends Store implements SessionStore {
   readonly #nodes: Commander['nodes'];
   readonly #connected: Commander['connected'];
   readonly #scanCount: number;
-  #closed = false;
-  /** Closes the client when the store opened it itself ({@link RedisStore.fromUrl}). */
-  #closeClient: (() => Promise<unknown>) | undefined;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -155,19 +144,8 @@ export class RedisStore extends Store implements SessionStore {
     return `${this.prefix}user:${user}`;
   }
 
-  async #run<T>(operation: StoreOperation, work: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new StoreClosedError(this.name, operation);
-    try {
-      return await work();
-    } catch (err) {
-      if (
-        err instanceof StoreError ||
-        err instanceof SessionSerializeError ||
-        err instanceof SessionRecordError
-      )
-        throw err;
-      throw new StoreError(this.name, operation, { cause: scrub(err) });
-    }
+  protected override scrub(err: unknown): unknown {
+    return scrub(err);
   }
 
   /**
@@ -193,7 +171,7 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
-    return this.#run('read', async () => {
+    return this.run('read', async () => {
       const now = Date.now();
       return (await this.#readHash(id, now)) ?? (await this.#readLegacy(id, now));
     });
@@ -238,7 +216,7 @@ export class RedisStore extends Store implements SessionStore {
 
   async write(id: string, record: SessionRecord): Promise<void> {
     const fields = dataFields(record.data);
-    await this.#run('write', async () => {
+    await this.run('write', async () => {
       await this.#writeHash(id, record, fields, Date.now());
       await this.#dropLegacy(id);
     });
@@ -275,7 +253,7 @@ export class RedisStore extends Store implements SessionStore {
    */
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
     const fields = dataFields(record.data);
-    return this.#run('rotate', async () => {
+    return this.run('rotate', async () => {
       const now = Date.now();
       await this.#writeHash(newId, record, fields, now);
       const taken = (await runScript(this.#send, TAKE, this.sessionKey(oldId), [String(now)])) as
@@ -299,12 +277,12 @@ export class RedisStore extends Store implements SessionStore {
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
     const changes = patchFields(patch);
-    return this.#run('patch', () => this.#patch(id, patch, changes.remove, changes.set));
+    return this.run('patch', () => this.#patch(id, patch, changes.remove, changes.set));
   }
 
   async refresh(id: string, expires: number, touched: number, cookie?: CookieJSON): Promise<boolean> {
     const set = cookie === undefined ? [] : [dataField('cookie'), JSON.stringify(cookie)];
-    return this.#run('refresh', () => this.#patch(id, { expires, touched }, [], set));
+    return this.run('refresh', () => this.#patch(id, { expires, touched }, [], set));
   }
 
   async #patch(
@@ -346,7 +324,7 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.#run('remove', async () => {
+    await this.run('remove', async () => {
       // The connect-redis key first: a concurrent move checks it after copying (see #moveLegacy).
       await this.#dropLegacy(id);
       const owner = await runScript(this.#send, REMOVE, this.sessionKey(id), []);
@@ -388,15 +366,15 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   async ids(): Promise<string[]> {
-    return this.#run('ids', () => this.#liveIds(Date.now()));
+    return this.run('ids', () => this.#liveIds(Date.now()));
   }
 
   async count(): Promise<number> {
-    return this.#run('count', async () => (await this.#liveIds(Date.now())).length);
+    return this.run('count', async () => (await this.#liveIds(Date.now())).length);
   }
 
   async entries(): Promise<Array<[string, SessionRecord]>> {
-    return this.#run('entries', async () => {
+    return this.run('entries', async () => {
       const now = Date.now();
       const sessions = this.sessionKey('');
       const out: Array<[string, SessionRecord]> = [];
@@ -412,7 +390,7 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   async purge(): Promise<void> {
-    await this.#run('purge', async () => {
+    await this.run('purge', async () => {
       for (const pattern of [this.sessionKey(''), this.userKey('')]) {
         // One key per UNLINK: on a cluster, keys of different slots cannot share a command.
         for await (const keys of this.#scan(pattern))
@@ -422,7 +400,7 @@ export class RedisStore extends Store implements SessionStore {
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
-    return this.#run('listByUser', async () => {
+    return this.run('listByUser', async () => {
       const now = Date.now();
       const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[]).map(String);
       // A damaged session is left out as if it were gone (and leaves the index).
@@ -451,7 +429,7 @@ export class RedisStore extends Store implements SessionStore {
    * leave the index.
    */
   async removeByUser(user: string, exceptId?: string): Promise<number> {
-    return this.#run('removeByUser', async () => {
+    return this.run('removeByUser', async () => {
       const done = new Set<string>(exceptId === undefined ? [] : [exceptId]);
       let goneBefore = new Set<string>();
       let removed = 0;
@@ -524,7 +502,7 @@ export class RedisStore extends Store implements SessionStore {
       await close();
       throw err;
     }
-    store.#closeClient = close;
+    store.release(close);
     return store;
   }
 
@@ -534,24 +512,6 @@ export class RedisStore extends Store implements SessionStore {
    * `storeTimeout` on commands the client would queue until it reconnects.
    */
   connected(): boolean {
-    return this.#closed || this.#connected();
-  }
-
-  /**
-   * Refuses further work. A client the application passed stays open; one the store opened
-   * ({@link RedisStore.fromUrl}) is closed.
-   */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const close = this.#closeClient;
-    this.#closeClient = undefined;
-    if (close) {
-      try {
-        await close();
-      } catch (err) {
-        throw new StoreError(this.name, 'close', { cause: scrub(err) });
-      }
-    }
+    return this.closed || this.#connected();
   }
 }

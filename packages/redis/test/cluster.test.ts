@@ -25,9 +25,10 @@ testStore({
     ioredis = new Cluster(nodes());
     return new RedisStore({ client: ioredis, prefix: 'cluster-ioredis:' });
   },
+  // The suite's last scenario closed the store: purge through another one on the same client.
   close: async (store) => {
-    await store.purge();
     await store.close();
+    await new RedisStore({ client: ioredis as Cluster, prefix: store.prefix }).purge();
     await ioredis?.quit();
   },
 });
@@ -45,8 +46,11 @@ testStore({
     return new RedisStore({ client: nodeRedis, prefix: 'cluster-node-redis:' });
   },
   close: async (store) => {
-    await store.purge();
     await store.close();
+    await new RedisStore({
+      client: nodeRedis as NonNullable<typeof nodeRedis>,
+      prefix: store.prefix,
+    }).purge();
     await nodeRedis?.close();
   },
 });

@@ -1,21 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  type SessionRecord,
-  type SessionStore,
-  StoreClosedError,
-  StoreError,
-  type StoreOperation,
-} from 'coatcheck';
+import { type SessionRecord, type SessionStore, StoreError, type StoreOperation } from 'coatcheck';
 import {
   applyPatch,
   type CookieJSON,
+  checkBoolean,
+  checkIdentifier,
+  checkPruneInterval,
   decodeData,
   decodeRecord,
   decodeRows,
   type SessionPatch,
-  Store,
+  StoreBase,
 } from 'coatcheck/stores';
 
 /** Options of {@link SQLiteStore}: give it a database file `path`, or an open better-sqlite3 `db`. */
@@ -29,6 +26,8 @@ export interface SQLiteStoreOptions {
   db?: Database.Database;
   /** The sessions table. Letters, digits and `_`, at most 48 characters. Default `sessions`. */
   tableName?: string;
+  /** Create the table and its indexes when missing. Default `true`; turn off when migrations own the schema. */
+  createTable?: boolean;
   /** How often expired sessions are deleted, in milliseconds; 0 turns it off. Default 5 minutes. */
   pruneInterval?: number;
 }
@@ -44,8 +43,6 @@ interface SessionRow {
 
 type Statements = ReturnType<typeof prepare>;
 
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
-
 /**
  * "Unexpired", for a `?` of now. SQLite compares any TEXT as greater than any number, so an expiry
  * stored as text (written by hand or by another tool) would read as never expiring: only a numeric
@@ -53,14 +50,16 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
  */
 const LIVE = "typeof(expires) IN ('integer', 'real') AND expires > ?";
 
-function prepare(db: Database.Database, table: string) {
+function prepare(db: Database.Database, table: string, createTable: boolean) {
   const t = `"${table}"`;
-  db.exec(
-    `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL PRIMARY KEY, data TEXT NOT NULL, ` +
-      'expires INTEGER NOT NULL, created INTEGER NOT NULL, touched INTEGER NOT NULL, user_id TEXT);' +
-      `CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${t} (expires);` +
-      `CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL;`,
-  );
+  if (createTable) {
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL PRIMARY KEY, data TEXT NOT NULL, ` +
+        'expires INTEGER NOT NULL, created INTEGER NOT NULL, touched INTEGER NOT NULL, user_id TEXT);' +
+        `CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${t} (expires);` +
+        `CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL;`,
+    );
+  }
   const row = 'data, expires, created, touched, user_id';
   return {
     // Not LIVE: a row whose expiry is text compares as later than any number, so it comes back
@@ -134,21 +133,17 @@ function toEntry(row: SessionRow & { id: string }): [string, SessionRecord] {
  * app.use(session({ secret, store: new SQLiteStore({ path: 'sessions.db' }) }));
  * ```
  */
-export class SQLiteStore extends Store implements SessionStore {
+export class SQLiteStore extends StoreBase implements SessionStore {
   readonly name = 'sqlite';
-  readonly #db: Database.Database;
-  readonly #ownDb: boolean;
   readonly #statements: Statements;
   readonly #patch: (id: string, patch: SessionPatch, now: number) => boolean;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
 
   constructor(options: SQLiteStoreOptions) {
     super();
     if (options === null || typeof options !== 'object') {
       throw new TypeError('SQLiteStore: options must be an object with `path` or `db`');
     }
-    const { path, db, tableName = 'sessions', pruneInterval = 5 * 60_000 } = options;
+    const { path, db } = options;
     if ((path === undefined) === (db === undefined)) {
       throw new TypeError('SQLiteStore: give exactly one of `path` or `db`');
     }
@@ -158,16 +153,11 @@ export class SQLiteStore extends Store implements SessionStore {
     if (db !== undefined && typeof (db as Partial<Database.Database>).prepare !== 'function') {
       throw new TypeError('SQLiteStore: db must be a better-sqlite3 Database');
     }
-    if (typeof tableName !== 'string' || !TABLE_NAME.test(tableName)) {
-      throw new TypeError(
-        'SQLiteStore: tableName must be 1–48 letters, digits or "_", not starting with a digit',
-      );
-    }
-    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
-      throw new TypeError('SQLiteStore: pruneInterval must be a number of milliseconds ≥ 0');
-    }
+    const tableName = checkIdentifier('SQLiteStore', 'tableName', options.tableName ?? 'sessions');
+    const createTable = checkBoolean('SQLiteStore', 'createTable', options.createTable ?? true);
+    const pruneInterval = checkPruneInterval('SQLiteStore', options.pruneInterval ?? 5 * 60_000);
 
-    this.#ownDb = db === undefined;
+    const ownDb = db === undefined;
     let opened: Database.Database | undefined;
     try {
       if (path !== undefined && path !== ':memory:') {
@@ -175,19 +165,20 @@ export class SQLiteStore extends Store implements SessionStore {
         mkdirSync(dirname(path), { recursive: true });
       }
       opened = db ?? new Database(path);
-      if (this.#ownDb) {
+      if (ownDb) {
         opened.pragma('journal_mode = WAL');
         // With WAL, NORMAL loses at most the last transactions on power loss, never the file.
         opened.pragma('synchronous = NORMAL');
       }
-      this.#statements = prepare(opened, tableName);
+      this.#statements = prepare(opened, tableName, createTable);
     } catch (cause) {
-      if (this.#ownDb && opened?.open) opened.close();
+      if (ownDb && opened?.open) opened.close();
       throw new StoreError(this.name, 'connect', { cause });
     }
-    this.#db = opened;
+    const database = opened;
+    if (ownDb) this.release(() => database.close());
     const { patchRead, patchWrite } = this.#statements;
-    this.#patch = this.#db.transaction((id: string, patch: SessionPatch, now: number) => {
+    this.#patch = database.transaction((id: string, patch: SessionPatch, now: number) => {
       const row = patchRead.get(id, now);
       if (row === undefined) return false;
       const data = applyPatch(decodeData('sqlite', row.data), patch);
@@ -196,25 +187,11 @@ export class SQLiteStore extends Store implements SessionStore {
       return true;
     }).immediate;
 
-    if (pruneInterval > 0) {
-      this.#timer = setInterval(() => {
-        try {
-          this.prune();
-        } catch (err) {
-          if (this.listenerCount('error') > 0) this.emit('error', err);
-        }
-      }, pruneInterval);
-      this.#timer.unref();
-    }
+    this.startPruning(pruneInterval, () => this.prune());
   }
 
   #run<T>(operation: StoreOperation, work: (statements: Statements) => T): T {
-    if (this.#closed) throw new StoreClosedError(this.name, operation);
-    try {
-      return work(this.#statements);
-    } catch (cause) {
-      throw new StoreError(this.name, operation, { cause });
-    }
+    return this.runSync(operation, () => work(this.#statements));
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
@@ -291,15 +268,6 @@ export class SQLiteStore extends Store implements SessionStore {
 
   /** Deletes expired sessions now and returns how many; the store's timer calls this every `pruneInterval`. */
   prune(): number {
-    return this.#run('purge', (s) => s.prune.run(Date.now()).changes);
-  }
-
-  /** Stops the prune timer and refuses further work; closes the database only if the store opened it. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    if (this.#ownDb) this.#db.close();
+    return this.#run('prune', (s) => s.prune.run(Date.now()).changes);
   }
 }

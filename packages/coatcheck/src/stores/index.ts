@@ -32,6 +32,7 @@
  */
 
 export { isConnectionFailure, isConnectionRefused } from '../lib/connection.js';
+export { checkBoolean, checkIdentifier, checkPruneInterval, renamedOption, StoreBase } from './base.js';
 export {
   type ConnectStore,
   ConnectStoreAdapter,

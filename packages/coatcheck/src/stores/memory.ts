@@ -1,4 +1,4 @@
-import { SessionRecordError, StoreClosedError, StoreError } from '../errors.js';
+import { SessionRecordError, StoreClosedError, StoreError, type StoreOperation } from '../errors.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './immediate.js';
 import { decodeRecord, decodeRows, skipDamaged } from './record.js';
@@ -153,7 +153,7 @@ export class MemoryStore extends Store implements SessionStore {
     }
   }
 
-  #check(operation: 'read' | 'write' | 'patch' | 'refresh' | 'rotate'): void {
+  #check(operation: StoreOperation): void {
     if (this.#closed) throw new StoreClosedError(this.name, operation);
   }
 
@@ -329,6 +329,7 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   async remove(id: string): Promise<void> {
+    this.#check('remove');
     const entry = this.#find(id);
     if (entry) this.#delete(id, entry);
   }
@@ -391,6 +392,7 @@ export class MemoryStore extends Store implements SessionStore {
 
   /** Deletes expired sessions now; the timer calls this every `pruneInterval`. */
   prune(): number {
+    this.#check('prune');
     const now = Date.now();
     let pruned = 0;
     for (const [id, entry] of this.#all()) {

@@ -55,8 +55,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const SAME_SITE = new Set(['lax', 'strict', 'none', 'auto']);
 const PRIORITY = new Set(['low', 'medium', 'high']);
 
+// `null` counts as absent: a store that writes BSON keeps express-session's unset attributes as
+// null (connect-mongodb-session), and the session's Cookie reads them as unset.
 function optional(value: unknown, check: (value: unknown) => boolean): boolean {
-  return value === undefined || check(value);
+  return value === undefined || value === null || check(value);
 }
 
 const isBoolean = (value: unknown) => typeof value === 'boolean';

@@ -18,11 +18,13 @@
  *
  * @module
  */
+import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { StoreClosedError, type StoreOperation } from '../errors.js';
 import type { SessionStore, StoreCapability } from '../stores/contract.js';
 import { boundedStoreScenarios, type StoreBounds } from './bounded.js';
 import { checkDamagedRecords, type DamageRecord } from './damaged.js';
-import { type StoreScenario, storeScenarios } from './scenarios.js';
+import { freshId, type StoreScenario, sampleRecord, storeScenarios } from './scenarios.js';
 
 export { type BoundedStoreScenario, boundedStoreScenarios, type StoreBounds } from './bounded.js';
 export {
@@ -55,7 +57,10 @@ export interface TestStoreOptions<S extends SessionStore> {
   name: string;
   /** Makes the store under test, connected to its real database. Called once. */
   create: () => S | Promise<S>;
-  /** Called once at the end: close the store and release what `create` opened. */
+  /**
+   * Called once at the end: close the store and release what `create` opened. The suite's last
+   * scenario has closed the store already (closing it again must be fine), so clean up without it.
+   */
   close?: (store: S) => unknown;
   /**
    * Optional capabilities the store must have: a scenario needing one of these fails when the
@@ -134,5 +139,36 @@ export function testStore<S extends SessionStore>(options: TestStoreOptions<S>):
     if (bounds !== undefined) {
       for (const scenario of boundedStoreScenarios) it(scenario.name, () => scenario.run(store, bounds));
     }
+    // Last: it closes the store (the suite's `close` then closes it a second time, which must be fine).
+    it('after close(), every operation fails with StoreClosedError naming it, prune included', async (t) => {
+      if (typeof store.close !== 'function') {
+        t.skip('the store does not implement close()');
+        return;
+      }
+      await store.close();
+      await store.close();
+      const id = freshId('closed');
+      const record = sampleRecord();
+      const now = Date.now();
+      const calls: Array<[StoreOperation, () => unknown]> = [
+        ['read', () => store.read(id)],
+        ['write', () => store.write(id, record)],
+        ['remove', () => store.remove(id)],
+      ];
+      if (store.patch)
+        calls.push(['patch', () => store.patch?.(id, { set: {}, unset: [], expires: now, touched: now })]);
+      if (store.refresh) calls.push(['refresh', () => store.refresh?.(id, now, now)]);
+      if (store.rotate) calls.push(['rotate', () => store.rotate?.(id, freshId(), record)]);
+      const prune = (store as { prune?: unknown }).prune;
+      if (typeof prune === 'function') calls.push(['prune', () => prune.call(store)]);
+      for (const [operation, call] of calls) {
+        await assert.rejects(
+          async () => call(),
+          (err: unknown) =>
+            err instanceof StoreClosedError && err.code === 'ERR_STORE_CLOSED' && err.operation === operation,
+          `${operation}() on a closed store`,
+        );
+      }
+    });
   });
 }

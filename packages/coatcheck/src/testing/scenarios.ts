@@ -541,6 +541,22 @@ export const storeScenarios: readonly StoreScenario[] = [
     },
   },
   {
+    name: 'removeByUser counts only live sessions: an expired one is not counted and never served',
+    needs: ['listByUser', 'removeByUser'],
+    async run(store) {
+      const user = freshId('user');
+      const live = [freshId(), freshId()];
+      const expired = freshId('expired');
+      for (const id of live) await store.write(id, sampleRecord({ user }));
+      await store.write(expired, sampleRecord({ user, expires: Date.now() + 150 }));
+      await sleep(300);
+      assert.equal(await store.removeByUser?.(user), live.length, 'the expired session is not counted');
+      for (const id of [...live, expired]) assert.equal(await store.read(id), undefined);
+      assert.deepEqual(await store.listByUser?.(user), []);
+      assert.equal(await store.removeByUser?.(user), 0, 'nothing is left to count');
+    },
+  },
+  {
     name: 'user IDs with metacharacters index exactly',
     needs: ['listByUser', 'removeByUser'],
     async run(store) {

@@ -300,7 +300,7 @@ export function resolveShared(
     onStoreError: 'fail',
     userKey: options.userKey,
     wholeRecordLock: new KeyedLock(),
-    reporter: new SessionReporter(keys[0] as KeyObject),
+    reporter: new SessionReporter(keys),
   };
 }
 

@@ -32,7 +32,14 @@
  */
 
 export { isConnectionFailure, isConnectionRefused } from '../lib/connection.js';
-export { type ConnectStore, ConnectStoreAdapter, fromConnectStore, isConnectStore } from './connect.js';
+export {
+  type ConnectStore,
+  ConnectStoreAdapter,
+  type ConnectStoreAdapterOptions,
+  DEFAULT_SCAN_TIMEOUT,
+  fromConnectStore,
+  isConnectStore,
+} from './connect.js';
 export * from './contract.js';
 export { redactUrl, type StoreModule, storeFromUrl } from './from-url.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory.js';

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { BINDING_KEY } from '../device-bound/binding.js';
-import { SessionNotFoundError, SessionSerializeError, StoreError, type StoreOperation } from '../errors.js';
+import {
+  SessionNotFoundError,
+  SessionRecordError,
+  SessionSerializeError,
+  StoreError,
+  type StoreOperation,
+} from '../errors.js';
 import { andThen } from '../lib/settle.js';
 import { asStoreError, inProcessCall, storeCall } from '../lib/timeout.js';
 import {
@@ -163,8 +169,8 @@ export class RequestSession implements SessionHost {
         ? storeCall(store.name, operation, timeout, run)
         : breaker.run(operation, timeout, (deadline) => storeCall(store.name, operation, deadline, run));
     if (!this.#reporter.wants('storeError')) return call;
-    return call.catch((error: StoreError) => {
-      this.#reporter.emit('storeError', { error });
+    return call.catch((error: StoreError | SessionRecordError) => {
+      if (error instanceof StoreError) this.#reporter.emit('storeError', { error });
       throw error;
     });
   }
@@ -175,7 +181,9 @@ export class RequestSession implements SessionHost {
       return run();
     } catch (err) {
       const error = asStoreError(this.#store.name, operation, err);
-      if (this.#reporter.wants('storeError')) this.#reporter.emit('storeError', { error });
+      if (error instanceof StoreError && this.#reporter.wants('storeError')) {
+        this.#reporter.emit('storeError', { error });
+      }
       throw error;
     }
   }
@@ -243,6 +251,7 @@ export class RequestSession implements SessionHost {
         try {
           record = this.#callNow('read', () => immediate.read(id));
         } catch (err) {
+          if (err instanceof SessionRecordError) return this.#damaged(id, now);
           if (!this.#carriesOn(err)) throw err;
           this.#install(this.#offlineSession(now));
           return undefined;
@@ -252,6 +261,7 @@ export class RequestSession implements SessionHost {
       return this.#call('read', () => this.#store.read(id)).then(
         (record) => this.#loaded(id, record, now),
         (err: unknown) => {
+          if (err instanceof SessionRecordError) return this.#damaged(id, now);
           if (!this.#carriesOn(err)) throw err;
           this.#install(this.#offlineSession(now));
         },
@@ -259,6 +269,17 @@ export class RequestSession implements SessionHost {
     }
     this.#install(this.#fresh(now));
     return undefined;
+  }
+
+  /**
+   * The store holds a record under the cookie's ID that it cannot read back: a fresh session, the
+   * request reported as `tampered` (reason `'record'`), and the record removed, so the next request
+   * with this cookie is an `unknown` one rather than the same failure again.
+   */
+  #damaged(id: string, now: number): Promise<void> {
+    this.#reporter.ended.set(this.#req, 'tampered');
+    this.#reporter.emit('tampered', { reason: 'record', handle: this.#reporter.handleOf(id) });
+    return this.#call('remove', () => this.#remove(id)).then(() => this.#install(this.#fresh(now)));
   }
 
   /** Puts the session read from the store in place, or a fresh one when it is missing or over. */
@@ -649,7 +670,12 @@ export class RequestSession implements SessionHost {
 
   async reload(session: Session): Promise<void> {
     const state = session[STATE];
-    const record = state.isNew ? undefined : await this.#call('read', () => this.#store.read(session.id));
+    const record = state.isNew
+      ? undefined
+      : await this.#call('read', () => this.#store.read(session.id)).catch((err: unknown) => {
+          if (err instanceof SessionRecordError) return undefined;
+          throw err;
+        });
     if (!record || !this.#alive(record, Date.now())) throw new SessionNotFoundError('reload');
     const fresh = this.#hydrate(session.id, record);
     const target = session as unknown as Record<string, unknown>;

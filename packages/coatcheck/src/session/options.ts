@@ -17,6 +17,7 @@ import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
 import { Store } from '../stores/store.js';
 import type { CookieOptions } from './cookie.js';
+import { isInProcess } from './engine/store-calls.js';
 import { SessionReporter } from './events.js';
 import { type Persistence, signedIdPersistence } from './persistence.js';
 
@@ -349,7 +350,7 @@ export function resolveOptions(options: SessionOptions): ResolvedStoreOptions {
 
 function breakerFor(store: SessionStore, value: unknown): StoreBreaker | undefined {
   if (value === false) return undefined;
-  if (value === undefined) return store.inProcess ? undefined : new StoreBreaker(store);
+  if (value === undefined) return isInProcess(store) ? undefined : new StoreBreaker(store);
   if (value === null || typeof value !== 'object') {
     throw new TypeError('session option storeBreaker must be an object or false');
   }
@@ -373,7 +374,7 @@ function breakerFor(store: SessionStore, value: unknown): StoreBreaker | undefin
     );
   }
   // A store in this process does no I/O: nothing to break.
-  if (store.inProcess) return undefined;
+  if (isInProcess(store)) return undefined;
   return new StoreBreaker(store, {
     failures: failures as number | undefined,
     probeInterval: probeInterval as number | undefined,

@@ -1,9 +1,70 @@
 /**
- * Every error coatcheck throws or passes to `next(err)` extends {@link CoatcheckError} and carries a
- * stable `code`, so applications can `switch (err.code)` instead of matching messages. Messages never
+ * Every error coatcheck throws or passes to `next(err)` is one of {@link AnyCoatcheckError}: a
+ * subclass of {@link CoatcheckError} with a stable, literal `code`, so `switch (err.code)` narrows
+ * `err` to its class and its fields (`timeout`, `reason`, `key`, …) without a cast. Messages never
  * contain secrets, raw session IDs or session data.
  *
  * Bad options are reported with a plain `TypeError` at construction, not with these classes.
+ *
+ * All of coatcheck's error classes live in this module.
+ *
+ * @example
+ * ```ts
+ * import { type AnyCoatcheckError, isCoatcheckError } from 'coatcheck';
+ *
+ * app.use((err, req, res, next) => {
+ *   if (!isCoatcheckError(err)) return next(err);
+ *   switch (err.code) {
+ *     case 'ERR_STORE_TIMEOUT':
+ *       res.set('Retry-After', '1'); // err is a StoreTimeoutError here: err.timeout is a number
+ *       break;
+ *     case 'ERR_CSRF':
+ *       log.warn({ reason: err.reason }, 'csrf refused');
+ *       break;
+ *   }
+ *   res.status(err.status).send(err.code);
+ * });
+ * ```
+ *
+ * @module
+ */
+
+/** Codes of the {@link StoreError} family. */
+export type StoreErrorCode = 'ERR_STORE' | 'ERR_STORE_TIMEOUT' | 'ERR_STORE_UNAVAILABLE' | 'ERR_STORE_CLOSED';
+
+/** Every `code` a coatcheck error can carry: the `code` of {@link AnyCoatcheckError}. */
+export type CoatcheckErrorCode =
+  | StoreErrorCode
+  | 'ERR_STORE_PACKAGE_MISSING'
+  | 'ERR_SESSION_SERIALIZE'
+  | 'ERR_SESSION_DESTROYED'
+  | 'ERR_SESSION_NOT_FOUND'
+  | 'ERR_COOKIE_TOO_LARGE'
+  | 'ERR_CSRF'
+  | 'ERR_DEVICE_PROOF';
+
+/**
+ * The fields every coatcheck error carries, for packages that cannot extend {@link CoatcheckError}
+ * itself (an optional peer must not become a runtime import) but want error handlers to treat
+ * their errors alike.
+ */
+export interface CoatcheckErrorShape<C extends string = string> extends Error {
+  /** Stable, machine-readable identifier of the failure. */
+  readonly code: C;
+  /** The HTTP status an error handler should answer with. */
+  readonly status: number;
+  /** Alias of `status`, for error handlers written for http-errors. */
+  readonly statusCode: number;
+  /** Whether the message is safe to show to the client. */
+  readonly expose: boolean;
+}
+
+/**
+ * The base class of coatcheck's errors. It is abstract: what is thrown is always a subclass, whose
+ * `code` is a literal; a family's class has the union of its members' codes, so
+ * `err instanceof StoreError` gives `err.code` the type {@link StoreErrorCode}. (The classes are not
+ * generic over their code on purpose: `instanceof` narrows a generic class to `Class<any>`, which
+ * would make `err.code` `any`.)
  *
  * @example
  * ```ts
@@ -13,9 +74,9 @@
  * });
  * ```
  */
-export class CoatcheckError extends Error {
+export abstract class CoatcheckError extends Error implements CoatcheckErrorShape<CoatcheckErrorCode> {
   /** Stable, machine-readable identifier of the failure. */
-  readonly code: string = 'ERR_COATCHECK';
+  abstract readonly code: CoatcheckErrorCode;
   /** The HTTP status an error handler should answer with. */
   readonly status: number = 500;
   /** Alias of `status`, for error handlers written for http-errors. */
@@ -31,6 +92,19 @@ export class CoatcheckError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+}
+
+/**
+ * Whether `value` is one of coatcheck's errors, typed as {@link AnyCoatcheckError} so that
+ * `switch (value.code)` narrows it to one class.
+ *
+ * @example
+ * ```ts
+ * if (isCoatcheckError(err) && err.code === 'ERR_STORE_TIMEOUT') console.log(err.timeout);
+ * ```
+ */
+export function isCoatcheckError(value: unknown): value is AnyCoatcheckError {
+  return value instanceof CoatcheckError;
 }
 
 /** Operations of the store contract, as named in {@link StoreError.operation}. */
@@ -56,7 +130,8 @@ export type StoreOperation =
  * fails closed rather than continuing without it. `cause` holds the driver's error.
  */
 export class StoreError extends CoatcheckError {
-  override readonly code: string = 'ERR_STORE';
+  /** `'ERR_STORE'` for a store's own failure; each subclass narrows it to its code. */
+  override readonly code: StoreErrorCode = 'ERR_STORE';
   override readonly status = 503;
   /** The store's name (`redis`, `postgres`, …). */
   readonly store: string;
@@ -114,6 +189,21 @@ export class StoreClosedError extends StoreError {
   }
 }
 
+/** The package {@link storeFromUrl} needs for a URL is not installed. */
+export class StorePackageMissingError extends CoatcheckError {
+  override readonly code = 'ERR_STORE_PACKAGE_MISSING';
+  /** The package to install. */
+  readonly packageName: string;
+
+  constructor(packageName: string, driver: string, options?: { cause?: unknown }) {
+    super(
+      `install ${packageName} and its driver ${driver} to keep sessions there: npm install ${packageName} ${driver}`,
+      options,
+    );
+    this.packageName = packageName;
+  }
+}
+
 /** Session data holds a value that cannot be stored as JSON. `key` names the top-level key. */
 export class SessionSerializeError extends CoatcheckError {
   override readonly code = 'ERR_SESSION_SERIALIZE';
@@ -131,6 +221,19 @@ export class SessionDestroyedError extends CoatcheckError {
   override readonly code = 'ERR_SESSION_DESTROYED';
   constructor(operation: string) {
     super(`cannot ${operation}: the session was destroyed`);
+  }
+}
+
+/**
+ * `save()`, `reload()` or `rotate()` found the session gone from the store (destroyed by a logout
+ * elsewhere, or expired). Answered with 404.
+ */
+export class SessionNotFoundError extends CoatcheckError {
+  override readonly code = 'ERR_SESSION_NOT_FOUND';
+  override readonly status = 404;
+  /** `reload()` says it as express-session does, whose message apps match. */
+  constructor(operation: 'reload' | 'save' = 'save') {
+    super(operation === 'reload' ? 'failed to load session' : 'the session no longer exists in the store');
   }
 }
 
@@ -170,3 +273,50 @@ export class CsrfError extends CoatcheckError {
     this.reason = reason;
   }
 }
+
+/** Why a `Secure-Session-Response` proof was refused. */
+export type DeviceProofFailure =
+  | 'missing'
+  | 'oversized'
+  | 'malformed'
+  | 'typ'
+  | 'alg'
+  | 'crit'
+  | 'jwk-missing'
+  | 'jwk-invalid'
+  | 'key-mismatch'
+  | 'signature'
+  | 'jti'
+  | 'challenge-unknown'
+  | 'challenge-expired'
+  | 'authorization';
+
+/** A device-bound session proof (a `dbsc+jwt`) was refused. `reason` says which rule it broke. */
+export class DeviceProofError extends CoatcheckError {
+  override readonly code = 'ERR_DEVICE_PROOF';
+  override readonly status = 401;
+  /** Which rule the proof broke. */
+  readonly reason: DeviceProofFailure;
+
+  constructor(reason: DeviceProofFailure, detail?: string) {
+    super(`device-bound session proof refused: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Every error coatcheck throws, as a union discriminated by `code`: `switch (err.code)` narrows `err`
+ * to the one class that carries it.
+ */
+export type AnyCoatcheckError =
+  | (StoreError & { readonly code: 'ERR_STORE' })
+  | StoreTimeoutError
+  | StoreUnavailableError
+  | StoreClosedError
+  | StorePackageMissingError
+  | SessionSerializeError
+  | SessionDestroyedError
+  | SessionNotFoundError
+  | CookieTooLargeError
+  | CsrfError
+  | DeviceProofError;

@@ -41,7 +41,7 @@ export {
   isConnectStore,
 } from './stores/connect.js';
 export * from './stores/contract.js';
-export { redactUrl, type StoreModule, StorePackageMissingError, storeFromUrl } from './stores/from-url.js';
+export { redactUrl, type StoreModule, storeFromUrl } from './stores/from-url.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type ConnectSession, Store, type StoreConstructor } from './stores/store.js';
 

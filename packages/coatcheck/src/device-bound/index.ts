@@ -4,8 +4,6 @@ export { type ChallengePurpose, Challenges, type PendingChallenge } from './chal
 export { checkDeviceJwk, type DevicePublicJwk, jwkThumbprint } from './jwk.js';
 export type { DeviceBindingInfo, DeviceBoundOptions } from './middleware.js';
 export {
-  DeviceProofError,
-  type DeviceProofFailure,
   MAX_PROOF_LENGTH,
   type ProofRequirements,
   type VerifiedProof,

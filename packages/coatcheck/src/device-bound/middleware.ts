@@ -2,13 +2,14 @@ import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:c
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serialize } from 'cookie';
 import { findCookie } from '../cookies/parse.js';
+import { DeviceProofError } from '../errors.js';
 import type { SessionReporter } from '../session/events.js';
 import { type Session, STATE } from '../session/session.js';
 import { type BoundKey, bindingOf, type DeviceBinding, spend, withChallenge } from './binding.js';
 import { BoundCookies } from './bound-cookie.js';
 import { type ChallengePurpose, Challenges } from './challenge.js';
 import type { DeviceBoundHook } from './hook.js';
-import { DeviceProofError, verifyDeviceProof } from './proof.js';
+import { verifyDeviceProof } from './proof.js';
 import {
   challengeHeader,
   type DeviceKeyAlgorithm,

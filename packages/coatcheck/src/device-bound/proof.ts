@@ -1,5 +1,5 @@
 import { constants, type KeyObject, verify } from 'node:crypto';
-import { CoatcheckError } from '../errors.js';
+import { DeviceProofError } from '../errors.js';
 import {
   algorithmOf,
   base64urlBytes,
@@ -9,35 +9,6 @@ import {
   publicKeyOf,
 } from './jwk.js';
 import type { DeviceKeyAlgorithm } from './structured.js';
-
-/** Why a `Secure-Session-Response` proof was refused. */
-export type DeviceProofFailure =
-  | 'missing'
-  | 'oversized'
-  | 'malformed'
-  | 'typ'
-  | 'alg'
-  | 'crit'
-  | 'jwk-missing'
-  | 'jwk-invalid'
-  | 'key-mismatch'
-  | 'signature'
-  | 'jti'
-  | 'challenge-unknown'
-  | 'challenge-expired'
-  | 'authorization';
-
-/** A device-bound session proof (a `dbsc+jwt`) was refused. `reason` says which rule it broke. */
-export class DeviceProofError extends CoatcheckError {
-  override readonly code = 'ERR_DEVICE_PROOF';
-  override readonly status = 401;
-  readonly reason: DeviceProofFailure;
-
-  constructor(reason: DeviceProofFailure, detail?: string) {
-    super(`device-bound session proof refused: ${reason}${detail ? ` (${detail})` : ''}`);
-    this.reason = reason;
-  }
-}
 
 /** A proof whose signature and form have been verified; the challenge is still the caller's to check. */
 export interface VerifiedProof {

@@ -1,7 +1,6 @@
 export { Cookie, type CookieOptions, type SameSiteOption } from './cookie.js';
 export { type CookieSessionMiddleware, type CookieSessionOptions, cookieSession } from './cookie-session.js';
 export { generateSessionId } from './engine/load.js';
-export { SessionNotFoundError } from './engine/request-session.js';
 export type { EndedReason, SessionEventName, SessionEvents, SessionEventTarget } from './events.js';
 export type { SessionRequest } from './http/exchange.js';
 export {

@@ -1,4 +1,4 @@
-import { CoatcheckError } from '../errors.js';
+import { StorePackageMissingError } from '../errors.js';
 import type { SessionStore } from './contract.js';
 import { MemoryStore } from './memory.js';
 
@@ -6,21 +6,6 @@ import { MemoryStore } from './memory.js';
 export interface StoreModule {
   /** Makes a store from a URL of the package's scheme; the store owns any connection it opens. */
   fromUrl(url: string): SessionStore | Promise<SessionStore>;
-}
-
-/** The package {@link storeFromUrl} needs for a URL is not installed. */
-export class StorePackageMissingError extends CoatcheckError {
-  override readonly code = 'ERR_STORE_PACKAGE_MISSING';
-  /** The package to install. */
-  readonly packageName: string;
-
-  constructor(packageName: string, driver: string, options?: { cause?: unknown }) {
-    super(
-      `install ${packageName} and its driver ${driver} to keep sessions there: npm install ${packageName} ${driver}`,
-      options,
-    );
-    this.packageName = packageName;
-  }
 }
 
 const PACKAGES: Record<string, { packageName: string; driver: string }> = {

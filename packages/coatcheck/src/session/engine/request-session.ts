@@ -1,4 +1,4 @@
-import { CoatcheckError, type StoreError } from '../../errors.js';
+import { SessionNotFoundError, type StoreError } from '../../errors.js';
 import type { CookieOptions } from '../cookie.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CookieReading, RequestPersistence } from '../persistence.js';
@@ -11,16 +11,6 @@ import { freshSession, hydrateSession, type Loaded, loadSession, newCookie, offl
 import { moveStored, persist, prepareMove, writeDueEarly, writeEarly } from './save.js';
 import { type StoreCalls, storeCallsFor } from './store-calls.js';
 import { isLive, restartCookie } from './timeouts.js';
-
-/** The store held back a session that no longer exists. */
-export class SessionNotFoundError extends CoatcheckError {
-  override readonly code = 'ERR_SESSION_NOT_FOUND';
-  override readonly status = 404;
-  /** `reload()` says it as express-session does, whose message apps match. */
-  constructor(operation: 'reload' | 'save' = 'save') {
-    super(operation === 'reload' ? 'failed to load session' : 'the session no longer exists in the store');
-  }
-}
 
 /**
  * The life of one request's session, over an {@link Exchange}: loading it, answering the session

@@ -17,6 +17,7 @@ export function requestHandler(
   before?: (req: SessionRequest) => Error | undefined,
 ): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
   const cookiePath = typeof resolved.cookie === 'object' ? (resolved.cookie.path ?? '/') : undefined;
+  const settle = resolved.settleShapes;
   return (req: SessionRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     if (req.session) {
       next();
@@ -26,7 +27,7 @@ export function requestHandler(
       next();
       return;
     }
-    settleShapes(req, res);
+    if (settle) settleShapes(req, res);
     const refused = before?.(req);
     const carryOn = refused instanceof StoreError && resolved.onStoreError === 'continue';
     if (refused && !carryOn) {

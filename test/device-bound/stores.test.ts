@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MongoDBStore } from '@coatcheck/mongodb';
-import session, { BINDING_KEY, type DevicePublicJwk, jwkThumbprint, type SessionStore } from 'coatcheck';
+import session, { type SessionStore } from 'coatcheck';
+import { BINDING_KEY, type DevicePublicJwk, jwkThumbprint } from 'coatcheck/device-bound';
 import express from 'express';
 import {
   DeviceKey,

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import { SERVICES, serviceSkipReason } from '../helpers/services.js';
 
 interface Entry {
   id: string;

@@ -2,12 +2,12 @@
 // its real server under names no other test uses.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import expressSession from 'express-session';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { SERVICES, serviceSkipReason } from './services.js';
 import type { StoreTarget } from './stores.js';
 
 const require = createRequire(import.meta.url);

@@ -11,11 +11,11 @@ import { PostgresStore } from '@coatcheck/postgres';
 import { RedisStore } from '@coatcheck/redis';
 import { SQLiteStore } from '@coatcheck/sqlite';
 import { MemoryStore, type SessionStore } from 'coatcheck';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import { MongoClient } from 'mongodb';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { SERVICES, serviceSkipReason } from './services.js';
 
 /**
  * Why the MongoDB store cannot run: `MONGODB_URI` is unset (scripts/test.mjs sets it to a FerretDB

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore, sign, signingKeys } from 'coatcheck';
+import { MemoryStore } from 'coatcheck';
+import { sign, signingKeys } from 'coatcheck/cookies';
 import { forwardSessionEvents, type Logger, type Metrics } from '../../docs/examples/session-events.js';
 import { Client } from '../../packages/coatcheck/test/helpers/http.js';
 import { SECRET, type SessionApp, sessionApp } from '../helpers/session-app.js';

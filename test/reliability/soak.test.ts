@@ -15,10 +15,10 @@ import type { MySQLStore } from '@coatcheck/mysql';
 import type { PostgresStore } from '@coatcheck/postgres';
 import type { SQLiteStore } from '@coatcheck/sqlite';
 import session, { MemoryStore, type SessionStore } from 'coatcheck';
-import { SERVICES } from 'coatcheck/testing';
 import express from 'express';
 import { listen } from '../../packages/coatcheck/test/helpers/http.js';
 import { connectionsTo, mib, openFds, settledHeap } from '../helpers/process.js';
+import { SERVICES } from '../helpers/services.js';
 import { storeTargets } from '../helpers/stores.js';
 
 const SECRET = 'soak tests: a secret of at least thirty-two bytes long';

@@ -23,9 +23,8 @@ import session, {
   MemoryStore,
   type SessionEventName,
   type SessionEvents,
-  sign,
-  signingKeys,
 } from 'coatcheck';
+import { sign, signingKeys } from 'coatcheck/cookies';
 import { Client } from '../../packages/coatcheck/test/helpers/http.js';
 import { idFromCookie, SECRET, type SessionApp, sessionApp } from '../helpers/session-app.js';
 

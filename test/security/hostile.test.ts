@@ -11,22 +11,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { jwt, signToken } from '@coatcheck/jwt';
-import session, {
-  cookies,
-  createCsrfSecret,
-  createCsrfToken,
-  csrf,
-  MemoryStore,
-  parseCookie,
-  type SessionStore,
-  seal,
-  sealingKeys,
-  sign,
-  signingKeys,
-  unseal,
-  unsign,
-  verifyCsrfToken,
-} from 'coatcheck';
+import session, { cookies, csrf, MemoryStore, type SessionStore } from 'coatcheck';
+import { parseCookie, seal, sealingKeys, sign, signingKeys, unseal, unsign } from 'coatcheck/cookies';
+import { createCsrfSecret, createCsrfToken, verifyCsrfToken } from 'coatcheck/csrf';
 import express from 'express';
 import fc from 'fast-check';
 import { type AnyApp, EXPRESS } from '../../packages/coatcheck/test/helpers/http.js';

@@ -7,15 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { refreshTokens } from '@coatcheck/jwt';
 import { SQLiteStore } from '@coatcheck/sqlite';
 import Database from 'better-sqlite3';
-import {
-  type CookieOptions,
-  cookieSession,
-  csrf,
-  redactUrl,
-  type SessionStore,
-  session,
-  storeFromUrl,
-} from 'coatcheck';
+import { type CookieOptions, cookieSession, csrf, type SessionStore, session, storeFromUrl } from 'coatcheck';
+import { redactUrl } from 'coatcheck/stores';
 import express, { type Express } from 'express';
 import type { DemoConfig } from './config.js';
 import { accountRoutes } from './routes/account.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { Client, csrfTokenIn } from './helpers/http.js';
 import { startInProcess, tempDataDir } from './helpers/server.js';
 

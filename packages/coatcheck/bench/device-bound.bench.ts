@@ -3,7 +3,7 @@
 // session cookie's own HMAC for scale, and the engine hook's admission as a request makes it.
 // Run alone with:
 //   node --conditions=coatcheck-source --import tsx packages/coatcheck/bench/device-bound.bench.ts
-import { createSecretKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { findCookie } from '../src/cookies/parse.js';
 import { sign, signingKeys, unsign } from '../src/cookies/sign.js';
@@ -51,7 +51,7 @@ const header = `_ga=GA1.1.123456789.1700000000; theme=dark; connect.sid=${encode
 
 const deviceBound = new DeviceBound(
   {},
-  { keys, reporter: new SessionReporter(keys[0] as KeyObject), userKey: 'userId', cookiePath: '/' },
+  { keys, reporter: new SessionReporter(keys), userKey: 'userId', cookiePath: '/' },
 );
 const now = Date.now();
 const storedBinding = {

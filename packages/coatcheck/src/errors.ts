@@ -30,7 +30,12 @@
  */
 
 /** Codes of the {@link StoreError} family. */
-export type StoreErrorCode = 'ERR_STORE' | 'ERR_STORE_TIMEOUT' | 'ERR_STORE_UNAVAILABLE' | 'ERR_STORE_CLOSED';
+export type StoreErrorCode =
+  | 'ERR_STORE'
+  | 'ERR_STORE_TIMEOUT'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_STORE_CLOSED'
+  | 'ERR_STORE_UNSUPPORTED';
 
 /** Every `code` a coatcheck error can carry: the `code` of {@link AnyCoatcheckError}. */
 export type CoatcheckErrorCode =
@@ -189,6 +194,35 @@ export class StoreClosedError extends StoreError {
   }
 }
 
+/**
+ * The store cannot do what was asked. Raised by the connect adapter when an express-session store's
+ * optional `all()` or `length()` never calls back (connect-mongodb-session 5 on the mongodb driver 6
+ * does this): listing the store's sessions, and with it `listByUser`, `revoke` and `revokeAll`, is
+ * then not available through that store, and every later call fails at once with this error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sessions.revokeAll(userId);
+ * } catch (err) {
+ *   if (err instanceof StoreUnsupportedError) console.error(`${err.store} cannot list sessions`);
+ *   else throw err;
+ * }
+ * ```
+ */
+export class StoreUnsupportedError extends StoreError {
+  override readonly code = 'ERR_STORE_UNSUPPORTED';
+  /** The store's own method that did not answer (`all`, `length`). */
+  readonly method: string;
+
+  constructor(store: string, operation: StoreOperation, method: string, timeout: number) {
+    super(store, operation, {
+      message: `${store} store: ${operation} is not supported: its ${method}() did not call back within ${timeout} ms`,
+    });
+    this.method = method;
+  }
+}
+
 /** The package {@link storeFromUrl} needs for a URL is not installed. */
 export class StorePackageMissingError extends CoatcheckError {
   override readonly code = 'ERR_STORE_PACKAGE_MISSING';
@@ -313,6 +347,7 @@ export type AnyCoatcheckError =
   | StoreTimeoutError
   | StoreUnavailableError
   | StoreClosedError
+  | StoreUnsupportedError
   | StorePackageMissingError
   | SessionSerializeError
   | SessionDestroyedError

@@ -1,11 +1,23 @@
 /// <reference path="./session/express.d.ts" preserve="true" />
+/// <reference path="./cookies/express.d.ts" preserve="true" />
+/// <reference path="./csrf/express.d.ts" preserve="true" />
 
-import * as self from './index.js';
-import { Cookie } from './session/cookie.js';
-import { session } from './session/middleware.js';
-import { Session } from './session/session.js';
-import { MemoryStore } from './stores/memory.js';
-import { Store } from './stores/store.js';
+/**
+ * `coatcheck`: the everyday API. The session middlewares (`session`, `cookieSession`), `cookies`,
+ * `csrf`, `MemoryStore`, `storeFromUrl`, every error class and the types their options and results
+ * need. The primitives and toolkits behind them have subpaths of their own:
+ *
+ * - `coatcheck/cookies`: parse, serialize, sign and seal cookies;
+ * - `coatcheck/csrf`: CSRF tokens and the cross-origin check, without the middleware's wiring;
+ * - `coatcheck/stores`: the store contract and what a store author builds on;
+ * - `coatcheck/device-bound`: device-bound session (DBSC) proofs, JWKs and headers;
+ * - `coatcheck/testing`: the store conformance suite.
+ *
+ * The default export, the middleware shaped as express-session's, is in `default.ts`.
+ *
+ * @module
+ */
+import type { Session } from './session/session.js';
 
 /**
  * The data your sessions hold. Declare your keys once and `req.session` is typed everywhere:
@@ -26,45 +38,22 @@ export interface SessionData {}
 /** A session as the middleware puts it on `req.session`. */
 export type SessionWithData = Session & Partial<SessionData>;
 
-export * from './cookies/index.js';
-export * from './csrf/index.js';
-export * from './device-bound/index.js';
+export {
+  type CookiesOptions,
+  type CookiesRequest,
+  type CookiesResponse,
+  type CookieValue,
+  cookies,
+  type SetCookieOptions,
+} from './cookies/middleware.js';
+export type { Secret, Secrets } from './cookies/sign.js';
+export { type CsrfOptions, type CsrfRequest, type CsrfTokenOptions, csrf } from './csrf/middleware.js';
+// Last: see default.ts.
+export { default, 'module.exports' } from './default.js';
+export type { DeviceBindingInfo, DeviceBoundOptions } from './device-bound/middleware.js';
 export * from './errors.js';
 export type { StoreBreakerOptions } from './lib/breaker.js';
-export { isConnectionFailure, isConnectionRefused } from './lib/connection.js';
 export * from './session/index.js';
-export {
-  CONNECT_META_KEY,
-  type ConnectStore,
-  ConnectStoreAdapter,
-  fromConnectStore,
-  isConnectStore,
-} from './stores/connect.js';
-export * from './stores/contract.js';
-export { redactUrl, type StoreModule, storeFromUrl } from './stores/from-url.js';
+export type { SessionRecord, SessionStore } from './stores/contract.js';
+export { storeFromUrl } from './stores/from-url.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { type ConnectSession, Store, type StoreConstructor } from './stores/store.js';
-
-/**
- * `import session from 'coatcheck'`: the middleware, carrying `Store`, `MemoryStore`, `Session` and
- * `Cookie` as express-session's export does, for store packages written as `require('x')(session)`.
- */
-const sessionWithClasses: typeof session & {
-  Store: typeof Store;
-  MemoryStore: typeof MemoryStore;
-  Session: typeof Session;
-  Cookie: typeof Cookie;
-  session: typeof session;
-} = Object.assign(session, { Store, MemoryStore, Session, Cookie, session });
-
-export default sessionWithClasses;
-
-// `require('coatcheck')` on Node ≥ 20.19 returns this export: the middleware itself, as
-// `require('express-session')` does, with every named export on it as well (the Object.assign
-// below). TypeScript ≥ 5.8 types `require` of this package by it, so its type says so too.
-const requireResult = sessionWithClasses as typeof sessionWithClasses &
-  Omit<typeof self, 'default' | 'module.exports'>;
-
-export { requireResult as 'module.exports' };
-
-Object.assign(sessionWithClasses, self);

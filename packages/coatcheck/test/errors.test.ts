@@ -19,6 +19,7 @@ import {
   StorePackageMissingError,
   StoreTimeoutError,
   StoreUnavailableError,
+  StoreUnsupportedError,
 } from 'coatcheck';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -43,6 +44,10 @@ const byCode: {
     status: 503,
   },
   ERR_STORE_CLOSED: { make: () => new StoreClosedError('sqlite', 'patch'), status: 503 },
+  ERR_STORE_UNSUPPORTED: {
+    make: () => new StoreUnsupportedError('connect-mongodb-session', 'listByUser', 'all', 3000),
+    status: 503,
+  },
   ERR_STORE_PACKAGE_MISSING: {
     make: () => new StorePackageMissingError('@coatcheck/redis', 'redis'),
     status: 500,
@@ -129,6 +134,8 @@ describe('errors: types', () => {
           return `timeout ${err.timeout}`;
         case 'ERR_STORE_UNAVAILABLE':
           return `unavailable ${err.reason}`;
+        case 'ERR_STORE_UNSUPPORTED':
+          return `unsupported ${err.method}`;
         case 'ERR_STORE':
         case 'ERR_STORE_CLOSED':
           return `store ${err.store} ${err.operation}`;

@@ -31,7 +31,8 @@
  *
  * @module
  */
-import { type SessionPatch, type SessionRecord, SessionSerializeError, type StoredData } from 'coatcheck';
+import { type SessionRecord, SessionSerializeError } from 'coatcheck';
+import type { SessionPatch, StoredData } from 'coatcheck/stores';
 
 /** A session document, in this store's layout or connect-mongodb-session's. */
 export interface SessionDocument {

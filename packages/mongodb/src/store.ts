@@ -1,14 +1,12 @@
 import {
-  type CookieJSON,
-  type SessionPatch,
   type SessionRecord,
   SessionSerializeError,
   type SessionStore,
-  Store,
   StoreClosedError,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
+import { type CookieJSON, type SessionPatch, Store } from 'coatcheck/stores';
 import { type Collection, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
 import {
   expiredFilter,

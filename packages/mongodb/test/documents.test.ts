@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyPatch, type SessionPatch, type SessionRecord, SessionSerializeError } from 'coatcheck';
+import { type SessionRecord, SessionSerializeError } from 'coatcheck';
+import { applyPatch, type SessionPatch } from 'coatcheck/stores';
 import { sampleRecord } from 'coatcheck/testing';
 import fc from 'fast-check';
 import { BSON } from 'mongodb';

@@ -1,15 +1,17 @@
 import {
-  type CookieJSON,
-  isConnectionRefused,
-  type SessionPatch,
   type SessionRecord,
   type SessionStore,
-  Store,
   StoreClosedError,
-  type StoredData,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
+import {
+  type CookieJSON,
+  isConnectionRefused,
+  type SessionPatch,
+  Store,
+  type StoredData,
+} from 'coatcheck/stores';
 import mysql from 'mysql2/promise';
 
 /** A mysql2 pool or connection: the promise API (`mysql2/promise`) or the callback one (`mysql2`). */

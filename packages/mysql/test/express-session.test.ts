@@ -4,9 +4,9 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import expressSession from 'express-session';
 import mysql from 'mysql2/promise';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { MySQLStore } from '../src/index.js';
 
 // Express 4 is what most express-session apps still run; it ships no types, and its API here is 5's.

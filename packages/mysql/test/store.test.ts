@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { StoreClosedError, StoreError } from 'coatcheck';
-import { freshId, SERVICES, sampleRecord, serviceSkipReason, testStore } from 'coatcheck/testing';
+import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
 import mysqlCallback from 'mysql2';
 import mysql from 'mysql2/promise';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { MySQLStore, type MySQLStoreOptions } from '../src/index.js';
 
 const uri = 'mysql://root@127.0.0.1:3306/test';

@@ -1,15 +1,17 @@
 import {
-  type CookieJSON,
-  isConnectionRefused,
-  type SessionPatch,
   type SessionRecord,
   type SessionStore,
-  Store,
   StoreClosedError,
-  type StoredData,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
+import {
+  type CookieJSON,
+  isConnectionRefused,
+  type SessionPatch,
+  Store,
+  type StoredData,
+} from 'coatcheck/stores';
 import pg from 'pg';
 
 /** What the store needs of a `pg.Pool` or a connected `pg.Client`. */

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import express from 'express';
 import expressSession from 'express-session';
 import pg from 'pg';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { PostgresStore } from '../src/index.js';
 
 const skip = await serviceSkipReason(SERVICES.postgres);

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import pg from 'pg';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { PostgresStore } from '../src/index.js';
 import { type RunningApp, startApp } from './fixtures/app.js';
 

@@ -4,8 +4,9 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreClosedError, StoreError } from 'coatcheck';
-import { freshId, SERVICES, sampleRecord, serviceSkipReason, testStore } from 'coatcheck/testing';
+import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
 import pg from 'pg';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { PostgresStore, type PostgresStoreOptions } from '../src/index.js';
 
 const connectionString = 'postgres://postgres@127.0.0.1:5432/test';

@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { type SessionPatch, type SessionRecord, SessionSerializeError, type StoredData } from 'coatcheck';
+import { type SessionRecord, SessionSerializeError } from 'coatcheck';
+import type { SessionPatch, StoredData } from 'coatcheck/stores';
 
 export const EXPIRES = 'm:expires';
 export const CREATED = 'm:created';

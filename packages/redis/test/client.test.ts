@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { commanderFor, runScript } from '../src/client.js';
 import { connectIORedis, connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
 

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import session from 'coatcheck';
-import { freshId, SERVICES, serviceSkipReason } from 'coatcheck/testing';
+import { freshId } from 'coatcheck/testing';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import expressSession from 'express-session';
 import type { Redis } from 'ioredis';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import { CREATE } from '../src/scripts.js';
 import { SECRET, startApp } from './fixtures/app.js';

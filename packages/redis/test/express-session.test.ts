@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
-import { SERVICES, serviceSkipReason } from 'coatcheck/testing';
 import { assertWorksUnderExpressSession } from '../../../test/helpers/express-session.js';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import { connectIORedis, connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
 

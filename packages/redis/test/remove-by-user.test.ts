@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { SERVICES, sampleRecord, serviceSkipReason } from 'coatcheck/testing';
+import { sampleRecord } from 'coatcheck/testing';
 import type { Redis } from 'ioredis';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import { connectIORedis, keysUnder, uniquePrefix } from './helpers.js';
 

@@ -1,5 +1,6 @@
-import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
+import { testStore } from 'coatcheck/testing';
 import type { Redis } from 'ioredis';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import { connectIORedis, removeKeysUnder, uniquePrefix } from './helpers.js';
 

@@ -1,5 +1,6 @@
-import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
+import { testStore } from 'coatcheck/testing';
 import { createClient } from 'redis';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import { REDIS_URL, removeKeysUnder, uniquePrefix } from './helpers.js';
 

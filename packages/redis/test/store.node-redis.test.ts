@@ -1,4 +1,5 @@
-import { SERVICES, serviceSkipReason, testStore } from 'coatcheck/testing';
+import { testStore } from 'coatcheck/testing';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import { connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type SessionPatch, StoreError } from 'coatcheck';
-import { freshId, SERVICES, sampleRecord, serviceSkipReason } from 'coatcheck/testing';
+import { StoreError } from 'coatcheck';
+import type { SessionPatch } from 'coatcheck/stores';
+import { freshId, sampleRecord } from 'coatcheck/testing';
 import type { Redis } from 'ioredis';
+import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
 import {
   connectIORedis,

@@ -2,17 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  applyPatch,
-  type CookieJSON,
-  type SessionPatch,
   type SessionRecord,
   type SessionStore,
-  Store,
   StoreClosedError,
-  type StoredData,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
+import { applyPatch, type CookieJSON, type SessionPatch, Store, type StoredData } from 'coatcheck/stores';
 
 /** Options of {@link SQLiteStore}: give it a database file `path`, or an open better-sqlite3 `db`. */
 export interface SQLiteStoreOptions {

@@ -16,6 +16,10 @@ import session, {
   MemoryStore,
   type SessionData,
 } from 'coatcheck';
+import { parseCookie, serializeCookie } from 'coatcheck/cookies';
+import { createCsrfSecret } from 'coatcheck/csrf';
+import { jwkThumbprint } from 'coatcheck/device-bound';
+import { applyPatch, type SessionStore, Store } from 'coatcheck/stores';
 import { testStore } from 'coatcheck/testing';
 import express from 'express';
 
@@ -76,10 +80,22 @@ const postgresTable: ConstructorParameters<typeof PostgresStore>[0]['tableName']
 const mysqlTable: ConstructorParameters<typeof MySQLStore>[0]['tableName'] = 'sessions';
 const mongoCollection: ConstructorParameters<typeof MongoDBStore>[0]['collection'] = 'sessions';
 void [redisPrefix, postgresTable, mysqlTable, mongoCollection, testStore];
+// Each subpath's types resolve (with typesVersions under node10) and are real.
+const parsed: string | undefined = parseCookie('a=1').a;
+// @ts-expect-error: serializeCookie takes a name and a value
+serializeCookie('a');
+const patched: Record<string, unknown> = applyPatch(
+  { cookie: { originalMaxAge: null } },
+  { set: { a: 1 }, unset: [] },
+);
+const store: SessionStore = new SQLiteStore({ path: ':memory:' });
+void [parsed, patched, store, Store, createCsrfSecret, jwkThumbprint];
 const failure: unknown = new Error();
 if (failure instanceof CoatcheckError) {
   const code: string = failure.code;
   void code;
+  // @ts-expect-error: codes are literals, not any string
+  if (failure.code === 'ERR_NO_SUCH_CODE') void code;
 }
 
 interface Claims extends JWTPayload {

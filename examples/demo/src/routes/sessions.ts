@@ -158,7 +158,7 @@ ${
   router.post('/devices/revoke', async (req, res) => {
     const user = requireUser(res);
     const handle = typeof req.body?.handle === 'string' ? req.body.handle : '';
-    const ended = handle !== sessions.handleOf(req.sessionID) && (await sessions.revoke(user.id, handle));
+    const ended = !sessions.isHandleOf(req.sessionID, handle) && (await sessions.revoke(user.id, handle));
     flash(
       req,
       ended ? 'success' : 'error',

@@ -1,4 +1,6 @@
 /// <reference path="./express.d.ts" preserve="true" />
+
+export { isCookieName } from './attributes.js';
 export {
   type CookiesOptions,
   type CookiesRequest,
@@ -7,7 +9,13 @@ export {
   cookies,
   type SetCookieOptions,
 } from './middleware.js';
-export { type CookieMap, findCookie, type ParseCookieOptions, parseCookie } from './parse.js';
+export {
+  type CookieMap,
+  type CookieQuotes,
+  findCookie,
+  type ParseCookieOptions,
+  parseCookie,
+} from './parse.js';
 export { JSONCookie, JSONCookies, signedCookie, signedCookies } from './parser-helpers.js';
 export {
   SEAL_PREFIX,

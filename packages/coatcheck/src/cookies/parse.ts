@@ -4,14 +4,29 @@
  */
 export type CookieMap = Record<string, string>;
 
-/** Options of {@link parseCookie}. */
+/**
+ * How a value wrapped in double quotes is read.
+ *
+ * - `'express-session'` (the default): as cookie 0.7, the parser of express-session and
+ *   cookie-parser, reads it: one `"` goes at each end, and a lone `"` reads as an empty value. The
+ *   session cookie is read this way so that a browser switching from express-session is read
+ *   exactly as before.
+ * - `'as-sent'`: the value as the browser sent it, quotes included: RFC 6265bis §5.6 keeps them as
+ *   part of the value, and cookie 1.x reads it so.
+ */
+export type CookieQuotes = 'express-session' | 'as-sent';
+
+/** Options of {@link parseCookie} and {@link findCookie}. */
 export interface ParseCookieOptions {
   /**
    * Turns a raw cookie value into the value returned. Defaults to `decodeURIComponent`, skipped for
    * values without `%` and falling back to the raw value when it fails. A `decode` that throws also
-   * falls back to the raw value: request data never makes the parser throw.
+   * falls back to the raw value: request data never makes the parser throw. `false` keeps values
+   * raw (a token that is cookie-safe already gains nothing from a second spelling).
    */
-  decode?: (value: string) => string;
+  decode?: ((value: string) => string) | false;
+  /** How a DQUOTE-wrapped value is read; see {@link CookieQuotes}. Default `'express-session'`. */
+  quotes?: CookieQuotes;
 }
 
 function decodeValue(value: string): string {
@@ -38,9 +53,8 @@ const DQUOTE = 0x22;
  * Follows the lenient server-side reading of RFC 6265bis §5.6: pairs are split on `;`, optional
  * whitespace (SP / HTAB only, as browsers and the `cookie` package trim: never U+00A0 or other
  * Unicode spaces) around names and values is dropped, and a value that starts and ends with a
- * double quote (`cookie-value = DQUOTE *cookie-octet DQUOTE`) loses them, as cookie 0.7 (the parser
- * of express-session and cookie-parser) reads it: a lone `"` is an empty value. A pair without `=`
- * or with an empty name is skipped. When a name repeats, the first one wins: browsers send the
+ * double quote loses them unless `quotes: 'as-sent'` (see {@link CookieQuotes}). A pair without
+ * `=` or with an empty name is skipped. When a name repeats, the first one wins: browsers send the
  * cookie with the longest matching path first, and that is the one the application set for this
  * path.
  *
@@ -54,37 +68,16 @@ const DQUOTE = 0x22;
  */
 export function parseCookie(header: string | null | undefined, options?: ParseCookieOptions): CookieMap {
   const cookies = new NullObject();
-  if (typeof header !== 'string') return cookies;
-  const length = header.length;
   // The shortest pair is `a=`.
-  if (length < 2) return cookies;
-  const decode = options?.decode;
-  let start = 0;
-  while (start < length) {
-    let end = header.indexOf(';', start);
-    if (end === -1) end = length;
-    const eq = header.indexOf('=', start);
-    if (eq === -1) break;
-    if (eq > end) {
-      start = pairHolding(header, eq);
-      continue;
-    }
-    const nameStart = skipWhitespace(header, start, eq);
-    const nameEnd = trimWhitespace(header, eq, nameStart);
-    if (nameEnd > nameStart) {
-      const name = header.slice(nameStart, nameEnd);
-      if (cookies[name] === undefined) cookies[name] = readValue(header, eq + 1, end, decode);
-    }
-    start = end + 1;
-  }
+  if (typeof header === 'string' && header.length >= 2) scan(header, undefined, options, cookies);
   return cookies;
 }
 
 /**
  * The value of the first cookie called `name` in a `Cookie` header, read exactly as
- * {@link parseCookie} reads it (same trimming, unquoting and decoding), or `undefined` when there is
- * none. Linear in the header's length whatever it holds, and it builds no map: the session
- * middleware reads its one cookie with it on every request.
+ * {@link parseCookie} reads it (one scanner serves both), or `undefined` when there is none. The
+ * fast path for one cookie: linear in the header's length whatever it holds, and it builds no map,
+ * so the session middleware reads its cookie with it on every request.
  *
  * @example
  * ```ts
@@ -98,6 +91,21 @@ export function findCookie(
   options?: ParseCookieOptions,
 ): string | undefined {
   if (typeof header !== 'string' || name.length === 0 || !header.includes(name)) return undefined;
+  return scan(header, name, options, undefined);
+}
+
+/**
+ * Walks the pairs of `header` once: with `only`, returns the value of the first pair of that name;
+ * without, fills `into` (first pair of each name wins) and returns `undefined`.
+ */
+function scan(
+  header: string,
+  only: string | undefined,
+  options: ParseCookieOptions | undefined,
+  into: CookieMap | undefined,
+): string | undefined {
+  const decode = options?.decode;
+  const keepQuotes = options?.quotes === 'as-sent';
   const length = header.length;
   let start = 0;
   while (start < length) {
@@ -111,8 +119,15 @@ export function findCookie(
     }
     const nameStart = skipWhitespace(header, start, eq);
     const nameEnd = trimWhitespace(header, eq, nameStart);
-    if (nameEnd - nameStart === name.length && header.startsWith(name, nameStart)) {
-      return readValue(header, eq + 1, end, options?.decode);
+    if (only !== undefined) {
+      if (nameEnd - nameStart === only.length && header.startsWith(only, nameStart)) {
+        return readValue(header, eq + 1, end, decode, keepQuotes);
+      }
+    } else if (nameEnd > nameStart) {
+      const name = header.slice(nameStart, nameEnd);
+      if ((into as CookieMap)[name] === undefined) {
+        (into as CookieMap)[name] = readValue(header, eq + 1, end, decode, keepQuotes);
+      }
     }
     start = end + 1;
   }
@@ -139,17 +154,19 @@ function trimWhitespace(header: string, to: number, from: number): number {
   return index;
 }
 
-/** The value between `from` and `to`: trimmed, unquoted as cookie 0.7 does, decoded. */
+/** The value between `from` and `to`: trimmed, unquoted unless `keepQuotes`, decoded. */
 function readValue(
   header: string,
   from: number,
   to: number,
-  decode: ((value: string) => string) | undefined,
+  decode: ParseCookieOptions['decode'],
+  keepQuotes: boolean,
 ): string {
   let valueStart = skipWhitespace(header, from, to);
   let valueEnd = trimWhitespace(header, to, valueStart);
   // cookie 0.7 strips a quote at each end even when both are the same character: `"` reads as ''.
   if (
+    !keepQuotes &&
     valueEnd > valueStart &&
     header.charCodeAt(valueStart) === DQUOTE &&
     header.charCodeAt(valueEnd - 1) === DQUOTE
@@ -158,7 +175,8 @@ function readValue(
     valueEnd = Math.max(valueStart, valueEnd - 1);
   }
   const raw = header.slice(valueStart, valueEnd);
-  return decode === undefined ? decodeValue(raw) : decodeWith(decode, raw);
+  if (decode === undefined) return decodeValue(raw);
+  return decode === false ? raw : decodeWith(decode, raw);
 }
 
 function isWhitespace(code: number): boolean {

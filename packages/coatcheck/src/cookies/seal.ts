@@ -1,11 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createSecretKey,
-  hkdfSync,
-  type KeyObject,
-  randomBytes,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from 'node:crypto';
+import { deriveSealingKey } from '../keys.js';
 import type { Secrets } from './sign.js';
 
 /** One key prepared by {@link sealingKeys}: an AES-256-GCM key and the short ID written into each seal. */
@@ -86,7 +80,6 @@ const TAG_BYTES = 16;
 const TIMES_BYTES = 12;
 const KEY_ID_CHARS = 8;
 const DEFAULT_MAX_AGE = 400 * 24 * 60 * 60;
-const HKDF_SALT = Buffer.from('coatcheck seal v1', 'utf8');
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Largest time a 48-bit field holds: year 10889. */
 const MAX_TIME = 2 ** 48 - 1;
@@ -101,8 +94,8 @@ const failures: Record<UnsealFailure, UnsealResult> = {
 /**
  * Derives sealing keys from secrets: the first seals, every one opens. Each secret must be at
  * least 32 bytes, since it is the whole strength of the seal. Keys come from HKDF-SHA256 with the
- * purpose in the `info`, so the same secret can sign cookies and seal sessions without the two
- * uses ever sharing a key.
+ * purpose in the `info` (keys.ts), so the same secret can sign cookies and seal sessions without the
+ * two uses ever sharing a key.
  *
  * @example
  * ```ts
@@ -127,9 +120,7 @@ export function sealingKeys(secrets: Secrets, options: SealingKeysOptions = {}):
     else if (bytes.byteLength < MIN_SECRET_BYTES) {
       throw new TypeError(`${where} must be at least ${MIN_SECRET_BYTES} bytes to seal with`);
     }
-    const key = Buffer.from(hkdfSync('sha256', bytes, HKDF_SALT, `key:${purpose}`, 32));
-    const id = Buffer.from(hkdfSync('sha256', bytes, HKDF_SALT, `id:${purpose}`, 6)).toString('base64url');
-    return { id, key: createSecretKey(key) };
+    return deriveSealingKey(bytes, purpose);
   });
 }
 

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CsrfError } from '../errors.js';
 import { type CrossOriginOptions, checkCrossOrigin, crossOriginPolicy, isSafeMethod } from './origin.js';
-import { bindCsrfSecret, createCsrfSecret, createCsrfToken, verifyCsrfToken } from './token.js';
+import {
+  bindCsrfSecret,
+  createCsrfSecret,
+  createCsrfToken,
+  previousCsrfBinding,
+  verifyCsrfToken,
+} from './token.js';
 
 /** Options of the synchronizer token of {@link csrf}. Read from exactly one place: `header` or `field`. */
 export interface CsrfTokenOptions {
@@ -95,7 +101,7 @@ export function csrf(
       token.header !== undefined ? req.headers[token.header] : bodyField(req, token.field as string);
     if (given === undefined || given === '') return next(new CsrfError('token-missing'));
     const secret = session[token.sessionKey];
-    if (typeof secret !== 'string' || !verifyCsrfToken(given, boundSecret(secret, req)))
+    if (typeof secret !== 'string' || !verifies(given, secret, req))
       return next(new CsrfError('token-invalid'));
     next();
   };
@@ -152,6 +158,15 @@ function boundSecret(secret: string, req: IncomingMessage): string {
   const id = (req as IncomingMessage & { sessionID?: unknown }).sessionID;
   if (typeof id !== 'string' || id.length === 0) return secret;
   return bindCsrfSecret(secret, id);
+}
+
+/** Whether `given` is a token of the session's secret, bound as now or as before keys.ts. */
+function verifies(given: unknown, secret: string, req: IncomingMessage): boolean {
+  if (verifyCsrfToken(given, boundSecret(secret, req))) return true;
+  const id = (req as IncomingMessage & { sessionID?: unknown }).sessionID;
+  if (typeof id !== 'string' || id.length === 0) return false;
+  const previous = previousCsrfBinding(secret, id);
+  return previous !== undefined && verifyCsrfToken(given, previous);
 }
 
 function sessionOf(req: IncomingMessage): SessionLike | undefined {

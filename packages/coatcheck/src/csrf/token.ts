@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { csrfContextSecret, previous } from '../keys.js';
 
 const SECRET_BYTES = 32;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -29,15 +30,21 @@ function secretBytes(secret: string): Buffer | null {
 
 /**
  * A secret derived from `secret` for one `context` (the session ID), in the same form: tokens made
- * from it verify only in that context. A malformed secret is returned as it is, so it stays refused.
+ * from it verify only in that context (the derivation is in keys.ts). A malformed secret is
+ * returned as it is, so it stays refused.
  */
 export function bindCsrfSecret(secret: string, context: string): string {
   const bytes = secretBytes(secret);
-  if (bytes === null) return secret;
-  return createHmac('sha256', bytes)
-    .update('coatcheck csrf token, session ')
-    .update(context)
-    .digest('base64url');
+  return bytes === null ? secret : csrfContextSecret(bytes, context);
+}
+
+/**
+ * The same binding as derived before keys.ts, accepted when verifying so that a token in a form
+ * opened before an upgrade still submits; never used to make a token.
+ */
+export function previousCsrfBinding(secret: string, context: string): string | undefined {
+  const bytes = secretBytes(secret);
+  return bytes === null ? undefined : previous.csrfContextSecret(bytes, context);
 }
 
 /**

@@ -13,6 +13,8 @@ export interface PendingChallenge {
   authorization?: string | undefined;
 }
 
+const MAC_BYTES = 16;
+
 /** How many unspent challenges a session keeps; the oldest goes first. */
 export const MAX_PENDING_CHALLENGES = 4;
 
@@ -29,24 +31,27 @@ export const MAX_PENDING_CHALLENGES = 4;
  * ```
  */
 export class Challenges {
-  readonly #key: KeyObject;
+  readonly #keys: readonly KeyObject[];
 
-  constructor(key: KeyObject) {
-    this.#key = key;
+  /** One key, or several for rotation: the first issues, every one checks. */
+  constructor(keys: KeyObject | readonly KeyObject[]) {
+    this.#keys = Array.isArray(keys) ? keys : [keys as KeyObject];
+    if (this.#keys.length === 0) throw new TypeError('Challenges needs at least one key');
   }
 
-  #mac(purpose: ChallengePurpose, sessionId: string, nonce: string, expires: string): Buffer {
-    return createHmac('sha256', this.#key)
+  #mac(key: KeyObject, purpose: ChallengePurpose, sessionId: string, nonce: string, expires: string): Buffer {
+    return createHmac('sha256', key)
       .update(`${purpose}|${nonce}|${expires}|${sessionId}`)
       .digest()
-      .subarray(0, 16);
+      .subarray(0, MAC_BYTES);
   }
 
   /** A fresh challenge: `nonce.expiry.mac`, base64url and base36, safe in an sf-string. */
   issue(purpose: ChallengePurpose, sessionId: string, expires: number): string {
     const nonce = randomBytes(16).toString('base64url');
     const expiry = expires.toString(36);
-    return `${nonce}.${expiry}.${this.#mac(purpose, sessionId, nonce, expiry).toString('base64url')}`;
+    const mac = this.#mac(this.#keys[0] as KeyObject, purpose, sessionId, nonce, expiry);
+    return `${nonce}.${expiry}.${mac.toString('base64url')}`;
   }
 
   /** Whether `value` is a challenge this server issued for this purpose and session, and still in date. */
@@ -61,8 +66,12 @@ export class Challenges {
     const [nonce, expiry, mac] = parts as [string, string, string];
     if (!/^[0-9a-z]{1,12}$/.test(expiry)) return 'forged';
     const given = Buffer.from(mac, 'base64url');
-    const expected = this.#mac(purpose, sessionId, nonce, expiry);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'forged';
+    if (given.length !== MAC_BYTES) return 'forged';
+    let authentic = false;
+    for (const key of this.#keys) {
+      if (timingSafeEqual(given, this.#mac(key, purpose, sessionId, nonce, expiry))) authentic = true;
+    }
+    if (!authentic) return 'forged';
     return Number.parseInt(expiry, 36) > now ? 'valid' : 'expired';
   }
 }

@@ -1,8 +1,10 @@
-import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serialize } from 'cookie';
+import { isCookieName } from '../cookies/attributes.js';
 import { findCookie } from '../cookies/parse.js';
+import { serializeCookie } from '../cookies/serialize.js';
 import { DeviceProofError } from '../errors.js';
+import { deriveKeys, previous } from '../keys.js';
 import type { SessionReporter } from '../session/events.js';
 import { type Session, STATE } from '../session/session.js';
 import { type BoundKey, bindingOf, type DeviceBinding, spend, withChallenge } from './binding.js';
@@ -93,7 +95,6 @@ const OPTION_NAMES = [
   'start',
   'algorithms',
 ];
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const PATH = /^\/[\x21-\x3a\x3c-\x7e]*$/;
 const SPENT_CACHE_SIZE = 10_000;
 const MAX_ALLOWANCE = 2000;
@@ -115,8 +116,15 @@ export interface DeviceBoundContext {
   cookiePath: string | undefined;
 }
 
-function derive(key: KeyObject, label: string): KeyObject {
-  return createSecretKey(createHmac('sha256', key).update(label).digest());
+/**
+ * The keys for one device-bound MAC (keys.ts): the newest secret's makes, every listed secret's
+ * checks, and the previous derivation of each is still accepted so an upgrade admits bound devices.
+ */
+function macKeys(secrets: readonly KeyObject[], use: 'challenge' | 'cookie'): KeyObject[] {
+  return [
+    ...deriveKeys(secrets, `device-bound ${use}`),
+    ...secrets.map((secret) => previous.deviceBoundKey(secret, use)),
+  ];
 }
 
 function pathOf(req: IncomingMessage & { originalUrl?: string }): string {
@@ -186,7 +194,7 @@ export class DeviceBound implements DeviceBoundHook {
     }
     const cookie = options.cookie ?? {};
     this.cookieName = cookie.name ?? DEFAULT_OPTIONS.cookieName;
-    if (typeof this.cookieName !== 'string' || !COOKIE_NAME.test(this.cookieName)) {
+    if (!isCookieName(this.cookieName)) {
       throw new TypeError('session option deviceBound.cookie.name must be a valid cookie name');
     }
     this.#maxAge = positive(cookie.maxAge, 'cookie.maxAge', DEFAULT_OPTIONS.maxAge);
@@ -226,13 +234,11 @@ export class DeviceBound implements DeviceBoundHook {
     this.#algorithms = [...new Set(algorithms)];
     this.#reporter = context.reporter;
     // Keys of their own, derived from the session secrets, so no MAC here can be mistaken for another.
-    this.#challenges = new Challenges(
-      derive(context.keys[0] as KeyObject, 'coatcheck device-bound challenge'),
-    );
+    this.#challenges = new Challenges(macKeys(context.keys, 'challenge'));
     // A request Chromium sent with a live cookie may reach the check a moment after it died; a tenth
     // of the lifetime (at most 2 s) absorbs that without giving a copy any real time.
     this.#cookies = new BoundCookies(
-      context.keys.map((key) => derive(key, 'coatcheck device-bound cookie')),
+      macKeys(context.keys, 'cookie'),
       Math.min(MAX_ALLOWANCE, this.#maxAge / 10),
     );
   }
@@ -384,7 +390,7 @@ export class DeviceBound implements DeviceBoundHook {
     appendHeader(
       res,
       'Set-Cookie',
-      serialize(this.cookieName, value, {
+      serializeCookie(this.cookieName, value, {
         // Rounded down: the browser drops the cookie no later than the server stops accepting it.
         maxAge: Math.max(0, Math.floor((expires - now) / 1000)),
         path: '/',

@@ -1,4 +1,5 @@
-import { type CookieAttributes, MAX_COOKIE_AGE, serializeCookie } from '../cookies/serialize.js';
+import { attributesFor, type CookieAttributes } from '../cookies/attributes.js';
+import { serializeCookie } from '../cookies/serialize.js';
 import type { CookieJSON } from '../stores/contract.js';
 
 /** `SameSite` values; `'auto'` means `None` on secure requests and `Lax` otherwise. */
@@ -133,20 +134,19 @@ export class Cookie {
    * expiry capped at the 400 days a browser keeps a cookie.
    */
   attributes(secureRequest: boolean): CookieAttributes {
-    const secure = this.secure === 'auto' ? secureRequest : this.secure === true;
-    let sameSite = this.sameSite === 'auto' ? (secure ? 'none' : 'lax') : this.sameSite;
-    if (!secure && typeof sameSite === 'string' && sameSite.toLowerCase() === 'none') sameSite = 'lax';
-    const attributes: CookieAttributes = { httpOnly: this.httpOnly, path: this.path, secure };
-    const expires = this.#expires;
-    if (expires !== null) {
-      const latest = Date.now() + MAX_COOKIE_AGE * 1000;
-      attributes.expires = expires.getTime() > latest ? new Date(latest) : expires;
-    }
-    if (this.domain !== undefined) attributes.domain = this.domain;
-    if (sameSite !== undefined) attributes.sameSite = sameSite;
-    if (this.partitioned && secure) attributes.partitioned = true;
-    if (this.priority !== undefined) attributes.priority = this.priority;
-    return attributes;
+    return attributesFor(
+      {
+        secure: this.secure,
+        sameSite: this.sameSite,
+        httpOnly: this.httpOnly,
+        path: this.path,
+        domain: this.domain,
+        partitioned: this.partitioned,
+        priority: this.priority,
+        expires: this.#expires,
+      },
+      secureRequest,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { StoreError } from '../errors.js';
+import { HandleKeys } from '../keys.js';
 
 /**
  * What the session middleware reports, by event name. `handle` is a keyed hash of the session ID:
@@ -77,16 +78,21 @@ export class SessionReporter {
   readonly emitter = new EventEmitter();
   /** Requests whose cookie named a session that could not be used, and why. */
   readonly ended = new WeakMap<object, EndedReason>();
-  readonly #handleKey: Buffer;
+  readonly #handles: HandleKeys;
 
-  constructor(signingKey: KeyObject) {
-    // A key of its own, derived from the signing secret, so handles and cookie signatures never share one.
-    this.#handleKey = createHmac('sha256', signingKey).update('coatcheck session handle').digest();
+  /** `signingKeys`: the session secrets, newest first; handles are keyed by them (see keys.ts). */
+  constructor(signingKeys: readonly KeyObject[]) {
+    this.#handles = new HandleKeys(signingKeys);
   }
 
-  /** A keyed hash of a session ID: 128 bits, base64url. Safe to log and to show. */
+  /** A keyed hash of a session ID under the newest secret: 132 bits, base64url. Safe to log and to show. */
   handleOf(id: string): string {
-    return createHmac('sha256', this.#handleKey).update(id).digest('base64url').slice(0, 22);
+    return this.#handles.of(id);
+  }
+
+  /** Whether `handle` was made for `id`, under any of the listed secrets (a rotation keeps it good). */
+  isHandleOf(id: string, handle: string): boolean {
+    return this.#handles.matches(id, handle);
   }
 
   /** Whether anyone listens, so requests skip building payloads nobody reads. */

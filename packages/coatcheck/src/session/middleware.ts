@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BINDING_KEY } from '../device-bound/binding.js';
 import { type DeviceBindingInfo, DeviceBound } from '../device-bound/middleware.js';
@@ -65,7 +64,10 @@ export interface SessionMiddleware extends SessionManager {
   readonly store: SessionStore;
   /** The user's live sessions. Needs `userKey` and a store with `listByUser`. */
   listByUser(user: string): Promise<SessionInfo[]>;
-  /** Ends the user's session with this handle ("log out this device"). Resolves whether one was found. */
+  /**
+   * Ends the user's session with this handle ("log out this device"). Resolves whether one was found.
+   * A handle made before a secret rotation still works while its secret is listed.
+   */
   revoke(user: string, handle: string): Promise<boolean>;
   /** Ends all the user's sessions, or all but the session with ID `except`. Resolves how many ended. */
   revokeAll(user: string, options?: { except?: string | undefined }): Promise<number>;
@@ -92,8 +94,22 @@ export interface SessionMiddleware extends SessionManager {
 /** What `session()` and `cookieSession()` middleware both offer besides handling requests. */
 export interface SessionManager extends SessionEventTarget {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
-  /** A keyed hash of a session ID (128 bits, base64url): log and show this, never the ID. */
+  /**
+   * A keyed hash of a session ID (132 bits, base64url) under the newest secret: log and show this,
+   * never the ID. After a secret rotation the same session gets a new handle; the old one still
+   * matches it in {@link SessionManager.isHandleOf} and `revoke()` while the old secret is listed.
+   */
   handleOf(sessionId: string): string;
+  /**
+   * Whether `handle` is the handle of `sessionId`, made under any listed secret. Compare handles with
+   * this, not `===`: a handle made before a rotation differs from `handleOf()`'s after it.
+   *
+   * @example
+   * ```ts
+   * const isThisDevice = sessions.isHandleOf(req.sessionID, req.body.handle);
+   * ```
+   */
+  isHandleOf(sessionId: string, handle: string): boolean;
   /** Timing of the request's session, or `undefined` when there is none or it has not been stored yet. */
   info(req: IncomingMessage): CurrentSessionInfo | undefined;
   /**
@@ -227,7 +243,7 @@ function storeManagerOf(
     async revoke(user: string, handle: string): Promise<boolean> {
       const { listByUser } = listing();
       const entries = await call('listByUser', () => listByUser(user));
-      const match = entries.find(([id]) => timingSafeEqualText(reporter.handleOf(id), handle));
+      const match = entries.find(([id]) => reporter.isHandleOf(id, handle));
       if (!match) return false;
       await call('remove', () => store.remove(match[0]));
       reporter.emit('revoked', { handles: [handle], user });
@@ -253,6 +269,7 @@ export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, 
   const { reporter } = options;
   const manager = {
     handleOf: (id: string) => reporter.handleOf(id),
+    isHandleOf: (id: string, handle: string) => reporter.isHandleOf(id, handle),
     info(req: IncomingMessage): CurrentSessionInfo | undefined {
       const current = (req as SessionRequest).session;
       if (!(current instanceof Session)) return undefined;
@@ -284,12 +301,6 @@ export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, 
     },
   };
   return manager as unknown as Omit<SessionManager, ''>;
-}
-
-function timingSafeEqualText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 // cookieSession() builds on the same request side.

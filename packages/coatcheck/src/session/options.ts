@@ -1,11 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import {
-  checkCookieAttributes,
-  hasCookiePrefix,
-  MAX_COOKIE_AGE,
-  type SameSite,
-} from '../cookies/serialize.js';
+import { checkCookieSettings, isCookieName } from '../cookies/attributes.js';
 import { type Secrets, signingKeys } from '../cookies/sign.js';
 import type { DeviceBoundHook } from '../device-bound/hook.js';
 import { DeviceBound, type DeviceBoundOptions } from '../device-bound/middleware.js';
@@ -186,9 +181,6 @@ const SESSION_OPTIONS = [
   'deviceBound',
 ] as const satisfies ReadonlyArray<keyof SessionOptions>;
 
-// RFC 6265 section 4.1.1: cookie-name is a token (RFC 2616 section 2.2).
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -263,7 +255,7 @@ export function resolveShared(
   }
 
   const name = options.name ?? options.key ?? defaultName;
-  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+  if (!isCookieName(name)) {
     throw new TypeError(`${label} option name must be a valid cookie name, got ${JSON.stringify(name)}`);
   }
 
@@ -325,7 +317,7 @@ export function resolveShared(
     userKey: options.userKey,
     settleShapes: boolean(label, raw, 'settleShapes', true),
     wholeRecordLock: new KeyedLock(),
-    reporter: new SessionReporter(keys[0] as KeyObject),
+    reporter: new SessionReporter(keys),
   };
 }
 
@@ -479,10 +471,6 @@ export const expressSessionDefaults: SessionDefaults = Object.freeze({
   cookie: Object.freeze({ path: '/', httpOnly: true, secure: false }),
 });
 
-const SAME_SITE = new Set([true, false, 'lax', 'strict', 'none', 'auto']);
-const PRIORITY = new Set(['low', 'medium', 'high']);
-const MAX_COOKIE_AGE_MS = MAX_COOKIE_AGE * 1000;
-
 /**
  * Checks the session cookie's settings by the rules `serializeCookie` applies, so that a setting a
  * browser would drop or misread is a `TypeError` naming the option here, at construction (or, for
@@ -491,56 +479,5 @@ const MAX_COOKIE_AGE_MS = MAX_COOKIE_AGE * 1000;
  * `secure: 'auto'` into `true`: such a cookie is never sent over plain HTTP.
  */
 export function validateCookie(label: string, name: string, cookie: CookieOptions): CookieOptions {
-  const option = (key: string) => `${label} option cookie.${key}`;
-  const maxAge = cookie.maxAge;
-  if (maxAge != null) {
-    // A Date is express-session's deprecated spelling of an expiry (see Cookie's maxAge).
-    if (maxAge instanceof Date) {
-      if (!Number.isFinite(maxAge.getTime())) throw new TypeError(`${option('maxAge')} must be a valid Date`);
-    } else if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) {
-      throw new TypeError(`${option('maxAge')} must be a number of milliseconds`);
-    } else if (maxAge > MAX_COOKIE_AGE_MS) {
-      throw new TypeError(
-        `${option('maxAge')} ${maxAge} is over 400 days (${MAX_COOKIE_AGE_MS} ms), the most a browser keeps a cookie`,
-      );
-    }
-  }
-  if (cookie.expires != null && !(cookie.expires instanceof Date)) {
-    throw new TypeError(`${option('expires')} must be a Date`);
-  }
-  if (cookie.secure !== undefined && typeof cookie.secure !== 'boolean' && cookie.secure !== 'auto') {
-    throw new TypeError(`${option('secure')} must be a boolean or "auto"`);
-  }
-  if (cookie.httpOnly !== undefined && typeof cookie.httpOnly !== 'boolean') {
-    throw new TypeError(`${option('httpOnly')} must be a boolean`);
-  }
-  if (cookie.partitioned !== undefined && typeof cookie.partitioned !== 'boolean') {
-    throw new TypeError(`${option('partitioned')} must be a boolean`);
-  }
-  const sameSite = typeof cookie.sameSite === 'string' ? cookie.sameSite.toLowerCase() : cookie.sameSite;
-  if (sameSite !== undefined && !SAME_SITE.has(sameSite as never)) {
-    throw new TypeError(`${option('sameSite')} must be true, false, "lax", "strict", "none" or "auto"`);
-  }
-  if (cookie.priority !== undefined && !PRIORITY.has(String(cookie.priority).toLowerCase())) {
-    throw new TypeError(`${option('priority')} must be "low", "medium" or "high"`);
-  }
-  const checked = hasCookiePrefix(name) && cookie.secure === 'auto' ? { ...cookie, secure: true } : cookie;
-  // The cookie as it goes out over HTTPS, where 'auto' means Secure; over plain HTTP, 'auto' drops
-  // what needs Secure instead (Cookie#attributes).
-  const secure = checked.secure !== false;
-  checkCookieAttributes(
-    name,
-    {
-      secure,
-      httpOnly: checked.httpOnly,
-      path: checked.path,
-      domain: checked.domain,
-      expires: checked.expires ?? undefined,
-      sameSite: sameSite === 'auto' ? (secure ? 'none' : 'lax') : (sameSite as SameSite | undefined),
-      partitioned: checked.partitioned,
-      priority: checked.priority,
-    },
-    (key, problem) => `${option(key)}: ${problem}`,
-  );
-  return checked;
+  return checkCookieSettings(name, cookie, (key) => `${label} option cookie.${key}`);
 }

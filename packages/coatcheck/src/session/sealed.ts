@@ -1,6 +1,6 @@
-import { parseCookie } from '../cookies/parse.js';
+import type { CookieAttributes } from '../cookies/attributes.js';
+import { chunkedSize, expireChunks, readChunks, serializeChunks } from '../cookies/chunk.js';
 import { type SealingKey, seal, unseal } from '../cookies/seal.js';
-import { type CookieAttributes, MAX_COOKIE_SIZE, serializeCookie } from '../cookies/serialize.js';
 import { CookieTooLargeError } from '../errors.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
 import { type CookieReading, NO_COOKIE, type Persistence, type RequestPersistence } from './persistence.js';
@@ -31,47 +31,9 @@ interface SealedRecord {
   u?: string | undefined;
 }
 
-// Chunks after the first are `name.1`, `name.2`, …; a chunked first cookie starts with `<count>~`,
-// so a missing or stale chunk is detected before any decryption. `~` survives encodeURIComponent.
-const CHUNK_MARK = /^([2-9]|[1-9][0-9])~/;
-const MAX_CHUNKS = 99;
-
 /** Length of `seal()`'s output for a value of `bytes` UTF-8 bytes: `cc1.` + key ID + `.` + base64url(iv ‖ times ‖ value ‖ tag). */
 export function sealedLength(bytes: number): number {
   return 13 + Math.ceil(((12 + 12 + bytes + 16) * 4) / 3);
-}
-
-function chunkName(name: string, index: number): string {
-  return index === 0 ? name : `${name}.${index}`;
-}
-
-/**
- * How a sealed value of `length` characters is cut so that every cookie's name and value stay within
- * 4096 bytes, the most a browser keeps: the value lengths, first chunk's `<count>~` mark included.
- */
-export function chunkLengths(name: string, length: number): number[] {
-  if (name.length + length <= MAX_COOKIE_SIZE) return [length];
-  for (let count = 2; count <= MAX_CHUNKS; count++) {
-    const mark = `${count}~`.length;
-    const lengths: number[] = [];
-    let left = length;
-    for (let index = 0; index < count && left > 0; index++) {
-      const room = MAX_COOKIE_SIZE - chunkName(name, index).length - (index === 0 ? mark : 0);
-      const take = Math.min(room, left);
-      lengths.push(take + (index === 0 ? mark : 0));
-      left -= take;
-    }
-    if (left === 0 && lengths.length === count) return lengths;
-  }
-  return [Number.POSITIVE_INFINITY];
-}
-
-/** Bytes of names and values over all the chunks a sealed value of `length` characters needs. */
-export function cookieBytes(name: string, length: number): number {
-  return chunkLengths(name, length).reduce(
-    (sum, value, index) => sum + value + chunkName(name, index).length,
-    0,
-  );
 }
 
 function isSealedRecord(value: unknown): value is SealedRecord {
@@ -168,7 +130,7 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
       u: record.user,
     };
     const json = JSON.stringify(sealed);
-    const size = cookieBytes(this.#config.name, sealedLength(Buffer.byteLength(json)));
+    const size = chunkedSize(this.#config.name, sealedLength(Buffer.byteLength(json)));
     if (size > this.#config.maxSize) {
       throw new CookieTooLargeError(this.#config.name, size, this.#config.maxSize);
     }
@@ -213,32 +175,13 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
 
   async readCookie(header: string | undefined): Promise<CookieReading> {
     const { name, keys, maxSize } = this.#config;
-    if (typeof header !== 'string' || !header.includes(name)) return NO_COOKIE;
-    const cookies = parseCookie(header);
-    const first = cookies[name];
-    if (first === undefined) return NO_COOKIE;
+    const chunks = readChunks(header, name, maxSize);
+    if (chunks.kind === 'none') return NO_COOKIE;
     // Every chunk the browser holds, even ones a lost response failed to delete, goes on the next
     // response's clean-up list.
-    let held = 1;
-    while (held < MAX_CHUNKS && cookies[chunkName(name, held)] !== undefined) held++;
-    this.#chunksReceived = held;
-    let sealed = first;
-    const mark = CHUNK_MARK.exec(first);
-    if (mark) {
-      const count = Number(mark[1]);
-      const parts = [first.slice(mark[0].length)];
-      let size = name.length + first.length;
-      for (let index = 1; index < count; index++) {
-        const part = cookies[chunkName(name, index)];
-        if (part === undefined) return { kind: 'tampered', reason: 'malformed' };
-        size += chunkName(name, index).length + part.length;
-        if (size > maxSize) return { kind: 'tampered', reason: 'oversized' };
-        parts.push(part);
-      }
-      sealed = parts.join('');
-    } else if (name.length + first.length > maxSize) {
-      return { kind: 'tampered', reason: 'oversized' };
-    }
+    this.#chunksReceived = chunks.held;
+    if (chunks.kind !== 'value') return { kind: 'tampered', reason: chunks.kind };
+    const sealed = chunks.value;
     const opened = unseal(sealed, keys, { name });
     if (!opened.valid) {
       // An expired seal is authentic and simply over: a fresh session, not an attack.
@@ -276,33 +219,10 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     const end =
       absoluteTimeout === false ? this.#expires : Math.min(this.#expires, this.#created + absoluteTimeout);
     const sealed = seal(json, keys, { name, expires: end, issuedAt: Math.min(this.#issuedAt, Date.now()) });
-    const lengths = chunkLengths(name, sealed.length);
-    const lines: string[] = [];
-    let offset = 0;
-    for (let index = 0; index < lengths.length; index++) {
-      const mark = lengths.length > 1 && index === 0 ? `${lengths.length}~` : '';
-      const take = (lengths[index] as number) - mark.length;
-      lines.push(
-        serializeCookie(chunkName(name, index), mark + sealed.slice(offset, offset + take), attributes),
-      );
-      offset += take;
-    }
-    if (this.#chunksReceived > lengths.length) {
-      lines.push(...this.#expire(attributes, lengths.length, this.#chunksReceived));
-    }
-    return lines;
+    return serializeChunks(name, sealed, attributes, this.#chunksReceived);
   }
 
   clear(attributes: CookieAttributes): string[] {
-    return this.#expire(attributes, 0, Math.max(1, this.#chunksReceived));
-  }
-
-  #expire(attributes: CookieAttributes, from: number, to: number): string[] {
-    const expired: CookieAttributes = { ...attributes, expires: new Date(0) };
-    const lines: string[] = [];
-    for (let index = from; index < to; index++) {
-      lines.push(serializeCookie(chunkName(this.#config.name, index), '', expired));
-    }
-    return lines;
+    return expireChunks(this.#config.name, attributes, 0, Math.max(1, this.#chunksReceived));
   }
 }

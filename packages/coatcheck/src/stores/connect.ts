@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { StoreError, type StoreOperation } from '../errors.js';
+import { StoreError, type StoreOperation, StoreUnsupportedError } from '../errors.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import {
   applyPatch,
@@ -50,6 +50,21 @@ export function isConnectStore(value: unknown): value is ConnectStore {
 
 export { CONNECT_META_KEY };
 
+/** Options of {@link ConnectStoreAdapter} and {@link fromConnectStore}. */
+export interface ConnectStoreAdapterOptions {
+  /**
+   * How long the store's optional `all()` and `length()` may take to call back, in milliseconds,
+   * before listing is reported unsupported (`StoreUnsupportedError`, `ERR_STORE_UNSUPPORTED`). Once
+   * a call has gone unanswered that long, later scans fail at once without calling the store again,
+   * until the late answer arrives (a slow store, not a silent one). Default 3000: below
+   * `session()`'s `storeTimeout` of 5000, so the typed error is the one the application sees.
+   */
+  scanTimeout?: number;
+}
+
+/** See {@link ConnectStoreAdapterOptions.scanTimeout}. */
+export const DEFAULT_SCAN_TIMEOUT = 3000;
+
 interface ConnectMeta {
   /** created */
   c: number;
@@ -82,7 +97,9 @@ function isMeta(value: unknown): value is ConnectMeta {
  *   keys. Processes sharing the store can still interleave between the read and the write;
  * - every `set` hands the store a cookie whose `expires` and `maxAge` are the record's expiry, as
  *   express-session's own session would carry them, so the store's TTL follows activity;
- * - `listByUser`/`removeByUser` and `ids`/`entries` only when the store has `all()` (they scan).
+ * - `listByUser`/`removeByUser` and `ids`/`entries` only when the store has `all()` (they scan). A
+ *   store whose `all()` never calls back (connect-mongodb-session 5 on the mongodb driver 6) makes
+ *   them fail with `StoreUnsupportedError` after `scanTimeout`, and at once from then on.
  *
  * @example
  * ```ts
@@ -95,6 +112,9 @@ export class ConnectStoreAdapter implements SessionStore {
   readonly connectStore: ConnectStore;
   /** One read-then-write or delete of a session at a time, in this process. */
   readonly #lock = new KeyedLock();
+  readonly #scanTimeout: number;
+  /** The store's optional methods with a call still unanswered after `scanTimeout`. */
+  readonly #unanswered = new Set<'all' | 'length'>();
   ids?: SessionStore['ids'];
   entries?: SessionStore['entries'];
   count?: SessionStore['count'];
@@ -102,16 +122,22 @@ export class ConnectStoreAdapter implements SessionStore {
   listByUser?: SessionStore['listByUser'];
   removeByUser?: SessionStore['removeByUser'];
 
-  constructor(store: ConnectStore, name?: string) {
+  constructor(store: ConnectStore, name?: string, options: ConnectStoreAdapterOptions = {}) {
     if (!isConnectStore(store)) throw new TypeError('store must have get, set and destroy methods');
+    const scanTimeout = options.scanTimeout ?? DEFAULT_SCAN_TIMEOUT;
+    if (typeof scanTimeout !== 'number' || !Number.isFinite(scanTimeout) || scanTimeout <= 0) {
+      throw new TypeError('connect store option scanTimeout must be a positive number of milliseconds');
+    }
+    this.#scanTimeout = scanTimeout;
     this.connectStore = store;
     this.name =
       name ??
       (store.constructor?.name && store.constructor.name !== 'Object' ? store.constructor.name : 'connect');
     if (typeof store.all === 'function') {
-      this.entries = () => this.#entries();
-      this.ids = async () => (await this.#entries()).map(([id]) => id);
-      this.listByUser = async (user) => (await this.#entries()).filter(([, r]) => r.user === user);
+      this.entries = () => this.#entries('entries');
+      this.ids = async () => (await this.#entries('ids')).map(([id]) => id);
+      this.listByUser = async (user) =>
+        (await this.#entries('listByUser')).filter(([, r]) => r.user === user);
       this.removeByUser = (user, exceptId) => this.#removeByUser(user, exceptId);
     }
     if (typeof store.length === 'function' || typeof store.all === 'function') {
@@ -131,6 +157,45 @@ export class ConnectStoreAdapter implements SessionStore {
       try {
         run(callback);
       } catch (err) {
+        reject(new StoreError(this.name, operation, { cause: err }));
+      }
+    });
+  }
+
+  /**
+   * A call of the store's optional `all()` or `length()`, which a store may never answer: after
+   * `scanTimeout` it fails with StoreUnsupportedError, and so does every later call until the
+   * store's answer turns up.
+   */
+  #scan<T>(
+    operation: StoreOperation,
+    method: 'all' | 'length',
+    run: (callback: Callback<T>) => unknown,
+  ): Promise<T> {
+    if (this.#unanswered.has(method)) {
+      return Promise.reject(new StoreUnsupportedError(this.name, operation, method, this.#scanTimeout));
+    }
+    return new Promise<T>((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        this.#unanswered.add(method);
+        reject(new StoreUnsupportedError(this.name, operation, method, this.#scanTimeout));
+      }, this.#scanTimeout);
+      const callback: Callback<T> = (err, value) => {
+        if (late) {
+          // Slow, not silent: scans are tried again.
+          this.#unanswered.delete(method);
+          return;
+        }
+        clearTimeout(timer);
+        if (err) reject(new StoreError(this.name, operation, { cause: err }));
+        else resolve(value as T);
+      };
+      try {
+        run(callback);
+      } catch (err) {
+        clearTimeout(timer);
         reject(new StoreError(this.name, operation, { cause: err }));
       }
     });
@@ -258,9 +323,11 @@ export class ConnectStoreAdapter implements SessionStore {
     });
   }
 
-  async #entries(): Promise<Array<[string, SessionRecord]>> {
-    const all = await this.#call<ConnectSession[] | Record<string, ConnectSession> | null>('entries', (cb) =>
-      this.connectStore.all?.(cb),
+  async #entries(operation: StoreOperation): Promise<Array<[string, SessionRecord]>> {
+    const all = await this.#scan<ConnectSession[] | Record<string, ConnectSession> | null>(
+      operation,
+      'all',
+      (cb) => this.connectStore.all?.(cb),
     );
     const now = Date.now();
     const pairs: Array<[string, unknown]> = Array.isArray(all)
@@ -281,8 +348,8 @@ export class ConnectStoreAdapter implements SessionStore {
 
   async #count(): Promise<number> {
     // entries() applies coatcheck's own expiry; a connect store's length() only knows the cookie's.
-    if (typeof this.connectStore.all === 'function') return (await this.#entries()).length;
-    return this.#call<number>('count', (cb) => this.connectStore.length?.(cb));
+    if (typeof this.connectStore.all === 'function') return (await this.#entries('count')).length;
+    return this.#scan<number>('count', 'length', (cb) => this.connectStore.length?.(cb));
   }
 
   /**
@@ -293,7 +360,9 @@ export class ConnectStoreAdapter implements SessionStore {
   async #removeByUser(user: string, exceptId?: string): Promise<number> {
     let removed = 0;
     for (let pass = 0; pass < MAX_REMOVE_PASSES; pass++) {
-      const mine = (await this.#entries()).filter(([id, r]) => r.user === user && id !== exceptId);
+      const mine = (await this.#entries('removeByUser')).filter(
+        ([id, r]) => r.user === user && id !== exceptId,
+      );
       if (mine.length === 0) break;
       for (const [id] of mine) await this.remove(id);
       removed += mine.length;
@@ -305,7 +374,20 @@ export class ConnectStoreAdapter implements SessionStore {
 /** Scans of {@link ConnectStoreAdapter.removeByUser} before it stops chasing new logins. */
 const MAX_REMOVE_PASSES = 5;
 
-/** Wraps a connect store for coatcheck; a coatcheck store is returned as it is. */
-export function fromConnectStore(store: ConnectStore, name?: string): SessionStore {
-  return new ConnectStoreAdapter(store, name);
+/**
+ * Wraps an express-session store for coatcheck. `session()` does this itself for a store it is given;
+ * call it to name the store in errors or to set {@link ConnectStoreAdapterOptions.scanTimeout}.
+ *
+ * @example
+ * ```ts
+ * const store = fromConnectStore(new RedisStore({ client }), 'connect-redis', { scanTimeout: 10_000 });
+ * app.use(session({ secret, store, storeTimeout: 15_000 }));
+ * ```
+ */
+export function fromConnectStore(
+  store: ConnectStore,
+  name?: string,
+  options?: ConnectStoreAdapterOptions,
+): SessionStore {
+  return new ConnectStoreAdapter(store, name, options);
 }

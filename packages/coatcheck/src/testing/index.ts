@@ -114,5 +114,3 @@ export function testStore<S extends SessionStore>(options: TestStoreOptions<S>):
     }
   });
 }
-
-export { SERVICES, type ServiceCheck, serviceSkipReason } from './services.js';

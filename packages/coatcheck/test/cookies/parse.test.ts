@@ -247,3 +247,44 @@ describe('findCookie', () => {
     fc.assert(agrees, { numRuns: 2000 });
   });
 });
+
+describe('parseCookie and findCookie, quotes: "as-sent"', () => {
+  const table: Array<[string, string, string | undefined]> = [
+    ['a="quoted"', 'a', '"quoted"'],
+    ['a="', 'a', '"'],
+    ['a= "x" ', 'a', '"x"'],
+    ['a=%22x%22', 'a', '"x"'],
+  ];
+  for (const [header, name, expected] of table) {
+    it(`${JSON.stringify(header)} keeps its quotes`, () => {
+      assert.equal(findCookie(header, name, { quotes: 'as-sent' }), expected);
+      assert.equal(parseCookie(header, { quotes: 'as-sent' })[name], expected);
+    });
+  }
+
+  it('agrees with the cookie package (1.x, which keeps quotes) on headers with quotes (property)', () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9!#$&'*+\-.^_`|~]{1,8}$/);
+    const value = fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9"% =:_-]{0,12}$/),
+      fc.constantFrom('"', '""', '"a"', ' " ', '%22a%22'),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 6 }), (pairs) => {
+        const header = pairs.map(([n, v]) => `${n}=${v}`).join('; ');
+        assert.deepEqual(
+          { ...parseCookie(header, { quotes: 'as-sent' }) },
+          { ...parseWithCookiePackage(header) },
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('decode: false', () => {
+  it('keeps values raw, as sent', () => {
+    assert.equal(findCookie('t=a%2Fb', 't', { decode: false }), 'a%2Fb');
+    assert.equal(parseCookie('t=a%2Fb; u="x"', { decode: false }).u, 'x');
+    assert.equal(parseCookie('t=a%2Fb', { decode: false }).t, 'a%2Fb');
+  });
+});

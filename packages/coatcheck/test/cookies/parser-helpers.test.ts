@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, describe, it } from 'node:test';
-import coatcheck, { cookies, JSONCookie, JSONCookies, signedCookie, signedCookies } from 'coatcheck';
+import coatcheck, { cookies } from 'coatcheck';
+import { JSONCookie, JSONCookies, signedCookie, signedCookies } from 'coatcheck/cookies';
 import { type Running, serve } from './servers.js';
 
 const require = createRequire(import.meta.url);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { BoundCookies, Challenges } from 'coatcheck';
+import { BoundCookies, Challenges } from 'coatcheck/device-bound';
 
 const key = createSecretKey(randomBytes(32));
 const now = Date.now();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { checkDeviceJwk, type DevicePublicJwk, jwkThumbprint } from 'coatcheck';
+import { checkDeviceJwk, type DevicePublicJwk, jwkThumbprint } from 'coatcheck/device-bound';
 import { DeviceKey } from '../helpers/device.js';
 
 // RFC 7638 section 3.1: the example key and its thumbprint.

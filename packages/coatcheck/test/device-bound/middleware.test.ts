@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import session, { BINDING_KEY, MemoryStore, type SessionEventName, type SessionOptions } from 'coatcheck';
+import session, { MemoryStore, type SessionEventName, type SessionOptions } from 'coatcheck';
+import { BINDING_KEY } from 'coatcheck/device-bound';
 import {
   challengeOf,
   DeviceKey,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { sign } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { DeviceProofError } from 'coatcheck';
 import {
-  DeviceProofError,
   type DevicePublicJwk,
   jwkThumbprint,
   MAX_PROOF_LENGTH,
   verifyDeviceProof,
-} from 'coatcheck';
+} from 'coatcheck/device-bound';
 import { base64url, DeviceKey, hs256 } from '../helpers/device.js';
 
 const algorithms = ['ES256', 'RS256'] as const;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { challengeHeader, registrationHeader, sessionIdentifierOf, sfString } from 'coatcheck';
+import { challengeHeader, registrationHeader, sessionIdentifierOf, sfString } from 'coatcheck/device-bound';
 
 describe('structured-header values (RFC 8941)', () => {
   const strings: Array<[string, string]> = [

@@ -1,4 +1,5 @@
-import { MemoryStore, type SessionPatch, type SessionRecord } from 'coatcheck';
+import { MemoryStore, type SessionRecord } from 'coatcheck';
+import type { SessionPatch } from 'coatcheck/stores';
 
 /** A real MemoryStore that counts the calls made to it, to check how often the middleware writes. */
 export class CountingStore extends MemoryStore {

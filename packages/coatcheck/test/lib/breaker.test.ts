@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import session, {
-  isConnectionFailure,
-  isConnectionRefused,
-  MemoryStore,
-  type SessionOptions,
-  type SessionPatch,
-  type SessionRecord,
-  StoreError,
-} from 'coatcheck';
+import session, { MemoryStore, type SessionOptions, type SessionRecord, StoreError } from 'coatcheck';
+import { isConnectionFailure, isConnectionRefused, type SessionPatch } from 'coatcheck/stores';
 import express from 'express';
 import { SECRET } from '../helpers/app.js';
 import { Client, listen, type TestServer } from '../helpers/http.js';

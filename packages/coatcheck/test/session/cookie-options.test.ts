@@ -2,7 +2,8 @@
 // every Set-Cookie built by serializeCookie by its rules.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemoryStore, serializeCookie } from 'coatcheck';
+import { MemoryStore } from 'coatcheck';
+import { serializeCookie } from 'coatcheck/cookies';
 import { idFromCookie, sessionApp } from '../helpers/app.js';
 import { type AnyApp, Client, EXPRESS } from '../helpers/http.js';
 

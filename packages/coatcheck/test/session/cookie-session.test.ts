@@ -6,11 +6,9 @@ import {
   type CookieSessionMiddleware,
   type CookieSessionOptions,
   cookieSession,
-  MAX_COOKIE_SIZE,
   type SessionEvents,
-  seal,
-  sealingKeys,
 } from 'coatcheck';
+import { MAX_COOKIE_SIZE, seal, sealingKeys } from 'coatcheck/cookies';
 import { SECRET, sessionAppWith } from '../helpers/app.js';
 import { type AnyApp, Client, EXPRESS } from '../helpers/http.js';
 

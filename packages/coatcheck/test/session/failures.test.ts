@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MemoryStore, type SessionPatch, type SessionRecord } from 'coatcheck';
+import { MemoryStore, type SessionRecord } from 'coatcheck';
+import type { SessionPatch } from 'coatcheck/stores';
 import { sessionApp } from '../helpers/app.js';
 import { Client, EXPRESS } from '../helpers/http.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fromConnectStore, MemoryStore } from 'coatcheck';
+import { MemoryStore } from 'coatcheck';
+import { fromConnectStore } from 'coatcheck/stores';
 import expressSession from 'express-session';
 import { idFromCookie, sessionApp } from '../helpers/app.js';
 import { CountingStore } from '../helpers/counting-store.js';

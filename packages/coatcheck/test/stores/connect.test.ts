@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  CONNECT_META_KEY,
-  ConnectStoreAdapter,
-  fromConnectStore,
-  isConnectStore,
-  isSessionStore,
-  MemoryStore,
-} from 'coatcheck';
+import { MemoryStore } from 'coatcheck';
+import { ConnectStoreAdapter, fromConnectStore, isConnectStore, isSessionStore } from 'coatcheck/stores';
 import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
 import expressSession from 'express-session';
+// Where the adapter keeps its bookkeeping is internal; the test reads it to check what it stores.
+import { CONNECT_META_KEY } from '../../src/stores/store.js';
 
 testStore({
   name: "express-session's MemoryStore through the connect adapter",
@@ -78,5 +74,61 @@ describe('connect adapter', () => {
       assert.equal(err.message.includes(id), false);
       return true;
     });
+  });
+
+  it('reports a scan the store does not answer in time as unsupported, until its late answer comes', async () => {
+    // express-session's MemoryStore whose all() answers only when told to: a store that is slow
+    // (or, never told, one that is silent, as connect-mongodb-session 5 on the mongodb driver 6 is).
+    const connect = new expressSession.MemoryStore();
+    const all = connect.all.bind(connect);
+    const held: Array<() => Promise<void>> = [];
+    let calls = 0;
+    connect.all = (callback) => {
+      calls++;
+      held.push(
+        () =>
+          new Promise<void>((answered) =>
+            all((err, sessions) => {
+              callback(err, sessions);
+              answered();
+            }),
+          ),
+      );
+    };
+    const store = fromConnectStore(connect, 'slow', { scanTimeout: 50 });
+    const id = freshId();
+    await store.write(id, sampleRecord({ user: 'u1' }));
+    await assert.rejects(store.listByUser?.('u1') as Promise<unknown>, {
+      name: 'StoreUnsupportedError',
+      code: 'ERR_STORE_UNSUPPORTED',
+      status: 503,
+      store: 'slow',
+      operation: 'listByUser',
+      method: 'all',
+      message: 'slow store: listByUser is not supported: its all() did not call back within 50 ms',
+    });
+    await assert.rejects(store.count?.() as Promise<unknown>, {
+      code: 'ERR_STORE_UNSUPPORTED',
+      operation: 'count',
+    });
+    assert.equal(calls, 1, 'not asked again while its answer is outstanding');
+    await held.shift()?.();
+    connect.all = all;
+    assert.deepEqual(
+      (await store.listByUser?.('u1'))?.map(([listed]) => listed),
+      [id],
+    );
+  });
+
+  it('refuses a scanTimeout that is not a positive number', () => {
+    for (const scanTimeout of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
+      assert.throws(
+        () => fromConnectStore(new expressSession.MemoryStore(), 'x', { scanTimeout: scanTimeout as number }),
+        {
+          name: 'TypeError',
+          message: 'connect store option scanTimeout must be a positive number of milliseconds',
+        },
+      );
+    }
   });
 });

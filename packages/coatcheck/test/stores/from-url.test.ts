@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MemoryStore, type SessionStore, storeFromUrl } from 'coatcheck';
-import { freshId, SERVICES, sampleRecord, serviceSkipReason } from 'coatcheck/testing';
+import { freshId, sampleRecord } from 'coatcheck/testing';
+import { SERVICES, serviceSkipReason } from '../../../../test/helpers/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'coatcheck-from-url-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ function policy(overrides: Partial<StoreCallPolicy> = {}): StoreCallPolicy {
     storeTimeout: 5000,
     onStoreError: 'fail',
     wholeRecordLock: new KeyedLock(),
-    reporter: new SessionReporter(createSecretKey(Buffer.alloc(32, 1))),
+    reporter: new SessionReporter([createSecretKey(Buffer.alloc(32, 1))]),
     ...overrides,
   };
 }

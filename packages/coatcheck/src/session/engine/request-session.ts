@@ -1,3 +1,6 @@
+// Over 300 lines because it is the one place that sequences a request's session: the five session
+// methods, the two moments a response is decided (beforeHeaders, commit) and the cookie it sends.
+// Every rule it applies lives in a module beside it; what remains here is order and bookkeeping.
 import { SessionNotFoundError, type StoreError } from '../../errors.js';
 import type { CookieOptions } from '../cookie.js';
 import type { ResolvedOptions } from '../options.js';

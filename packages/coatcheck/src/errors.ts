@@ -42,6 +42,7 @@ export type CoatcheckErrorCode =
   | StoreErrorCode
   | 'ERR_STORE_PACKAGE_MISSING'
   | 'ERR_SESSION_SERIALIZE'
+  | 'ERR_SESSION_RECORD'
   | 'ERR_SESSION_DESTROYED'
   | 'ERR_SESSION_NOT_FOUND'
   | 'ERR_COOKIE_TOO_LARGE'
@@ -250,6 +251,30 @@ export class SessionSerializeError extends CoatcheckError {
   }
 }
 
+/** The part of a stored session that {@link SessionRecordError} found unreadable. */
+export type SessionRecordField = 'data' | 'cookie' | 'expires' | 'created' | 'touched' | 'user';
+
+/**
+ * A stored session could not be read back: its data is not a JSON object, its cookie is not a
+ * cookie, or a time is not a time (written by hand, another tool, or a damaged disk). Thrown by a
+ * store's decode step ({@link decodeRecord}); the session middleware answers with a fresh session,
+ * reports `tampered` with reason `'record'`, and removes the damaged record. The message names the
+ * field only, never the stored value.
+ */
+export class SessionRecordError extends CoatcheckError {
+  override readonly code = 'ERR_SESSION_RECORD';
+  /** The store's name. */
+  readonly store: string;
+  /** What was unreadable. */
+  readonly field: SessionRecordField;
+
+  constructor(store: string, field: SessionRecordField) {
+    super(`${store} store: a stored session has an unreadable ${field}`);
+    this.store = store;
+    this.field = field;
+  }
+}
+
 /** A session method was called on a session that was destroyed earlier in the same request. */
 export class SessionDestroyedError extends CoatcheckError {
   override readonly code = 'ERR_SESSION_DESTROYED';
@@ -350,6 +375,7 @@ export type AnyCoatcheckError =
   | StoreUnsupportedError
   | StorePackageMissingError
   | SessionSerializeError
+  | SessionRecordError
   | SessionDestroyedError
   | SessionNotFoundError
   | CookieTooLargeError

@@ -12,6 +12,7 @@ import {
   isCoatcheckError,
   SessionDestroyedError,
   SessionNotFoundError,
+  SessionRecordError,
   SessionSerializeError,
   StoreClosedError,
   StoreError,
@@ -53,6 +54,7 @@ const byCode: {
     status: 500,
   },
   ERR_SESSION_SERIALIZE: { make: () => new SessionSerializeError('cart'), status: 500 },
+  ERR_SESSION_RECORD: { make: () => new SessionRecordError('sqlite', 'cookie'), status: 500 },
   ERR_SESSION_DESTROYED: { make: () => new SessionDestroyedError('save'), status: 500 },
   ERR_SESSION_NOT_FOUND: { make: () => new SessionNotFoundError('reload'), status: 404 },
   ERR_COOKIE_TOO_LARGE: { make: () => new CookieTooLargeError('sid', 5000, 4096), status: 500 },
@@ -147,6 +149,8 @@ describe('errors: types', () => {
           return `proof ${err.reason}`;
         case 'ERR_SESSION_SERIALIZE':
           return `serialize ${err.key}`;
+        case 'ERR_SESSION_RECORD':
+          return `record ${err.store} ${err.field}`;
         case 'ERR_COOKIE_TOO_LARGE':
           return `cookie ${err.size}/${err.limit}`;
         case 'ERR_STORE_PACKAGE_MISSING':

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
-import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import session, { cookieSession, cookies, csrf, MemoryStore, type SessionMiddleware } from 'coatcheck';
 import { seal, sealingKeys, sign, signingKeys, unseal } from 'coatcheck/cookies';
 import { createCsrfSecret, createCsrfToken, verifyCsrfToken } from 'coatcheck/csrf';
 import { Challenges } from 'coatcheck/device-bound';
 import { bindCsrfSecret } from '../src/csrf/token.js';
-import { csrfContextSecret, deriveKey, deriveSealingKey, HandleKeys, previous } from '../src/keys.js';
+import {
+  csrfContextSecret,
+  deriveKey,
+  deriveSealingKey,
+  HandleKeys,
+  hkdfExpand32,
+  previous,
+} from '../src/keys.js';
 import { type AnyApp, Client, EXPRESS, listen, type TestServer } from './helpers/http.js';
 
 const OLD = 'the secret in use before the rotation, 32+ bytes';
@@ -83,6 +90,14 @@ describe('keys: derivations', () => {
       verifyCsrfToken(BEFORE.csrfToken, previous.csrfContextSecret(bytes, BEFORE.sessionId)),
       true,
     );
+  });
+
+  it('hkdfExpand32 is HKDF-Expand: with the extract step done by hand, it equals node:crypto hkdfSync', () => {
+    const ikm = randomBytes(32);
+    const salt = randomBytes(16);
+    const prk = createHmac('sha256', salt).update(ikm).digest();
+    const expected = Buffer.from(hkdfSync('sha256', ikm, salt, 'coatcheck csrf token:sid', 32));
+    assert.deepEqual(hkdfExpand32(prk, 'coatcheck csrf token:sid'), expected);
   });
 
   it('HandleKeys: made under the first secret, matched under any listed one and the previous derivation', () => {

@@ -4,12 +4,17 @@
  * `coatcheck` is only an optional peer of this package, so these classes extend `Error` rather than
  * coatcheck's `CoatcheckError`: importing the base would make the core a hard dependency, and a
  * top-level `await import()` to make it optional would stop `require()` from loading this module.
- * They carry the same fields as `CoatcheckError` (`code`, `status`, `statusCode`, `expose`, `cause`),
- * so one error handler can treat both alike.
+ * They have the core's `CoatcheckErrorShape` (`code`, `status`, `statusCode`, `expose`, `cause`),
+ * structurally rather than through an `implements` clause, so that these declarations do not need
+ * `coatcheck` installed (test/express/types.test.ts checks the assignment), and one error handler
+ * can treat both alike.
  *
- * What the middleware passes to `next(err)` is one of {@link AnyJwtError}: each member has a literal
- * `code`, so `switch (err.code)` narrows `err`. The codes of {@link UnauthorizedError} are
- * express-jwt's, unchanged. Its `inner` is shaped as jsonwebtoken's errors
+ * What the middleware passes to `next(err)` is one of {@link AnyJwtError}: each class has a literal
+ * `code` type ({@link UnauthorizedErrorCode} for {@link UnauthorizedError}, disjoint from the
+ * others), so `switch (err.code)` narrows `err` to its class, and `err instanceof UnauthorizedError`
+ * types `err.code` as {@link UnauthorizedErrorCode}. As in the core, the classes are not generic
+ * over their code: `instanceof` would narrow a generic class to `Class<any>` and `err.code` to
+ * `any`. The codes of {@link UnauthorizedError} are express-jwt's, unchanged. Its `inner` is shaped as jsonwebtoken's errors
  * ({@link JsonWebTokenError}, {@link TokenExpiredError}, {@link NotBeforeError}) with the same
  * messages (`'jwt expired'`, `'invalid signature'`, …), and keeps jose's error as its `cause`.
  *
@@ -42,9 +47,9 @@ export type ErrorLike = Error | { message: string };
  * });
  * ```
  */
-export class UnauthorizedError<C extends UnauthorizedErrorCode = UnauthorizedErrorCode> extends Error {
+export class UnauthorizedError extends Error {
   declare readonly name: 'UnauthorizedError';
-  readonly code: C;
+  readonly code: UnauthorizedErrorCode;
   readonly status = 401;
   /**
    * The error that explains the refusal, as express-jwt names it: for a bad token a
@@ -56,7 +61,7 @@ export class UnauthorizedError<C extends UnauthorizedErrorCode = UnauthorizedErr
    * @param code express-jwt's code for the failure.
    * @param error The underlying error, or `{ message }` when there is none (express-jwt's signature).
    */
-  constructor(code: C, error: ErrorLike) {
+  constructor(code: UnauthorizedErrorCode, error: ErrorLike) {
     const inner = error instanceof Error ? error : new Error(error.message);
     super(inner.message, { cause: inner });
     this.code = code;
@@ -165,7 +170,7 @@ Object.defineProperty(NotBeforeError.prototype, 'name', { value: 'NotBeforeError
  */
 export class KeySourceError extends Error {
   declare readonly name: 'KeySourceError';
-  readonly code = 'ERR_JWT_KEY_SOURCE';
+  readonly code: 'ERR_JWT_KEY_SOURCE' = 'ERR_JWT_KEY_SOURCE';
   readonly status = 503;
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -193,13 +198,14 @@ Object.defineProperty(KeySourceError.prototype, 'name', { value: 'KeySourceError
  *     case 'ERR_JWT_KEY_SOURCE':
  *       return 503; // err: KeySourceError
  *     case 'revoked_token':
- *       return 401; // err: UnauthorizedError<'revoked_token'>
+ *       return 401; // err: UnauthorizedError
  *     default:
  *       return err.status;
  *   }
  * }
  * ```
  */
-export type AnyJwtError =
-  | { [C in UnauthorizedErrorCode]: UnauthorizedError<C> }[UnauthorizedErrorCode]
-  | KeySourceError;
+export type AnyJwtError = UnauthorizedError | KeySourceError;
+
+/** Every `code` an error of {@link AnyJwtError} can carry. */
+export type JwtErrorCode = AnyJwtError['code'];

@@ -10,6 +10,7 @@ export {
   type AnyJwtError,
   type ErrorLike,
   JsonWebTokenError,
+  type JwtErrorCode,
   KeySourceError,
   NotBeforeError,
   TokenExpiredError,

@@ -13,8 +13,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createLocalJWKSet, errors, type JWK, jwtVerify } from 'jose';
 import type { Algorithm } from '../src/algorithms.js';
+import { jwt } from '../src/express/middleware.js';
 import { localJwks } from '../src/keys/jwks.js';
 import { createVerifier } from '../src/verify.js';
+import { bearer, json, serve, versions } from './express/apps.js';
 import { ec256, ec384, ec521, ed25519, rsa, secret } from './helpers.js';
 
 const now = Math.floor(Date.now() / 1000);
@@ -415,4 +417,234 @@ describe('verify: parity with jose.jwtVerify', () => {
       { numRuns: 150 },
     );
   });
+});
+
+/**
+ * The same decisions as a table, one row per case and signature family, so that a failure names
+ * the case: each token goes to jose.jwtVerify directly, to createVerifier, and to jwt() over HTTP
+ * on Express 4 and 5, and all three must agree: accepted, or refused with the same jose code (for
+ * the middleware: 401 `invalid_token` whose `inner.code` is jose's code).
+ */
+describe('verify: parity table with jose.jwtVerify, every signature family, over HTTP too', () => {
+  interface Signer {
+    alg: Algorithm;
+    signingKey: KeyObject;
+    verifyKey: KeyObject;
+    /** Another algorithm for the same key, to refuse by the allow-list; none for one-algorithm curves. */
+    sibling?: Algorithm;
+    /** An algorithm of another family, the key-confusion case. */
+    stranger: Algorithm;
+  }
+  const signers: Signer[] = [
+    { alg: 'HS256', signingKey: secretKey, verifyKey: secretKey, sibling: 'HS384', stranger: 'RS256' },
+    { alg: 'HS384', signingKey: secretKey, verifyKey: secretKey, sibling: 'HS512', stranger: 'ES384' },
+    { alg: 'HS512', signingKey: secretKey, verifyKey: secretKey, sibling: 'HS256', stranger: 'EdDSA' },
+    {
+      alg: 'RS256',
+      signingKey: rsa.privateKey,
+      verifyKey: rsa.publicKey,
+      sibling: 'PS256',
+      stranger: 'HS256',
+    },
+    {
+      alg: 'PS256',
+      signingKey: rsa.privateKey,
+      verifyKey: rsa.publicKey,
+      sibling: 'RS256',
+      stranger: 'HS256',
+    },
+    { alg: 'ES256', signingKey: ec256.privateKey, verifyKey: ec256.publicKey, stranger: 'HS256' },
+    { alg: 'ES384', signingKey: ec384.privateKey, verifyKey: ec384.publicKey, stranger: 'ES256' },
+    { alg: 'ES512', signingKey: ec521.privateKey, verifyKey: ec521.publicKey, stranger: 'HS512' },
+    { alg: 'EdDSA', signingKey: ed25519.privateKey, verifyKey: ed25519.publicKey, stranger: 'HS256' },
+  ];
+  const live = () => ({ sub: 'a', iat: now - 10, exp: now + 300 });
+
+  interface Row {
+    title: string;
+    token: string;
+    options: { algorithms: Algorithm[]; crit?: Record<string, boolean>; typ?: string };
+    /** What jose must answer: `true` to accept, else its error code. The table says it so that a
+     * change in jose is noticed, not silently followed. */
+    expected: true | string;
+  }
+
+  function token(
+    signer: Signer,
+    header: Record<string, unknown>,
+    claims: object,
+    how: 'sign' | 'flip' | 'none' = 'sign',
+  ) {
+    const h = b64(JSON.stringify(header));
+    const p = b64(JSON.stringify(claims));
+    if (how === 'none') return `${h}.${p}.`;
+    const s = b64(signInput(signer.alg, signer.signingKey, `${h}.${p}`));
+    return `${h}.${p}.${how === 'flip' ? flip(s, 3) : s}`;
+  }
+
+  function rowsOf(signer: Signer): Row[] {
+    const { alg } = signer;
+    const algorithms = [alg];
+    const rows: Row[] = [
+      {
+        title: 'a valid token',
+        token: token(signer, { alg, typ: 'JWT' }, live()),
+        options: { algorithms },
+        expected: true,
+      },
+      {
+        title: 'a kid the fixed key ignores',
+        token: token(signer, { alg, kid: 'k-1' }, live()),
+        options: { algorithms },
+        expected: true,
+      },
+      {
+        title: 'a changed signature',
+        token: token(signer, { alg }, live(), 'flip'),
+        options: { algorithms },
+        expected: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      },
+      {
+        title: 'alg none, no signature',
+        token: token(signer, { alg: 'none' }, live(), 'none'),
+        options: { algorithms },
+        expected: 'ERR_JOSE_ALG_NOT_ALLOWED',
+      },
+      {
+        title: 'no alg',
+        token: token(signer, { typ: 'JWT' }, live()),
+        options: { algorithms },
+        expected: 'ERR_JWS_INVALID',
+      },
+      {
+        title: `alg ${signer.stranger} of another family`,
+        token: token(signer, { alg: signer.stranger }, live()),
+        options: { algorithms },
+        expected: 'ERR_JOSE_ALG_NOT_ALLOWED',
+      },
+      {
+        title: 'an unknown crit extension',
+        token: token(signer, { alg, crit: ['ext'], ext: 1 }, live()),
+        options: { algorithms },
+        expected: 'ERR_JOSE_NOT_SUPPORTED',
+      },
+      {
+        title: 'a crit extension the options declare',
+        token: token(signer, { alg, crit: ['ext'], ext: 1 }, live()),
+        options: { algorithms, crit: { ext: true } },
+        expected: true,
+      },
+      {
+        title: 'a declared crit extension missing from the header',
+        token: token(signer, { alg, crit: ['ext'] }, live()),
+        options: { algorithms, crit: { ext: true } },
+        expected: 'ERR_JWS_INVALID',
+      },
+      {
+        title: 'crit that is not an array',
+        token: token(signer, { alg, crit: 'ext', ext: 1 }, live()),
+        options: { algorithms, crit: { ext: true } },
+        expected: 'ERR_JWS_INVALID',
+      },
+      {
+        title: 'b64 false (an unencoded payload)',
+        token: token(signer, { alg, crit: ['b64'], b64: false }, live()),
+        options: { algorithms },
+        expected: 'ERR_JWT_INVALID',
+      },
+      {
+        title: 'b64 true in crit',
+        token: token(signer, { alg, crit: ['b64'], b64: true }, live()),
+        options: { algorithms },
+        expected: true,
+      },
+      {
+        title: 'typ at+jwt where at+jwt is expected',
+        token: token(signer, { alg, typ: 'at+jwt' }, live()),
+        options: { algorithms, typ: 'application/at+jwt' },
+        expected: true,
+      },
+      {
+        title: 'typ JWT where at+jwt is expected',
+        token: token(signer, { alg, typ: 'JWT' }, live()),
+        options: { algorithms, typ: 'at+jwt' },
+        expected: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      },
+      {
+        title: 'expired',
+        token: token(signer, { alg }, { sub: 'a', iat: now - 600, exp: now - 300 }),
+        options: { algorithms },
+        expected: 'ERR_JWT_EXPIRED',
+      },
+    ];
+    if (signer.sibling !== undefined) {
+      rows.push(
+        {
+          title: `the allow-list names only ${signer.sibling}`,
+          token: token(signer, { alg }, live()),
+          options: { algorithms: [signer.sibling] },
+          expected: 'ERR_JOSE_ALG_NOT_ALLOWED',
+        },
+        {
+          title: `the allow-list names ${signer.sibling} and ${alg}`,
+          token: token(signer, { alg }, live()),
+          options: { algorithms: [signer.sibling, alg] },
+          expected: true,
+        },
+      );
+    }
+    return rows.map((row) => ({ ...row, title: `${alg}: ${row.title}` }));
+  }
+
+  const table = signers.flatMap((signer) => rowsOf(signer).map((row) => ({ signer, row })));
+
+  it(`has ${table.length} rows over ${signers.length} algorithms, both verdicts common`, () => {
+    const accepted = table.filter(({ row }) => row.expected === true).length;
+    assert.ok(accepted >= 40 && table.length - accepted >= 90, `${accepted} of ${table.length} accepted`);
+  });
+
+  for (const { signer, row } of table) {
+    it(`${row.title}: ${row.expected === true ? 'accepted' : row.expected}, by jose and by createVerifier`, async () => {
+      const theirs = await outcome(() => jwtVerify(row.token, signer.verifyKey, row.options));
+      assert.equal(theirs.ok ? true : theirs.code, row.expected, 'jose itself');
+      const ours = await outcome(() =>
+        createVerifier({ key: signer.verifyKey, ...row.options }).verify(row.token),
+      );
+      assert.deepEqual(ours, theirs);
+    });
+  }
+
+  for (const [version, makeApp] of versions) {
+    it(`${version}: jwt() answers each row as jose does (200, or 401 invalid_token with jose's code inside)`, async () => {
+      const app = makeApp();
+      table.forEach(({ signer, row }, i) => {
+        app.get(`/row/${i}`, jwt({ secret: signer.verifyKey, ...row.options }), (req, res) => {
+          res.json({ sub: (req as unknown as { auth: { sub: string } }).auth.sub });
+        });
+      });
+      const server = await serve(app);
+      try {
+        for (const [i, { row }] of table.entries()) {
+          const response = await fetch(`${server.url}/row/${i}`, { headers: bearer(row.token) });
+          const body = await json(response);
+          if (row.expected === true) {
+            assert.deepEqual([response.status, body], [200, { sub: 'a' }], row.title);
+          } else {
+            assert.deepEqual(
+              [response.status, body.code, body.joseCode],
+              [401, 'invalid_token', row.expected],
+              row.title,
+            );
+            assert.match(
+              response.headers.get('www-authenticate') ?? '',
+              /^Bearer error="invalid_token"/,
+              row.title,
+            );
+          }
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

@@ -404,13 +404,11 @@ describe('verify: header rules of RFC 7515, as jose applies them', () => {
   });
 });
 
-describe('verify: shared headers', () => {
-  it('hands out a frozen header, so no caller can change what the next token with it gets', async () => {
+describe('verify: headers', () => {
+  it('hands each token its own header, so no caller can change what the next token gets', async () => {
     const verifier = createVerifier({ key: secret, algorithms: ['HS256', 'HS512'] });
     const first = await verifier.verify(jsonwebtoken.sign({ n: 1 }, secret, { algorithm: 'HS256' }));
-    assert.throws(() => {
-      (first.header as { alg: string }).alg = 'HS512';
-    }, TypeError);
+    (first.header as { alg: string }).alg = 'HS512';
     const second = await verifier.verify(jsonwebtoken.sign({ n: 2 }, secret, { algorithm: 'HS256' }));
     assert.equal(second.header.alg, 'HS256');
   });

@@ -31,8 +31,14 @@
  *
  * @module
  */
-import { type SessionRecord, SessionSerializeError } from 'coatcheck';
-import type { SessionPatch, StoredData } from 'coatcheck/stores';
+import { type SessionRecord, SessionRecordError, SessionSerializeError } from 'coatcheck';
+import {
+  decodeData as checkData,
+  decodeRecord,
+  parseStoredJSON,
+  type SessionPatch,
+  type StoredData,
+} from 'coatcheck/stores';
 
 /** A session document, in this store's layout or connect-mongodb-session's. */
 export interface SessionDocument {
@@ -100,22 +106,28 @@ function encodeData(data: Readonly<Record<string, unknown>>): Record<string, str
   return out;
 }
 
-function decodeData(fields: Readonly<Record<string, unknown>>): StoredData {
+function decodeData(fields: unknown): StoredData {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+    throw new SessionRecordError('mongodb', 'data');
+  }
   const data: StoredData = {};
   for (const field of Object.keys(fields)) {
-    const value = fields[field];
-    if (typeof value !== 'string') continue;
+    const value = (fields as Record<string, unknown>)[field];
     const key = decodeKey(field);
+    const what = key === 'cookie' ? 'cookie' : 'data';
+    // Every field this store writes is JSON text (see the module notes).
+    if (typeof value !== 'string') throw new SessionRecordError('mongodb', what);
+    const parsed = parseStoredJSON('mongodb', what, value);
     if (key === '__proto__') {
       // Assignment would set the object's prototype; the key must become data.
       Object.defineProperty(data, key, {
-        value: JSON.parse(value),
+        value: parsed,
         enumerable: true,
         writable: true,
         configurable: true,
       });
     } else {
-      data[key] = JSON.parse(value);
+      data[key] = parsed;
     }
   }
   return data;
@@ -191,30 +203,28 @@ export function isLegacyDocument(doc: SessionDocument): boolean {
 /**
  * The record a document holds, from this store's layout or connect-mongodb-session's. A legacy
  * document knows neither its creation nor its last save: both are taken as the time its cookie's
- * `maxAge` counts from (`expires − maxAge`).
+ * `maxAge` counts from (`expires − maxAge`). A document that cannot be read back (data that is not
+ * this layout's, an `expires` or `created` that is not a date) is a `SessionRecordError`.
  */
 export function fromDocument(doc: SessionDocument): SessionRecord {
-  const expires = doc.expires.getTime();
-  let data: StoredData;
-  let created: number;
-  if (isLegacyDocument(doc)) {
-    // Through JSON, as a JSON store would give it back: the cookie's Date becomes its ISO string.
-    data = JSON.parse(
-      typeof doc.session === 'string' ? doc.session : JSON.stringify(doc.session),
-    ) as StoredData;
-    const maxAge = data.cookie?.originalMaxAge;
-    created = expires - (typeof maxAge === 'number' && Number.isFinite(maxAge) ? maxAge : LEGACY_LIFETIME);
-  } else {
-    data = decodeData(doc.data ?? {});
-    created = doc.created?.getTime() ?? expires;
+  if (!isLegacyDocument(doc)) {
+    return decodeRecord('mongodb', {
+      data: decodeData(doc.data),
+      expires: doc.expires,
+      created: doc.created,
+      touched: doc.touched,
+      user: doc.user,
+    });
   }
-  return {
-    data,
-    expires,
-    created,
-    touched: doc.touched?.getTime() ?? created,
-    user: typeof doc.user === 'string' ? doc.user : undefined,
-  };
+  // Through JSON, as a JSON store would give it back: the cookie's Date becomes its ISO string.
+  const data = checkData(
+    'mongodb',
+    typeof doc.session === 'string' ? doc.session : JSON.stringify(doc.session),
+  );
+  const maxAge = data.cookie?.originalMaxAge;
+  const lifetime = typeof maxAge === 'number' && Number.isFinite(maxAge) ? maxAge : LEGACY_LIFETIME;
+  const expires = doc.expires instanceof Date ? doc.expires.getTime() : Number.NaN;
+  return decodeRecord('mongodb', { data, expires, created: expires - lifetime, user: doc.user });
 }
 
 /** The filter of one session, live or not. */
@@ -343,7 +353,11 @@ export const INDEXES = [
   },
 ] as const;
 
-/** The filter of every session expired at `now`, for the store's own pruning. */
+/**
+ * The filter of every session expired at `now`, or whose `expires` is no date, for the store's own
+ * pruning: the TTL index never deletes a document whose `expires` is not a date, and reads never
+ * serve one, so without this it would stay forever.
+ */
 export function expiredFilter(now: number) {
-  return { expires: { $lte: new Date(now) } };
+  return { $or: [{ expires: { $lte: new Date(now) } }, { expires: { $not: { $type: 'date' as const } } }] };
 }

@@ -1,12 +1,13 @@
 import {
   type SessionRecord,
+  SessionRecordError,
   SessionSerializeError,
   type SessionStore,
   StoreClosedError,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
-import { type CookieJSON, type SessionPatch, Store } from 'coatcheck/stores';
+import { type CookieJSON, decodeRows, type SessionPatch, Store } from 'coatcheck/stores';
 import { type Collection, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
 import {
   expiredFilter,
@@ -296,7 +297,12 @@ export class MongoDBStore extends Store implements SessionStore {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof StoreError || err instanceof SessionSerializeError) throw err;
+      if (
+        err instanceof StoreError ||
+        err instanceof SessionSerializeError ||
+        err instanceof SessionRecordError
+      )
+        throw err;
       throw new StoreError(this.name, operation, { cause: scrub(err) });
     }
   }
@@ -307,7 +313,11 @@ export class MongoDBStore extends Store implements SessionStore {
       // that is exactly `{ _id }` from its primary key, and scans the collection for any other.
       const now = Date.now();
       const doc = await this.collection.findOne(idFilter(id));
-      return doc && isLive(doc, now) ? fromDocument(doc) : undefined;
+      if (!doc) return undefined;
+      // Decoded before the expiry check: an `expires` that is no date is damage to report (and
+      // remove), not a session that merely looks expired and would stay forever.
+      const record = fromDocument(doc);
+      return record.expires > now ? record : undefined;
     });
   }
 
@@ -423,7 +433,7 @@ export class MongoDBStore extends Store implements SessionStore {
   async entries(): Promise<Array<[string, SessionRecord]>> {
     return this.#run('entries', async () => {
       const docs = await this.collection.find(liveFilter(Date.now())).toArray();
-      return docs.map((doc): [string, SessionRecord] => [doc._id, fromDocument(doc)]);
+      return decodeRows(docs, (doc) => [doc._id, fromDocument(doc)]);
     });
   }
 
@@ -440,7 +450,7 @@ export class MongoDBStore extends Store implements SessionStore {
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
     return this.#run('listByUser', async () => {
       const docs = await this.collection.find(userFilter(user, Date.now())).toArray();
-      return docs.map((doc): [string, SessionRecord] => [doc._id, fromDocument(doc)]);
+      return decodeRows(docs, (doc) => [doc._id, fromDocument(doc)]);
     });
   }
 

@@ -155,7 +155,6 @@ describe('toDocument / fromDocument', () => {
       expires: expires.getTime(),
       created: NOW,
       touched: NOW,
-      user: undefined,
     });
   });
 
@@ -168,7 +167,6 @@ describe('toDocument / fromDocument', () => {
       expires: expires.getTime(),
       created: NOW,
       touched: NOW,
-      user: undefined,
     });
     assert.deepEqual(migration(doc).replacement.data, { cookie: JSON.stringify(session.cookie), views: '1' });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { StoreError } from 'coatcheck';
-import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
+import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import { type CommandStartedEvent, MongoClient } from 'mongodb';
 import { patchFilter, patchUpdate, readFilter, toDocument } from '../src/documents.js';
 import { MongoDBStore } from '../src/index.js';
@@ -14,6 +14,19 @@ testStore({
   skip: skipWithoutServer,
   requires: 'all',
   create: () => new MongoDBStore({ uri: MONGODB_URI, collection: conformanceCollection }),
+  // Straight through the driver's collection, as a hand edit in the shell would write it.
+  damage: async (store, id, kind) => {
+    const updates: Record<RecordDamage, Record<string, unknown>> = {
+      'data-null': { $set: { data: null } },
+      'data-not-json': { $set: { 'data.user': '{"name": "Ada"' } },
+      'cookie-string': { $set: { 'data.cookie': '"sid=abc"' } },
+      'cookie-expires': { $set: { 'data.cookie': '{"originalMaxAge": 3600000, "expires": "not a date"}' } },
+      expires: { $set: { expires: 'tomorrow' } },
+      created: { $unset: { created: '' } },
+    };
+    const result = await store.collection.updateOne({ _id: id }, updates[kind] as never);
+    return result.modifiedCount === 1;
+  },
   close: async (store) => {
     await store.collection.drop().catch(() => undefined);
     await store.close();

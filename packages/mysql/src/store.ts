@@ -7,10 +7,11 @@ import {
 } from 'coatcheck';
 import {
   type CookieJSON,
+  decodeRecord,
+  decodeRows,
   isConnectionRefused,
   type SessionPatch,
   Store,
-  type StoredData,
 } from 'coatcheck/stores';
 import mysql from 'mysql2/promise';
 
@@ -38,7 +39,7 @@ export interface MySQLStoreOptions {
 interface SessionRow {
   id: Buffer;
   // MariaDB declares JSON columns as text, MySQL as JSON, which mysql2 parses itself.
-  data: string | StoredData;
+  data: unknown;
   expires: number;
   created: number;
   touched: number;
@@ -202,7 +203,7 @@ export class MySQLStore extends Store implements SessionStore {
       `SELECT ${SELECTED} FROM ${this.table} WHERE ${where} AND expires > ?`,
       [...values, Date.now()],
     );
-    return rows.map((row) => [row.id.toString('utf8'), toRecord(row)]);
+    return decodeRows(rows, (row) => [row.id.toString('utf8'), toRecord(row)]);
   }
 
   async #changed(operation: StoreOperation, sql: string, values: Parameter[]): Promise<number> {
@@ -210,7 +211,9 @@ export class MySQLStore extends Store implements SessionStore {
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
-    return (await this.#select('read', 'id = ?', [id]))[0]?.[1];
+    const sql = `SELECT ${SELECTED} FROM ${this.table} WHERE id = ? AND expires > ?`;
+    const rows = await this.#execute<SessionRow[]>('read', sql, [id, Date.now()]);
+    return rows[0] && toRecord(rows[0]);
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
@@ -337,14 +340,13 @@ function promiseApi(pool: Executor): Pick<mysql.Pool, 'execute' | 'query'> {
 }
 
 function toRecord(row: SessionRow): SessionRecord {
-  const record: SessionRecord = {
-    data: typeof row.data === 'string' ? (JSON.parse(row.data) as StoredData) : row.data,
+  return decodeRecord('mysql', {
+    data: row.data,
     expires: Number(row.expires),
     created: Number(row.created),
     touched: Number(row.touched),
-  };
-  if (row.user_id !== null) record.user = row.user_id.toString('utf8');
-  return record;
+    user: row.user_id === null ? undefined : row.user_id.toString('utf8'),
+  });
 }
 
 /** A JSON path naming one top-level key, whatever characters it holds: `$."a.b"`, `$."\"q\""`. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { StoreClosedError, StoreError } from 'coatcheck';
-import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
+import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import mysqlCallback from 'mysql2';
 import mysql from 'mysql2/promise';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
@@ -19,10 +19,31 @@ async function dropTables(...tables: string[]): Promise<void> {
   await connection.end();
 }
 
+/**
+ * SQL that damages one row, by kind. MariaDB checks JSON columns with json_valid() and the times
+ * are BIGINT NOT NULL, so text that is not JSON and unreadable times cannot be stored.
+ */
+const DAMAGE: Partial<Record<RecordDamage, string>> = {
+  'data-null': `UPDATE \`${tableName}\` SET data = 'null' WHERE id = ?`,
+  'cookie-string': `UPDATE \`${tableName}\` SET data = JSON_SET(data, '$.cookie', 'sid=abc') WHERE id = ?`,
+  'cookie-expires': `UPDATE \`${tableName}\` SET data = JSON_SET(data, '$.cookie.expires', 'not a date') WHERE id = ?`,
+};
+
 testStore({
   name: 'MySQLStore',
   skip,
   create: () => new MySQLStore({ uri, tableName }),
+  damage: async (_store, id, kind) => {
+    const sql = DAMAGE[kind];
+    if (sql === undefined) return false;
+    const connection = await mysql.createConnection(uri);
+    try {
+      const [result] = await connection.execute<mysql.ResultSetHeader>(sql, [id]);
+      return result.affectedRows === 1;
+    } finally {
+      await connection.end();
+    }
+  },
   close: async (store) => {
     await store.close();
     await dropTables(tableName);

@@ -7,10 +7,11 @@ import {
 } from 'coatcheck';
 import {
   type CookieJSON,
+  decodeRecord,
+  decodeRows,
   isConnectionRefused,
   type SessionPatch,
   Store,
-  type StoredData,
 } from 'coatcheck/stores';
 import pg from 'pg';
 
@@ -48,7 +49,8 @@ type StatementName = Statement | 'purge' | 'listByUser' | 'removeByUser' | 'prun
 
 interface SessionRow {
   id: string;
-  data: StoredData;
+  /** What pg parsed the jsonb into: an object, unless the row was written by hand. */
+  data: unknown;
   expires: string;
   created: string;
   touched: string;
@@ -69,14 +71,18 @@ function identifier(option: string, value: unknown): string {
 }
 
 function toRecord(row: Omit<SessionRow, 'id'>): SessionRecord {
-  const record: SessionRecord = {
-    data: row.data,
+  return decodeRecord('postgres', {
+    // A jsonb string is a value, not JSON text for decodeRecord to parse: never session data.
+    data: typeof row.data === 'string' ? undefined : row.data,
     expires: Number(row.expires),
     created: Number(row.created),
     touched: Number(row.touched),
-  };
-  if (row.user_id !== null) record.user = row.user_id;
-  return record;
+    user: row.user_id,
+  });
+}
+
+function toEntry(row: SessionRow): [string, SessionRecord] {
+  return [row.id, toRecord(row)];
 }
 
 /**
@@ -322,7 +328,7 @@ export class PostgresStore extends Store implements SessionStore {
 
   async entries(): Promise<Array<[string, SessionRecord]>> {
     const { rows } = await this.#run<SessionRow>('entries', 'entries', [Date.now()]);
-    return rows.map((row) => [row.id, toRecord(row)]);
+    return decodeRows(rows, toEntry);
   }
 
   async count(): Promise<number> {
@@ -335,7 +341,7 @@ export class PostgresStore extends Store implements SessionStore {
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
     const { rows } = await this.#run<SessionRow>('listByUser', 'listByUser', [user, Date.now()]);
-    return rows.map((row) => [row.id, toRecord(row)]);
+    return decodeRows(rows, toEntry);
   }
 
   async removeByUser(user: string, exceptId?: string): Promise<number> {

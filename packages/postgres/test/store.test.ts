@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreClosedError, StoreError } from 'coatcheck';
-import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
+import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import pg from 'pg';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { PostgresStore, type PostgresStoreOptions } from '../src/index.js';
@@ -14,10 +14,28 @@ const skip = await serviceSkipReason(SERVICES.postgres);
 const suffix = randomBytes(4).toString('hex');
 const tableName = `sessions_test_${suffix}`;
 
+/** SQL that damages one row, by kind; a jsonb column holds no text that is not JSON, a bigint no text. */
+const DAMAGE: Partial<Record<RecordDamage, string>> = {
+  'data-null': `UPDATE "${tableName}" SET data = 'null'::jsonb WHERE id = $1`,
+  'cookie-string': `UPDATE "${tableName}" SET data = jsonb_set(data, '{cookie}', '"sid=abc"') WHERE id = $1`,
+  'cookie-expires': `UPDATE "${tableName}" SET data = jsonb_set(data, '{cookie,expires}', '"not a date"') WHERE id = $1`,
+};
+
 testStore({
   name: 'PostgresStore',
   skip,
   create: () => new PostgresStore({ connectionString, tableName }),
+  damage: async (_store, id, kind) => {
+    const sql = DAMAGE[kind];
+    if (sql === undefined) return false;
+    const client = new pg.Client({ connectionString });
+    await client.connect();
+    try {
+      return (await client.query(sql, [id])).rowCount === 1;
+    } finally {
+      await client.end();
+    }
+  },
   close: async (store) => {
     await store.close();
     const pool = new pg.Pool({ connectionString });

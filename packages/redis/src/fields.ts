@@ -18,7 +18,13 @@
  * @module
  */
 import { type SessionRecord, SessionSerializeError } from 'coatcheck';
-import type { SessionPatch, StoredData } from 'coatcheck/stores';
+import {
+  decodeData,
+  decodeRecord,
+  parseStoredJSON,
+  type SessionPatch,
+  type StoredData,
+} from 'coatcheck/stores';
 
 export const EXPIRES = 'm:expires';
 export const CREATED = 'm:created';
@@ -93,43 +99,54 @@ export function hashPairs(reply: unknown): Array<[string, string]> {
   return [];
 }
 
+/** A time field as written (`String(ms)`), or `NaN` for a missing or empty one. */
+function time(value: string | undefined): number {
+  return value === undefined || value.trim() === '' ? Number.NaN : Number(value);
+}
+
 /**
- * The record a hash holds, or `undefined` when it holds none (missing key, a hash this store did
- * not write) or it has expired by `now`. Throws `SyntaxError` on a field that is not JSON.
+ * The record a hash holds, or `undefined` when there is no hash (no fields) or it has expired by
+ * `now`. A hash that cannot be read back (a field that is not JSON, a time that is missing or not a
+ * number) is a `SessionRecordError`: a missing creation time is never replaced by another
+ * time, which would move the absolute timeout.
  */
 export function recordFromHash(pairs: Iterable<[string, string]>, now: number): SessionRecord | undefined {
   const data: StoredData = {};
-  let expires = Number.NaN;
-  let created = Number.NaN;
-  let touched = Number.NaN;
+  let fields = 0;
+  let expires: string | undefined;
+  let created: string | undefined;
+  let touched: string | undefined;
   let user: string | undefined;
   for (const [field, value] of pairs) {
+    fields++;
     if (field.startsWith(DATA)) {
       const key = field.slice(DATA.length);
+      const parsed = parseStoredJSON('redis', key === 'cookie' ? 'cookie' : 'data', value);
       if (key === '__proto__') {
         // Assignment would set the object's prototype; the key must become data.
         Object.defineProperty(data, key, {
-          value: JSON.parse(value),
+          value: parsed,
           enumerable: true,
           writable: true,
           configurable: true,
         });
       } else {
-        data[key] = JSON.parse(value);
+        data[key] = parsed;
       }
-    } else if (field === EXPIRES) expires = Number(value);
-    else if (field === CREATED) created = Number(value);
-    else if (field === TOUCHED) touched = Number(value);
+    } else if (field === EXPIRES) expires = value;
+    else if (field === CREATED) created = value;
+    else if (field === TOUCHED) touched = value;
     else if (field === USER) user = value;
   }
-  if (!(expires > now)) return undefined;
-  return {
+  if (fields === 0) return undefined;
+  const record = decodeRecord('redis', {
     data,
-    expires,
-    created: Number.isFinite(created) ? created : expires,
-    touched: Number.isFinite(touched) ? touched : expires,
+    expires: time(expires),
+    created: time(created),
+    touched: touched === undefined ? undefined : time(touched),
     user,
-  };
+  });
+  return record.expires > now ? record : undefined;
 }
 
 /** connect-redis's lifetime for a session whose cookie has no expiry, in milliseconds. */
@@ -145,8 +162,7 @@ export function recordFromConnectRedis(
   keyExpires: number,
   now: number,
 ): SessionRecord | undefined {
-  const data = JSON.parse(json) as StoredData;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const data = decodeData('redis', json);
   const cookieExpires =
     typeof data.cookie?.expires === 'string' ? Date.parse(data.cookie.expires) : Number.NaN;
   const expires =

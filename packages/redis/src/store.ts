@@ -1,12 +1,13 @@
 import {
   type SessionRecord,
+  SessionRecordError,
   SessionSerializeError,
   type SessionStore,
   StoreClosedError,
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
-import { type CookieJSON, type SessionPatch, Store } from 'coatcheck/stores';
+import { type CookieJSON, type SessionPatch, Store, skipDamaged } from 'coatcheck/stores';
 import {
   type Commander,
   commanderFor,
@@ -159,7 +160,12 @@ export class RedisStore extends Store implements SessionStore {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof StoreError || err instanceof SessionSerializeError) throw err;
+      if (
+        err instanceof StoreError ||
+        err instanceof SessionSerializeError ||
+        err instanceof SessionRecordError
+      )
+        throw err;
       throw new StoreError(this.name, operation, { cause: scrub(err) });
     }
   }
@@ -395,11 +401,9 @@ export class RedisStore extends Store implements SessionStore {
       const sessions = this.sessionKey('');
       const out: Array<[string, SessionRecord]> = [];
       for await (const keys of this.#scan(sessions)) {
-        const records = await Promise.all(
-          keys.map(async (key) => recordFromHash(hashPairs(await this.#send(['HGETALL', key])), now)),
-        );
+        const hashes = await Promise.all(keys.map((key) => this.#send(['HGETALL', key])));
         keys.forEach((key, i) => {
-          const record = records[i];
+          const record = skipDamaged(() => recordFromHash(hashPairs(hashes[i]), now));
           if (record) out.push([key.slice(sessions.length), record]);
         });
       }
@@ -421,7 +425,9 @@ export class RedisStore extends Store implements SessionStore {
     return this.#run('listByUser', async () => {
       const now = Date.now();
       const ids = ((await this.#send(['SMEMBERS', this.userKey(user)])) as string[]).map(String);
-      const records = await Promise.all(ids.map((id) => this.#readHash(id, now)));
+      // A damaged session is left out as if it were gone (and leaves the index).
+      const hashes = await Promise.all(ids.map((id) => this.#send(['HGETALL', this.sessionKey(id)])));
+      const records = hashes.map((hash) => skipDamaged(() => recordFromHash(hashPairs(hash), now)));
       const out: Array<[string, SessionRecord]> = [];
       const stale: string[] = [];
       ids.forEach((id, i) => {

@@ -86,15 +86,41 @@ describe('recordFromHash', () => {
       user: 'u',
     });
   });
-  it('nothing once expired, or for a hash without an expiry', () => {
+  it('nothing once expired, or for no hash', () => {
     assert.equal(recordFromHash(live, NOW + 1000), undefined);
-    assert.equal(recordFromHash([['d:a', '1']], NOW), undefined);
     assert.equal(recordFromHash([], NOW), undefined);
+  });
+  // Issue 11: a hash missing its creation time used to take the expiry instead, which moved the
+  // absolute timeout later; one without an expiry was silently skipped and stayed forever.
+  const damaged: Array<[string, Array<[string, string]>, string]> = [
+    ['no expiry', [['d:a', '1']], 'expires'],
+    [
+      'an expiry that is no number',
+      [...live.filter(([f]) => f !== 'm:expires'), ['m:expires', 'soon']],
+      'expires',
+    ],
+    ['no creation time', live.filter(([f]) => f !== 'm:created'), 'created'],
+    ['an empty creation time', [...live.filter(([f]) => f !== 'm:created'), ['m:created', '']], 'created'],
+    ['a value that is not JSON', [...live, ['d:cart2', '["apple"']], 'data'],
+    ['a cookie that is a string', [...live, ['d:cookie', '"sid=abc"']], 'cookie'],
+  ];
+  for (const [label, pairs, field] of damaged) {
+    it(`a hash with ${label} is a SessionRecordError naming ${field}`, () => {
+      assert.throws(() => recordFromHash(pairs, NOW), { code: 'ERR_SESSION_RECORD', field });
+    });
+  }
+  it('a missing touch time is the creation time', () => {
+    const record = recordFromHash(
+      live.filter(([f]) => f !== 'm:touched'),
+      NOW,
+    );
+    assert.equal(record?.touched, NOW - 1000);
   });
   it('a __proto__ key stays data', () => {
     const record = recordFromHash(
       [
         ['m:expires', String(NOW + 1)],
+        ['m:created', String(NOW)],
         ['d:__proto__', '{"polluted":true}'],
       ],
       NOW,

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { RecordDamage } from 'coatcheck/testing';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+import type { RedisStore } from '../src/index.js';
 
 /** The Redis every test here uses; the server is shared, so tests only touch keys under their own prefix. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -37,6 +39,37 @@ export async function removeKeysUnder(prefix: string): Promise<void> {
   try {
     const keys = await keysUnder(client, prefix);
     for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Damages session `id`'s hash under `store` in place, with the raw commands a hand edit would send,
+ * for the conformance suite's damaged-record scenario. A hash has no `data` to make `null`.
+ */
+export async function damageHash(store: RedisStore, id: string, kind: RecordDamage): Promise<boolean> {
+  const client = connectIORedis();
+  const key = store.sessionKey(id);
+  try {
+    switch (kind) {
+      case 'data-null':
+        return false;
+      case 'data-not-json':
+        await client.hset(key, 'd:user', '{"name": "Ada"');
+        return true;
+      case 'cookie-string':
+        await client.hset(key, 'd:cookie', '"sid=abc"');
+        return true;
+      case 'cookie-expires':
+        await client.hset(key, 'd:cookie', '{"originalMaxAge": 3600000, "expires": "not a date"}');
+        return true;
+      case 'expires':
+        await client.hset(key, 'm:expires', 'tomorrow');
+        return true;
+      case 'created':
+        return (await client.hdel(key, 'm:created')) === 1;
+    }
   } finally {
     client.disconnect();
   }

@@ -2,7 +2,7 @@ import { testStore } from 'coatcheck/testing';
 import type { Redis } from 'ioredis';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
-import { connectIORedis, removeKeysUnder, uniquePrefix } from './helpers.js';
+import { connectIORedis, damageHash, removeKeysUnder, uniquePrefix } from './helpers.js';
 
 const skip = await serviceSkipReason(SERVICES.redis);
 const prefix = uniquePrefix('ioredis');
@@ -12,6 +12,7 @@ testStore({
   name: 'RedisStore with an ioredis client',
   skip,
   requires: 'all',
+  damage: damageHash,
   create: () => {
     client = connectIORedis();
     return new RedisStore({ client, prefix });

@@ -1,7 +1,7 @@
 import { testStore } from 'coatcheck/testing';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { RedisStore } from '../src/index.js';
-import { connectNodeRedis, removeKeysUnder, uniquePrefix } from './helpers.js';
+import { connectNodeRedis, damageHash, removeKeysUnder, uniquePrefix } from './helpers.js';
 
 const skip = await serviceSkipReason(SERVICES.redis);
 const prefix = uniquePrefix('node-redis');
@@ -11,6 +11,7 @@ testStore({
   name: 'RedisStore with a node-redis client',
   skip,
   requires: 'all',
+  damage: damageHash,
   create: async () => {
     client = await connectNodeRedis();
     return new RedisStore({ client, prefix });

@@ -8,7 +8,15 @@ import {
   StoreError,
   type StoreOperation,
 } from 'coatcheck';
-import { applyPatch, type CookieJSON, type SessionPatch, Store, type StoredData } from 'coatcheck/stores';
+import {
+  applyPatch,
+  type CookieJSON,
+  decodeData,
+  decodeRecord,
+  decodeRows,
+  type SessionPatch,
+  Store,
+} from 'coatcheck/stores';
 
 /** Options of {@link SQLiteStore}: give it a database file `path`, or an open better-sqlite3 `db`. */
 export interface SQLiteStoreOptions {
@@ -27,9 +35,10 @@ export interface SQLiteStoreOptions {
 
 interface SessionRow {
   data: string;
-  expires: number;
-  created: number;
-  touched: number;
+  // Numbers as the store writes them; anything else when written by hand (see decodeRecord).
+  expires: unknown;
+  created: unknown;
+  touched: unknown;
   user_id: string | null;
 }
 
@@ -54,7 +63,9 @@ function prepare(db: Database.Database, table: string) {
   );
   const row = 'data, expires, created, touched, user_id';
   return {
-    read: db.prepare<[string, number], SessionRow>(`SELECT ${row} FROM ${t} WHERE id = ? AND ${LIVE}`),
+    // Not LIVE: a row whose expiry is text compares as later than any number, so it comes back
+    // here and decodeRecord reports it as damaged (the middleware then removes it).
+    read: db.prepare<[string, number], SessionRow>(`SELECT ${row} FROM ${t} WHERE id = ? AND expires > ?`),
     write: db.prepare<[string, string, number, number, number, string | null]>(
       `INSERT INTO ${t} (id, ${row}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, ` +
         'expires = excluded.expires, created = excluded.created, touched = excluded.touched, user_id = excluded.user_id',
@@ -97,14 +108,11 @@ function prepare(db: Database.Database, table: string) {
 }
 
 function toRecord(row: SessionRow): SessionRecord {
-  const record: SessionRecord = {
-    data: JSON.parse(row.data) as StoredData,
-    expires: row.expires,
-    created: row.created,
-    touched: row.touched,
-  };
-  if (row.user_id !== null) record.user = row.user_id;
-  return record;
+  return decodeRecord('sqlite', { ...row, user: row.user_id });
+}
+
+function toEntry(row: SessionRow & { id: string }): [string, SessionRecord] {
+  return [row.id, toRecord(row)];
 }
 
 /**
@@ -182,7 +190,7 @@ export class SQLiteStore extends Store implements SessionStore {
     this.#patch = this.#db.transaction((id: string, patch: SessionPatch, now: number) => {
       const row = patchRead.get(id, now);
       if (row === undefined) return false;
-      const data = applyPatch(JSON.parse(row.data) as StoredData, patch);
+      const data = applyPatch(decodeData('sqlite', row.data), patch);
       const user = patch.user === undefined ? row.user_id : patch.user;
       patchWrite.run(JSON.stringify(data), patch.expires, patch.touched, user, id);
       return true;
@@ -253,7 +261,10 @@ export class SQLiteStore extends Store implements SessionStore {
   }
 
   async entries(): Promise<Array<[string, SessionRecord]>> {
-    return this.#run('entries', (s) => s.entries.all(Date.now())).map((row) => [row.id, toRecord(row)]);
+    return decodeRows(
+      this.#run('entries', (s) => s.entries.all(Date.now())),
+      toEntry,
+    );
   }
 
   async count(): Promise<number> {
@@ -265,10 +276,10 @@ export class SQLiteStore extends Store implements SessionStore {
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
-    return this.#run('listByUser', (s) => s.listByUser.all(user, Date.now())).map((row) => [
-      row.id,
-      toRecord(row),
-    ]);
+    return decodeRows(
+      this.#run('listByUser', (s) => s.listByUser.all(user, Date.now())),
+      toEntry,
+    );
   }
 
   /** Deletes every session of `user` but `exceptId`, expired ones too; resolves how many were live. */

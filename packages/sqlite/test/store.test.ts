@@ -8,12 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { StoreClosedError, StoreError } from 'coatcheck';
-import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
+import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import { SQLiteStore, type SQLiteStoreOptions } from '../src/index.js';
 
 const execFileAsync = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'coatcheck-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** SQL that damages one row of the `sessions` table, by kind (see RecordDamage). */
+const DAMAGE: Record<RecordDamage, string> = {
+  'data-null': "UPDATE sessions SET data = 'null' WHERE id = ?",
+  'data-not-json': 'UPDATE sessions SET data = \'{"cart": [1, 2\' WHERE id = ?',
+  'cookie-string': "UPDATE sessions SET data = json_set(data, '$.cookie', 'sid=abc') WHERE id = ?",
+  'cookie-expires':
+    "UPDATE sessions SET data = json_set(data, '$.cookie.expires', 'not a date') WHERE id = ?",
+  expires: "UPDATE sessions SET expires = 'tomorrow' WHERE id = ?",
+  created: "UPDATE sessions SET created = 'yesterday' WHERE id = ?",
+};
 
 // #region conformance
 testStore({
@@ -21,6 +32,15 @@ testStore({
   create: () => new SQLiteStore({ path: join(dir, 'conformance.db') }),
   close: (store) => store.close(),
   requires: 'all',
+  // Another connection to the same file, as a hand edit or another tool would make.
+  damage: async (_store, id, kind) => {
+    const db = new Database(join(dir, 'conformance.db'));
+    try {
+      return db.prepare(DAMAGE[kind]).run(id).changes === 1;
+    } finally {
+      db.close();
+    }
+  },
 });
 // #endregion conformance
 
@@ -185,7 +205,7 @@ describe('SQLiteStore', () => {
 });
 
 describe('SQLiteStore with an expiry stored as text (issue 11)', () => {
-  it('treats it as expired, never eternal, and prune deletes it', async () => {
+  it('reads it as damaged (never eternal), serves and revives nothing, and prune deletes it', async () => {
     const db = new Database(':memory:');
     const store = new SQLiteStore({ db, tableName: 'damaged_expiry', pruneInterval: 0 });
     const id = freshId('text-expiry');
@@ -193,7 +213,8 @@ describe('SQLiteStore with an expiry stored as text (issue 11)', () => {
     // SQLite keeps non-numeric text in an INTEGER column, and compares any text as greater than any
     // number: before, this row was live forever and no prune could delete it.
     db.prepare('UPDATE damaged_expiry SET expires = ? WHERE id = ?').run('someday', id);
-    assert.equal(await store.read(id), undefined);
+    // The middleware answers a SessionRecordError with a fresh session and removes the row.
+    await assert.rejects(store.read(id), { code: 'ERR_SESSION_RECORD', field: 'expires' });
     assert.deepEqual(await store.listByUser('damaged'), []);
     assert.equal(await store.count(), 0);
     assert.equal(

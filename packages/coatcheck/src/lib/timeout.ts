@@ -1,4 +1,4 @@
-import { StoreError, type StoreOperation, StoreTimeoutError } from '../errors.js';
+import { SessionRecordError, StoreError, type StoreOperation, StoreTimeoutError } from '../errors.js';
 
 interface Pending {
   deadline: number;
@@ -26,9 +26,18 @@ function sweep(): void {
   }
 }
 
-/** Wraps a store error as {@link storeCall} does. */
-export function asStoreError(store: string, operation: StoreOperation, err: unknown): StoreError {
-  return err instanceof StoreError ? err : new StoreError(store, operation, { cause: err });
+/**
+ * Wraps a store error as {@link storeCall} does. A {@link SessionRecordError} passes as it is: the
+ * store answered, with a record it could not read, which the session middleware handles itself.
+ */
+export function asStoreError(
+  store: string,
+  operation: StoreOperation,
+  err: unknown,
+): StoreError | SessionRecordError {
+  return err instanceof StoreError || err instanceof SessionRecordError
+    ? err
+    : new StoreError(store, operation, { cause: err });
 }
 
 /**

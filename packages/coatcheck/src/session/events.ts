@@ -24,8 +24,13 @@ export interface SessionEvents {
    * `cookieSession()`, a seal its `notBefore` hook refused.
    */
   revoked: { handles: string[]; user: string };
-  /** A session cookie failed its signature (or seal) check or was malformed. Bursts of these mean probing. */
-  tampered: { reason: 'signature' | 'malformed' | 'oversized' };
+  /**
+   * A session cookie failed its signature (or seal) check or was malformed (bursts of these mean
+   * probing); or, with reason `'record'`, its signature was good but the store held a record under
+   * its ID that cannot be read back (damaged or written by hand: see `SessionRecordError`). Then
+   * `handle` names the session, the request gets a fresh one, and the damaged record is removed.
+   */
+  tampered: { reason: 'signature' | 'malformed' | 'oversized' | 'record'; handle?: string | undefined };
   /** A correctly signed ID the store does not have: expired and pruned, logged out, or never issued. */
   unknown: { handle: string };
   /** A store operation failed or timed out; the request gets the error (503). */
@@ -68,7 +73,8 @@ export interface SessionEventTarget {
 /**
  * Why the session a request's cookie named was not used: it had `expired`; the store no longer had
  * it (`unknown`: logged out elsewhere, revoked, or pruned after expiring); a sealed session issued
- * before the user's "not before" time (`revoked`); the cookie failed verification (`tampered`); or
+ * before the user's "not before" time (`revoked`); the cookie failed verification, or the stored
+ * record could not be read (`tampered`); or
  * the session is bound to a device and the request did not prove it came from there (`unbound`).
  */
 export type EndedReason = 'expired' | 'unknown' | 'revoked' | 'tampered' | 'unbound';

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { StoreError, type StoreOperation, StoreUnsupportedError } from '../errors.js';
+import { SessionRecordError, StoreError, type StoreOperation, StoreUnsupportedError } from '../errors.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import {
   applyPatch,
@@ -7,8 +7,8 @@ import {
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
-  type StoredData,
 } from './contract.js';
+import { decodeData, decodeRecord, parseStoredJSON, skipDamaged } from './record.js';
 import { CONNECT_META_KEY, type ConnectSession, connectExpiry } from './store.js';
 
 type Callback<T> = (err?: unknown, value?: T) => void;
@@ -202,8 +202,9 @@ export class ConnectStoreAdapter implements SessionStore {
   }
 
   #toRecord(sess: ConnectSession | null | undefined, now: number): SessionRecord | undefined {
-    if (sess === null || typeof sess !== 'object' || Array.isArray(sess)) return undefined;
-    const { [CONNECT_META_KEY]: meta, ...data } = sess as StoredData;
+    if (sess === null || sess === undefined) return undefined;
+    // What the connect store returned is checked as any store's records are (decodeRecord below).
+    const { [CONNECT_META_KEY]: meta, ...data } = decodeData(this.name, sess);
     let record: SessionRecord;
     if (isMeta(meta)) {
       record = { data, expires: meta.e, created: meta.c, touched: meta.t, user: meta.u };
@@ -218,8 +219,8 @@ export class ConnectStoreAdapter implements SessionStore {
       // Written by express-session itself: no creation time is known, so it starts now.
       record = { data, expires: connectExpiry(sess, now), created: now, touched: now };
     }
-    // NaN (an unreadable expiry) is not > now: such a record is expired, never eternal.
-    return record.expires > now ? record : undefined;
+    const checked = decodeRecord(this.name, record);
+    return checked.expires > now ? checked : undefined;
   }
 
   #toConnect(record: SessionRecord, now = Date.now()): ConnectSession {
@@ -247,7 +248,11 @@ export class ConnectStoreAdapter implements SessionStore {
         // express-session's convention, which file-based stores follow: ENOENT is "no such session".
         isNotFound(err) ? cb(null, undefined) : cb(err, value),
       ),
-    );
+    ).catch((err: StoreError) => {
+      // A store that parses JSON itself (connect-redis, connect-pg-simple's text mode) fails on a
+      // record that is not JSON: that is a damaged record, not an outage.
+      throw err.cause instanceof SyntaxError ? new SessionRecordError(this.name, 'data') : err;
+    });
     // Connect stores may hand out their live object (express-session's MemoryStore does not, others
     // do): copy, so callers can mutate what they get.
     const copy =
@@ -331,16 +336,19 @@ export class ConnectStoreAdapter implements SessionStore {
     );
     const now = Date.now();
     const pairs: Array<[string, unknown]> = Array.isArray(all)
-      ? all.map((sess) => [String((sess as { id?: unknown }).id ?? ''), sess])
+      ? all.map((sess) => [String((sess as { id?: unknown } | null)?.id ?? ''), sess])
       : Object.entries(all ?? {});
     const out: Array<[string, SessionRecord]> = [];
     for (const [id, value] of pairs) {
       if (!id) continue;
-      const sess =
-        typeof value === 'string' ? (JSON.parse(value) as ConnectSession) : (value as ConnectSession);
-      const copy = JSON.parse(JSON.stringify(sess)) as ConnectSession & { id?: unknown };
-      if (Array.isArray(all)) delete copy.id;
-      const record = this.#toRecord(copy, now);
+      // A damaged session is left out of the listing, as every store leaves it out.
+      const record = skipDamaged(() => {
+        const sess = typeof value === 'string' ? parseStoredJSON(this.name, 'data', value) : value;
+        if (sess === null || typeof sess !== 'object') return this.#toRecord(sess as null, now);
+        const copy = JSON.parse(JSON.stringify(sess)) as ConnectSession & { id?: unknown };
+        if (Array.isArray(all)) delete copy.id;
+        return this.#toRecord(copy, now);
+      });
       if (record) out.push([id, record]);
     }
     return out;

@@ -43,4 +43,14 @@ export {
 export * from './contract.js';
 export { redactUrl, type StoreModule, storeFromUrl } from './from-url.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory.js';
+export {
+  decodeData,
+  decodeRecord,
+  decodeRows,
+  isCookieJSON,
+  parseStoredJSON,
+  type StoredFields,
+  skipDamaged,
+  storedTime,
+} from './record.js';
 export { type ConnectSession, Store, type StoreConstructor } from './store.js';

@@ -1,6 +1,7 @@
-import { StoreClosedError, StoreError } from '../errors.js';
+import { SessionRecordError, StoreClosedError, StoreError } from '../errors.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { offerImmediateCalls } from './immediate.js';
+import { decodeRecord, decodeRows, skipDamaged } from './record.js';
 import { Store } from './store.js';
 
 /** Options of {@link MemoryStore}. */
@@ -165,7 +166,8 @@ export class MemoryStore extends Store implements SessionStore {
   #live(id: string, now: number): Entry | undefined {
     const entry = this.#find(id);
     if (entry === undefined) return undefined;
-    if (entry.expires <= now) {
+    // Not `<= now`: an expiry that is not a number (NaN) reads as expired too.
+    if (!(entry.expires > now)) {
       this.#delete(id, entry);
       return undefined;
     }
@@ -235,13 +237,15 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   #record(entry: Entry): SessionRecord {
-    return {
-      data: JSON.parse(entry.text) as StoredData,
+    // Records arrive through write() from anyone (express-session's set(), an application), so
+    // what comes back out is checked like any store's.
+    return decodeRecord(this.name, {
+      data: entry.text,
       expires: entry.expires,
       created: entry.created,
       touched: entry.touched,
       user: entry.user,
-    };
+    });
   }
 
   async read(id: string): Promise<SessionRecord | undefined> {
@@ -250,6 +254,9 @@ export class MemoryStore extends Store implements SessionStore {
 
   #read(id: string): SessionRecord | undefined {
     this.#check('read');
+    // A record written with an expiry that is no time is reported as damaged, as from any store
+    // (the middleware then removes it); every other path treats it as expired.
+    if (Number.isNaN(this.#find(id)?.expires)) throw new SessionRecordError(this.name, 'expires');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return undefined;
     this.#classOf(entry).use(id, entry);
@@ -352,7 +359,7 @@ export class MemoryStore extends Store implements SessionStore {
 
   async entries(): Promise<Array<[string, SessionRecord]>> {
     this.prune();
-    return this.#all().map(([id, entry]) => [id, this.#record(entry)]);
+    return decodeRows(this.#all(), ([id, entry]) => [id, this.#record(entry)]);
   }
 
   async count(): Promise<number> {
@@ -378,7 +385,8 @@ export class MemoryStore extends Store implements SessionStore {
     const out: Array<[string, SessionRecord]> = [];
     for (const id of [...(this.#byUser.get(user) ?? [])]) {
       const entry = this.#live(id, now);
-      if (entry) out.push([id, this.#record(entry)]);
+      const record = entry && skipDamaged(() => this.#record(entry));
+      if (record) out.push([id, record]);
     }
     return out;
   }
@@ -401,7 +409,7 @@ export class MemoryStore extends Store implements SessionStore {
     const now = Date.now();
     let pruned = 0;
     for (const [id, entry] of this.#all()) {
-      if (entry.expires <= now) {
+      if (!(entry.expires > now)) {
         this.#delete(id, entry);
         pruned++;
       }

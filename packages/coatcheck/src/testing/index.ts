@@ -21,9 +21,17 @@
 import { after, before, describe, it } from 'node:test';
 import type { SessionStore, StoreCapability } from '../stores/contract.js';
 import { boundedStoreScenarios, type StoreBounds } from './bounded.js';
+import { checkDamagedRecords, type DamageRecord } from './damaged.js';
 import { type StoreScenario, storeScenarios } from './scenarios.js';
 
 export { type BoundedStoreScenario, boundedStoreScenarios, type StoreBounds } from './bounded.js';
+export {
+  checkDamagedRecords,
+  type DamagedRecordOptions,
+  type DamageRecord,
+  RECORD_DAMAGE,
+  type RecordDamage,
+} from './damaged.js';
 
 export { freshId, type StoreScenario, sampleRecord, storeScenarios } from './scenarios.js';
 
@@ -67,6 +75,13 @@ export interface TestStoreOptions<S extends SessionStore> {
    * scenarios write four times it.
    */
   bounds?: StoreBounds | undefined;
+  /**
+   * Writes damage straight into the database under a stored session (see {@link RecordDamage}),
+   * for the scenario that requests such a session over real HTTP: a fresh session, a `tampered`
+   * event with reason `'record'`, the damaged record removed, other sessions untouched. Without
+   * it that scenario is reported as skipped.
+   */
+  damage?: DamageRecord<S> | undefined;
 }
 
 /** The capabilities a scenario needs that `store` lacks. */
@@ -108,6 +123,13 @@ export function testStore<S extends SessionStore>(options: TestStoreOptions<S>):
         await scenario.run(store);
       });
     }
+    it('a damaged stored record is a fresh session, reported and removed, over HTTP', async (t) => {
+      if (options.damage === undefined) {
+        t.skip('no damage hook given');
+        return;
+      }
+      await checkDamagedRecords(store, options.damage);
+    });
     const bounds = options.bounds;
     if (bounds !== undefined) {
       for (const scenario of boundedStoreScenarios) it(scenario.name, () => scenario.run(store, bounds));

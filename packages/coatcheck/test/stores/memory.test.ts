@@ -1,14 +1,34 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore, type MemoryStoreOptions } from 'coatcheck';
-import { freshId, sampleRecord, testStore } from 'coatcheck/testing';
+import { MemoryStore, type MemoryStoreOptions, type SessionRecord } from 'coatcheck';
+import type { CookieJSON } from 'coatcheck/stores';
+import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 
 testStore({
   name: 'MemoryStore',
   create: () => new MemoryStore(),
   close: (store) => store.close(),
   requires: 'all',
+  // Nothing but write() reaches a MemoryStore's memory, so damage comes in as a record another
+  // writer (express-session's set(), an application) could hand it.
+  damage: async (store, id, kind) => {
+    const record = (await store.read(id)) as SessionRecord;
+    const cookie = record.data.cookie as CookieJSON;
+    const damaged: Record<RecordDamage, (() => unknown) | undefined> = {
+      'data-null': () => Object.assign(record, { data: null }),
+      'data-not-json': undefined,
+      'cookie-string': () => Object.assign(record.data, { cookie: 'sid=abc' }),
+      'cookie-expires': () => Object.assign(cookie, { expires: 'not a date' }),
+      expires: () => Object.assign(record, { expires: Number.NaN }),
+      created: () => Object.assign(record, { created: undefined }),
+    };
+    const change = damaged[kind];
+    if (!change) return false;
+    change();
+    await store.write(id, record);
+    return true;
+  },
 });
 
 testStore({

@@ -66,10 +66,7 @@ export type IsRevoked<P = JWTPayload> = (
 ) => boolean | Promise<boolean>;
 
 /** express-jwt's `ExpirationHandler`: return to accept the expired token anyway, throw to refuse it. */
-export type ExpirationHandler = (
-  req: ExpressRequest,
-  err: UnauthorizedError<'invalid_token'>,
-) => void | Promise<void>;
+export type ExpirationHandler = (req: ExpressRequest, err: UnauthorizedError) => void | Promise<void>;
 
 /** Options of `jwt()`: express-jwt's, plus jose's claim checks, `from`, `cache` and `realm`. */
 export interface JwtOptions<P = JWTPayload, K extends string = 'auth'> extends ClaimOptions {

@@ -1,14 +1,13 @@
 /**
- * JWT claim checks, done by jose itself. jose validates a claims set in `jwtVerify` after the
- * signature, and publicly only through `UnsecuredJWT.decode`: the payload segment, once its
- * signature has been checked, is handed to jose in an unsecured JWT whose header carries the token's
- * `typ` (the one header field jose's claim validation reads), so every rule, message, `claim` and
- * `reason` is jose's own, in jose's order (`typ`, presence, `iss`, `sub`, `aud`, `nbf`, `exp`,
- * `maxTokenAge`), with no copy of them here to drift.
+ * The claim options of a verifier, checked once at construction and handed to `jose.jwtVerify`,
+ * which validates the claims set itself (every rule, message, `claim` and `reason` is jose's).
+ * Durations are given to jose in seconds: this package's grammar (`"15m"`, `"2 hours"`, `30`) is a
+ * subset of jose's, except that a bare number in a string (`"30"`) means seconds here, where jose
+ * would throw a `TypeError` while verifying.
  *
  * @module
  */
-import { type JWTPayload, UnsecuredJWT } from 'jose';
+import type { JWTVerifyOptions } from 'jose';
 import { toSeconds } from '../lib/duration.js';
 
 /** Claim checks, with the meaning and defaults of jose's `jwtVerify` (every duration in seconds or as `"5m"`). */
@@ -31,25 +30,17 @@ export interface ClaimOptions {
   crit?: Readonly<Record<string, boolean>>;
 }
 
-/** Claim validation for one set of options, checked once at construction. */
-export interface ClaimChecks {
-  /**
-   * The claims set of a token whose signature verified: jose's `JWTInvalid`,
-   * `JWTClaimValidationFailed` or `JWTExpired` when it does not pass.
-   */
-  validate(header: { typ?: unknown }, payloadSegment: string): JWTPayload;
-  /** `maxTokenAge` in seconds, for the verified-token cache. */
+/** jose's options for these claim options, and `maxTokenAge` in seconds (for the verified-token cache). */
+export interface CheckedClaimOptions {
+  readonly jose: Omit<JWTVerifyOptions, 'algorithms' | 'currentDate'>;
   readonly maxTokenAgeSeconds: number | undefined;
 }
 
-const segmentOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const NONE_HEADER = segmentOf({ alg: 'none' });
-const MAX_TYP_HEADERS = 16;
+const isStringList = (value: unknown) =>
+  typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
 
-/** The options jose's claim validation takes, after checking them; `TypeError` for bad ones. */
-export function claimChecks(options: ClaimOptions): ClaimChecks {
-  const isStringList = (value: unknown) =>
-    typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+/** Checks the claim options; a `TypeError` naming the option for a bad one. */
+export function checkClaimOptions(options: ClaimOptions): CheckedClaimOptions {
   for (const name of ['audience', 'issuer'] as const) {
     if (options[name] !== undefined && !isStringList(options[name])) {
       throw new TypeError(`@coatcheck/jwt: \`${name}\` must be a string or an array of strings`);
@@ -66,47 +57,30 @@ export function claimChecks(options: ClaimOptions): ClaimChecks {
   }
   if (options.typ !== undefined && typeof options.typ !== 'string')
     throw new TypeError('@coatcheck/jwt: `typ` must be a string');
-  if (options.clockTolerance !== undefined) toSeconds(options.clockTolerance, 'clockTolerance');
+  const { crit } = options;
+  if (
+    crit !== undefined &&
+    (typeof crit !== 'object' ||
+      crit === null ||
+      Array.isArray(crit) ||
+      Object.values(crit).some((value) => typeof value !== 'boolean'))
+  ) {
+    throw new TypeError('@coatcheck/jwt: `crit` must be an object of extension names to booleans');
+  }
+  const clockTolerance =
+    options.clockTolerance === undefined ? undefined : toSeconds(options.clockTolerance, 'clockTolerance');
   const maxTokenAgeSeconds =
     options.maxTokenAge === undefined ? undefined : toSeconds(options.maxTokenAge, 'maxTokenAge');
-  const joseOptions = {
-    ...(options.audience !== undefined ? { audience: options.audience as string | string[] } : {}),
-    ...(options.issuer !== undefined ? { issuer: options.issuer as string | string[] } : {}),
-    ...(options.subject !== undefined ? { subject: options.subject } : {}),
-    ...(options.clockTolerance !== undefined ? { clockTolerance: options.clockTolerance } : {}),
-    ...(options.maxTokenAge !== undefined ? { maxTokenAge: options.maxTokenAge } : {}),
-    ...(options.requiredClaims !== undefined ? { requiredClaims: [...options.requiredClaims] } : {}),
-    ...(options.typ !== undefined ? { typ: options.typ } : {}),
-  };
-  // jose rejects some durations only while validating: run its validation once on a harmless
-  // claims set so that those option errors surface now, as TypeErrors.
-  try {
-    UnsecuredJWT.decode(`${NONE_HEADER}.${segmentOf({ iat: Math.floor(Date.now() / 1000) })}.`, {
-      ...(joseOptions.clockTolerance !== undefined ? { clockTolerance: joseOptions.clockTolerance } : {}),
-      ...(joseOptions.maxTokenAge !== undefined ? { maxTokenAge: joseOptions.maxTokenAge } : {}),
-    });
-  } catch (error) {
-    if (error instanceof TypeError) throw new TypeError(`@coatcheck/jwt: ${error.message}`, { cause: error });
-  }
-
-  // Without a `typ` option jose never reads the header, so one constant header serves every token.
-  // With it, the header carries the token's `typ` as it is (any JSON value), a few of them cached.
-  const typHeaders = new Map<string, string>();
-  function headerSegment(typ: unknown): string {
-    if (options.typ === undefined || typ === undefined) return NONE_HEADER;
-    const key = JSON.stringify(typ);
-    let segment = typHeaders.get(key);
-    if (segment === undefined) {
-      segment = segmentOf({ alg: 'none', typ });
-      if (typHeaders.size >= MAX_TYP_HEADERS) typHeaders.clear();
-      typHeaders.set(key, segment);
-    }
-    return segment;
-  }
-
   return {
-    validate(header, payloadSegment) {
-      return UnsecuredJWT.decode(`${headerSegment(header.typ)}.${payloadSegment}.`, joseOptions).payload;
+    jose: {
+      ...(options.audience !== undefined ? { audience: [options.audience].flat() } : {}),
+      ...(options.issuer !== undefined ? { issuer: [options.issuer].flat() } : {}),
+      ...(options.subject !== undefined ? { subject: options.subject } : {}),
+      ...(clockTolerance !== undefined ? { clockTolerance } : {}),
+      ...(maxTokenAgeSeconds !== undefined ? { maxTokenAge: maxTokenAgeSeconds } : {}),
+      ...(options.requiredClaims !== undefined ? { requiredClaims: [...options.requiredClaims] } : {}),
+      ...(options.typ !== undefined ? { typ: options.typ } : {}),
+      ...(crit !== undefined ? { crit: { ...crit } } : {}),
     },
     maxTokenAgeSeconds,
   };

@@ -1,5 +1,33 @@
 import { createHash } from 'node:crypto';
+import type { JWTPayload } from 'jose';
 import type { ProtectedHeader } from '../types.js';
+
+/** Options of the verified-token cache. */
+export interface VerifiedCacheOptions {
+  /** How many tokens to remember. Default 1000. */
+  maxEntries?: number;
+  /** Longest a token is remembered, in milliseconds (never past its `exp`). Default 60000. */
+  maxAge?: number;
+}
+
+/**
+ * The cache a verifier's `cache` option asks for, or `undefined` when it is off; a `TypeError` for
+ * bad options. `maxTokenAgeSeconds` is the verifier's `maxTokenAge`, which bounds each entry too.
+ */
+export function createVerifiedTokenCache(
+  option: boolean | VerifiedCacheOptions | undefined,
+  maxTokenAgeSeconds: number | undefined,
+): VerifiedTokenCache | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option !== true && (typeof option !== 'object' || option === null))
+    throw new TypeError('@coatcheck/jwt: `cache` must be a boolean or { maxEntries, maxAge }');
+  const { maxEntries = 1000, maxAge = 60_000 } = option === true ? {} : option;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new TypeError('@coatcheck/jwt: `cache.maxEntries` must be a positive integer');
+  if (!Number.isFinite(maxAge) || maxAge <= 0)
+    throw new TypeError('@coatcheck/jwt: `cache.maxAge` must be a positive number of milliseconds');
+  return new VerifiedTokenCache(maxEntries, maxAge, maxTokenAgeSeconds);
+}
 
 interface Entry {
   readonly header: ProtectedHeader;
@@ -21,10 +49,12 @@ export class VerifiedTokenCache {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #maxAgeMs: number;
+  readonly #maxTokenAgeSeconds: number | undefined;
 
-  constructor(maxEntries: number, maxAgeMs: number) {
+  constructor(maxEntries: number, maxAgeMs: number, maxTokenAgeSeconds?: number) {
     this.#maxEntries = maxEntries;
     this.#maxAgeMs = maxAgeMs;
+    this.#maxTokenAgeSeconds = maxTokenAgeSeconds;
   }
 
   get size(): number {
@@ -43,6 +73,15 @@ export class VerifiedTokenCache {
       return undefined;
     }
     return { header: entry.header, payload: JSON.parse(entry.payloadJson) };
+  }
+
+  /** Keeps a token that just verified, no longer than its `exp` or `iat + maxTokenAge` allow. */
+  remember(key: string, header: ProtectedHeader, payload: JWTPayload, now = Date.now()): void {
+    let notAfter = Number.POSITIVE_INFINITY;
+    if (typeof payload.exp === 'number') notAfter = payload.exp * 1000;
+    if (this.#maxTokenAgeSeconds !== undefined && typeof payload.iat === 'number')
+      notAfter = Math.min(notAfter, (payload.iat + this.#maxTokenAgeSeconds) * 1000);
+    this.set(key, header, payload, now, notAfter);
   }
 
   /** Keeps a verified token until `notAfter` (epoch ms) at the latest. */

@@ -307,3 +307,43 @@ describe('UnauthorizedError', () => {
     await assert.rejects(middleware.verifier.verify(wrong), /aud/);
   });
 });
+
+for (const [version, makeApp] of versions) {
+  describe(`jwt({ cache: true }) on ${version}`, () => {
+    let server: Listening;
+    let served = 0;
+    before(async () => {
+      const app = makeApp();
+      app.get('/me', jwt({ secret, algorithms: ['HS256'], cache: true }), (req, res) => {
+        const auth = (req as unknown as { auth: { sub: string; seen?: boolean } }).auth;
+        const seen = auth.seen === true;
+        auth.seen = true; // a cached payload must not carry this into the next request
+        served++;
+        res.json({ sub: auth.sub, seen });
+      });
+      server = await serve(app);
+    });
+    after(() => server.close());
+
+    it('answers a repeated token from the cache with a fresh payload each time', async () => {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${server.url}/me`, { headers: bearer(good) });
+        assert.deepEqual([response.status, await json(response)], [200, { sub: 'u1', seen: false }]);
+      }
+      assert.equal(served, 3);
+    });
+
+    it('still refuses a changed twin of a cached token, an expired token and no token', async () => {
+      await fetch(`${server.url}/me`, { headers: bearer(good) });
+      for (const [headers, code] of [
+        [bearer(`${good.slice(0, -2)}${good.endsWith('AA') ? 'BA' : 'AA'}`), 'invalid_token'],
+        [bearer(expired), 'invalid_token'],
+        [{}, 'credentials_required'],
+        [{ authorization: `Basic ${good}` }, 'credentials_bad_scheme'],
+      ] as const) {
+        const response = await fetch(`${server.url}/me`, { headers });
+        assert.deepEqual([response.status, (await json(response)).code], [401, code]);
+      }
+    });
+  });
+}

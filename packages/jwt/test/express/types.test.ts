@@ -2,6 +2,7 @@
 // `@ts-expect-error` must hit an error), and the runtime part checks the same facts where it can.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { CoatcheckErrorShape } from 'coatcheck';
 import express, { type Request, type Response } from 'express';
 import type { JWTPayload } from 'jose';
 import {
@@ -15,6 +16,7 @@ import {
   type GetVerificationKey,
   type IsRevoked,
   type Request as JWTRequest,
+  type JwtErrorCode,
   type JwtPayload,
   type JwtRequest,
   jwt,
@@ -24,6 +26,7 @@ import {
   type SecretCallbackLong,
   type TokenGetter,
   UnauthorizedError,
+  type UnauthorizedErrorCode,
 } from '../../src/index.js';
 import { secret } from '../helpers.js';
 
@@ -104,7 +107,7 @@ describe('express-jwt 8.5.1 names and shapes', () => {
     const isRevoked: IsRevoked = async (_req, token) =>
       typeof token?.payload !== 'string' && token?.payload.jti === '1';
     const onExpired: ExpirationHandler = (_req, err) => {
-      expectType<Equals<typeof err.code, 'invalid_token'>>(true);
+      expectType<Equals<typeof err.code, UnauthorizedErrorCode>>(true);
       throw err;
     };
     const params: Params = { secret: legacyCallback, algorithms: ['HS256'], getToken, isRevoked, onExpired };
@@ -122,7 +125,7 @@ describe('express-jwt 8.5.1 names and shapes', () => {
 
     const like: ErrorLike = { message: 'Invalid token!' };
     const error = new UnauthorizedError('invalid_token', like);
-    expectType<Equals<typeof error.code, 'invalid_token'>>(true);
+    expectType<Equals<typeof error.code, UnauthorizedErrorCode>>(true);
     assert.equal(error.message, 'Invalid token!');
     assert.equal(typeof middleware, 'function');
   });
@@ -134,7 +137,7 @@ describe('express-jwt 8.5.1 names and shapes', () => {
           expectType<Equals<typeof err, KeySourceError>>(true);
           return `key source: ${err.status}`;
         case 'revoked_token':
-          expectType<Equals<typeof err, UnauthorizedError<'revoked_token'>>>(true);
+          expectType<Equals<typeof err, UnauthorizedError>>(true);
           return 'revoked';
         case 'credentials_required':
         case 'credentials_bad_format':
@@ -150,5 +153,47 @@ describe('express-jwt 8.5.1 names and shapes', () => {
     assert.equal(describeError(new KeySourceError('down')), 'key source: 503');
     assert.equal(describeError(new UnauthorizedError('revoked_token', { message: 'x' })), 'revoked');
     assert.equal(describeError(new UnauthorizedError('invalid_token', { message: 'x' })), 'invalid_token');
+  });
+
+  it('types err.code after instanceof, as the core does: a literal union, never any', () => {
+    const classify = (err: unknown): string => {
+      if (err instanceof UnauthorizedError) {
+        expectType<Equals<typeof err.code, UnauthorizedErrorCode>>(true);
+        // @ts-expect-error not one of express-jwt's codes
+        if (err.code === 'ERR_JWT_EXPIRED') return 'impossible';
+        return err.code;
+      }
+      if (err instanceof KeySourceError) {
+        expectType<Equals<typeof err.code, 'ERR_JWT_KEY_SOURCE'>>(true);
+        return err.code;
+      }
+      return 'other';
+    };
+    expectType<Equals<JwtErrorCode, UnauthorizedErrorCode | 'ERR_JWT_KEY_SOURCE'>>(true);
+    assert.equal(
+      classify(new UnauthorizedError('credentials_required', { message: 'x' })),
+      'credentials_required',
+    );
+    assert.equal(classify(new KeySourceError('down')), 'ERR_JWT_KEY_SOURCE');
+    assert.equal(classify(new Error('x')), 'other');
+  });
+
+  it("has the core's error shape, so one handler serves coatcheck's errors and these", () => {
+    const unauthorized: CoatcheckErrorShape<UnauthorizedErrorCode> = new UnauthorizedError('revoked_token', {
+      message: 'x',
+    });
+    const keySource: CoatcheckErrorShape<'ERR_JWT_KEY_SOURCE'> = new KeySourceError('x');
+    void [unauthorized, keySource];
+    const shapes: CoatcheckErrorShape[] = [
+      new UnauthorizedError('invalid_token', { message: 'jwt expired' }),
+      new KeySourceError('down'),
+    ];
+    assert.deepEqual(
+      shapes.map(({ code, status, statusCode, expose }) => ({ code, status, statusCode, expose })),
+      [
+        { code: 'invalid_token', status: 401, statusCode: 401, expose: true },
+        { code: 'ERR_JWT_KEY_SOURCE', status: 503, statusCode: 503, expose: false },
+      ],
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BINDING_KEY } from '../../device-bound/binding.js';
+import { SessionRecordError } from '../../errors.js';
 import { andThen } from '../../lib/settle.js';
 import type { SessionRecord } from '../../stores/contract.js';
 import { Cookie } from '../cookie.js';
@@ -136,14 +137,29 @@ export function loadSession(context: EngineContext, reading: CookieReading, now:
   return { session: freshSession(context, now) };
 }
 
-/** A store failure while loading: a never-stored session under `onStoreError: 'continue'`, else thrown. */
+/**
+ * A read that failed. A record the store cannot read back (SessionRecordError) gives a fresh
+ * session, the request reported as `tampered` (reason `'record'`), and the record removed, so the
+ * next request with this cookie is an `unknown` one rather than the same failure again. A store
+ * failure gives a never-stored session under `onStoreError: 'continue'`, and is thrown otherwise.
+ */
 function offline(
   context: EngineContext,
   err: unknown,
   now: number,
   cookieId: string,
   renew: boolean,
-): Loaded {
+): Maybe<Loaded> {
+  if (err instanceof SessionRecordError) {
+    const { reporter } = context.options;
+    reporter.ended.set(context.exchange.request, 'tampered');
+    reporter.emit('tampered', { reason: 'record', handle: reporter.handleOf(cookieId) });
+    return andThen(context.calls.remove(cookieId), () => ({
+      session: freshSession(context, now),
+      cookieId,
+      renew,
+    }));
+  }
   if (!context.calls.carriesOn(err)) throw err;
   return { session: offlineSession(context, now), cookieId, renew };
 }

@@ -1,7 +1,8 @@
 // Over 300 lines because it is the one place that sequences a request's session: the five session
 // methods, the two moments a response is decided (beforeHeaders, commit) and the cookie it sends.
 // Every rule it applies lives in a module beside it; what remains here is order and bookkeeping.
-import { SessionNotFoundError, type StoreError } from '../../errors.js';
+import { SessionNotFoundError, SessionRecordError, type StoreError } from '../../errors.js';
+import type { SessionRecord } from '../../stores/contract.js';
 import type { CookieOptions } from '../cookie.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CookieReading, RequestPersistence } from '../persistence.js';
@@ -144,7 +145,13 @@ export class RequestSession implements SessionHost, EngineContext {
 
   async reload(session: Session): Promise<void> {
     const state = session[STATE];
-    const record = state.isNew ? undefined : await this.calls.read(session.id);
+    let record: SessionRecord | undefined;
+    try {
+      record = state.isNew ? undefined : await this.calls.read(session.id);
+    } catch (err) {
+      // A record the store cannot read back is as good as gone.
+      if (!(err instanceof SessionRecordError)) throw err;
+    }
     if (!record || !isLive(this.options, record, Date.now())) throw new SessionNotFoundError('reload');
     const fresh = hydrateSession(this, session.id, record);
     const target = session as unknown as Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { StoreError, type StoreOperation } from '../../errors.js';
+import { type SessionRecordError, StoreError, type StoreOperation } from '../../errors.js';
 import type { StoreBreaker } from '../../lib/breaker.js';
 import type { KeyedLock } from '../../lib/keyed-lock.js';
 import { asStoreError, storeCall } from '../../lib/timeout.js';
@@ -24,6 +24,9 @@ export type Maybe<T> = T | Promise<T>;
  * - local: a sealed cookie (`cookieSession()`), this request's memory: no deadline, errors as they
  *   are (a session too large for its cookie is not an outage), no event;
  * - remote: everything else, under `storeTimeout` and the breaker.
+ *
+ * A read may also fail with `SessionRecordError` (the store holds a record it cannot read back):
+ * that is passed on as it is, for the load to answer with a fresh session.
  *
  * `json` arguments carry the session's keys as JSON text the engine already made; a store that keeps
  * text (MemoryStore) stores it as it is. It is a hint between coatcheck's parts, not store contract.
@@ -122,7 +125,7 @@ class ImmediateCalls implements StoreCalls {
     } catch (err) {
       const error = asStoreError(this.store.name, operation, err);
       const reporter = this.#policy.reporter;
-      if (reporter.wants('storeError')) reporter.emit('storeError', { error });
+      if (error instanceof StoreError && reporter.wants('storeError')) reporter.emit('storeError', { error });
       throw error;
     }
   }
@@ -170,8 +173,9 @@ class PromisedCalls implements StoreCalls {
     const call = remoteCall(this.#policy, this.store, operation, run);
     const reporter = this.#policy.reporter;
     if (!reporter.wants('storeError')) return call;
-    return call.catch((error: StoreError) => {
-      reporter.emit('storeError', { error });
+    // A damaged record (SessionRecordError) is the store answering, not failing: no storeError.
+    return call.catch((error: StoreError | SessionRecordError) => {
+      if (error instanceof StoreError) reporter.emit('storeError', { error });
       throw error;
     });
   }

@@ -46,6 +46,8 @@ export {
   cookies,
   type SetCookieOptions,
 } from './cookies/middleware.js';
+// cookie-parser's helpers, from the same import as cookies(), as cookie-parser has them (issue 14).
+export { JSONCookie, JSONCookies, signedCookie, signedCookies } from './cookies/parser-helpers.js';
 export type { Secret, Secrets } from './cookies/sign.js';
 export { type CsrfOptions, type CsrfRequest, type CsrfTokenOptions, csrf } from './csrf/middleware.js';
 // Last: see default.ts.

@@ -8,6 +8,8 @@
  * cookie-signature computes it, so that cookies signed by express-session or cookie-parser verify
  * here and the other way round (see `cookies/sign.ts`). Deriving that key would log every user of an
  * express-session app out on migration.
+ * Likewise cookie-session's keygrip signatures (`cookies/keygrip.ts`), only ever verified, to take
+ * over sessions cookie-session signed, use its raw keys.
  *
  * | key                      | derived from                       | label                        | rotation (secrets `[new, old]`)                                            |
  * | ------------------------ | ---------------------------------- | ---------------------------- | -------------------------------------------------------------------------- |

@@ -247,6 +247,21 @@ for (const [label, makeApp] of EXPRESS) {
       assert.equal(forged.status, 403);
     });
 
+    it('[new, old] signs the session cookie again with the new secret, so dropping the old one later keeps the session', async () => {
+      const { client, id } = await signIn('barbara');
+      const response = await on(rotated, client, '/whoami');
+      const renewed = response.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0] as string)
+        .find((pair) => pair.startsWith('connect.sid='));
+      assert.ok(renewed, 'the response re-signs the cookie');
+      const who = (await (
+        await fetch(`${dropped.url}/whoami`, { headers: { cookie: renewed } })
+      ).json()) as Record<string, unknown>;
+      assert.equal(who.id, id, 'the re-signed cookie verifies under the new secret alone');
+      assert.equal(who.userId, 'barbara');
+    });
+
     it('revoke() with the handle from before the rotation ends the session', async () => {
       const { client, handle, id } = await signIn('grace');
       assert.equal(await rotated.sessions.revoke('grace', handle), true);

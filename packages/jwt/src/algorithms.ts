@@ -22,52 +22,33 @@ export type Algorithm =
 
 type Family = 'hmac' | 'rsa' | 'rsa-pss' | 'ecdsa' | 'eddsa';
 
-/** What an algorithm needs from its key and its signature. */
-export interface AlgorithmSpec {
+/** What an algorithm needs from its key (the signature itself is jose's business). */
+interface AlgorithmSpec {
   readonly family: Family;
-  /** node:crypto digest name; `null` for EdDSA, which hashes internally. */
-  readonly hash: string | null;
-  /** Exact signature length in bytes when the algorithm fixes it. */
-  readonly signatureLength?: number;
   /** OpenSSL curve name an EC key must use. */
   readonly curve?: string;
-  readonly saltLength?: number;
 }
 
-const hmac = (bits: number): AlgorithmSpec => ({
-  family: 'hmac',
-  hash: `sha${bits}`,
-  signatureLength: bits / 8,
-});
-const rsa = (bits: number): AlgorithmSpec => ({ family: 'rsa', hash: `sha${bits}` });
-const pss = (bits: number): AlgorithmSpec => ({
-  family: 'rsa-pss',
-  hash: `sha${bits}`,
-  saltLength: bits / 8,
-});
-const ecdsa = (bits: number, curve: string, signatureLength: number): AlgorithmSpec => ({
-  family: 'ecdsa',
-  hash: `sha${bits}`,
-  curve,
-  signatureLength,
-});
-const eddsa: AlgorithmSpec = { family: 'eddsa', hash: null, signatureLength: 64 };
+const hmac: AlgorithmSpec = { family: 'hmac' };
+const rsa: AlgorithmSpec = { family: 'rsa' };
+const pss: AlgorithmSpec = { family: 'rsa-pss' };
+const ecdsa = (curve: string): AlgorithmSpec => ({ family: 'ecdsa', curve });
+const eddsa: AlgorithmSpec = { family: 'eddsa' };
 
 const SPECS: Readonly<Record<Algorithm, AlgorithmSpec>> = Object.freeze({
   __proto__: null,
-  HS256: hmac(256),
-  HS384: hmac(384),
-  HS512: hmac(512),
-  RS256: rsa(256),
-  RS384: rsa(384),
-  RS512: rsa(512),
-  PS256: pss(256),
-  PS384: pss(384),
-  PS512: pss(512),
-  // ECDSA signatures in JWS are the raw r||s pair (RFC 7518 §3.4), each coordinate padded to the curve size.
-  ES256: ecdsa(256, 'prime256v1', 64),
-  ES384: ecdsa(384, 'secp384r1', 96),
-  ES512: ecdsa(512, 'secp521r1', 132),
+  HS256: hmac,
+  HS384: hmac,
+  HS512: hmac,
+  RS256: rsa,
+  RS384: rsa,
+  RS512: rsa,
+  PS256: pss,
+  PS384: pss,
+  PS512: pss,
+  ES256: ecdsa('prime256v1'),
+  ES384: ecdsa('secp384r1'),
+  ES512: ecdsa('secp521r1'),
   EdDSA: eddsa,
   Ed25519: eddsa,
 } as Record<Algorithm, AlgorithmSpec>);
@@ -86,10 +67,6 @@ export const MIN_RSA_BITS = 2048;
  */
 export function isAlgorithm(alg: unknown): alg is Algorithm {
   return typeof alg === 'string' && Object.hasOwn(SPECS, alg);
-}
-
-export function algorithmSpec(alg: Algorithm): AlgorithmSpec {
-  return SPECS[alg];
 }
 
 export function isSymmetric(alg: Algorithm): boolean {

@@ -13,7 +13,7 @@ export interface DecodedToken<P = JWTPayload> {
   signature: string;
 }
 
-/** A token whose signature and claims were checked. `header` is frozen: tokens with the same header share it. */
+/** A token whose signature and claims were checked, as `jose.jwtVerify` returns it. */
 export interface VerifiedToken<P = JWTPayload> {
   header: ProtectedHeader;
   payload: P;

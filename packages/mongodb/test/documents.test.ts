@@ -158,6 +158,29 @@ describe('toDocument / fromDocument', () => {
     });
   });
 
+  it('reads a connect-mongodb-session document whose cookie has null attributes', () => {
+    // The driver writes an undefined field as null: express-session's cookie arrives as
+    // { domain: null, sameSite: null, secure: null, … }. Read as damaged, every user of the seed app
+    // was signed out on the switch (the seed-app test caught it).
+    const expires = new Date(NOW + 14 * 24 * HOUR);
+    const cookie = {
+      originalMaxAge: 14 * 24 * HOUR,
+      expires,
+      secure: null,
+      httpOnly: true,
+      domain: null,
+      path: '/',
+      sameSite: null,
+    };
+    const legacy = overTheWire({
+      _id: 'legacy-sid',
+      session: { cookie, passport: { user: 'ada' } },
+      expires,
+    });
+    assert.equal(fromDocument(legacy).expires, expires.getTime());
+    assert.deepEqual(fromDocument(legacy).data.passport, { user: 'ada' });
+  });
+
   it('reads a document connect-mongo wrote, its session a JSON string', () => {
     const expires = new Date(NOW + HOUR);
     const session = { cookie: { originalMaxAge: HOUR, expires: expires.toISOString(), path: '/' }, views: 1 };

@@ -29,7 +29,7 @@ export function chunkName(name: string, index: number): string {
  * @example
  * ```ts
  * chunkLengths('session', 100);    // [100]
- * chunkLengths('session', 10_000); // [4089, 4087, 1832]: 2 + 4087, 4096 - "session.1".length, the rest
+ * chunkLengths('session', 10_000); // [4089, 4087, 1826]: "3~" + 4087, 4096 - "session.1".length, the rest
  * ```
  */
 export function chunkLengths(name: string, length: number): number[] {

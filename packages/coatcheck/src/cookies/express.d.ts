@@ -2,8 +2,7 @@
 // session/express.d.ts, so that a program that also loads @types/cookie-parser settles any clash
 // through `skipLibCheck`; `signedCookies` is declared exactly as @types/cookie-parser does.
 
-import type { CookieValue, SetCookieOptions } from './middleware.js';
-import type { CookieAttributes, CookieOptionsArgument } from './serialize.js';
+import type { CookiesResponse, CookieValue } from './middleware.js';
 
 declare global {
   namespace Express {
@@ -14,15 +13,7 @@ declare global {
       /** Sealed cookies, opened: the value, or `false` when the seal does not open. */
       sealedCookies: Record<string, CookieValue | false>;
     }
-    interface Response {
-      /** Set by cookies(): appends a plain, signed or sealed `Set-Cookie`. `maxAge` is in seconds. */
-      setCookie<Name extends string>(
-        name: Name,
-        value: CookieValue,
-        ...options: CookieOptionsArgument<Name, SetCookieOptions>
-      ): this;
-      /** Set by cookies(): appends a `Set-Cookie` that deletes the cookie. */
-      deleteCookie(name: string, options?: CookieAttributes): this;
-    }
+    /** Set by cookies(): `setCookie` (plain, signed or sealed; `maxAge` in seconds) and `deleteCookie`. */
+    interface Response extends CookiesResponse {}
   }
 }

@@ -2,6 +2,16 @@
 
 export { isCookieName } from './attributes.js';
 export {
+  type ChunkReading,
+  chunkLengths,
+  chunkName,
+  expireChunks,
+  MAX_CHUNKS,
+  readChunks,
+  serializeChunks,
+} from './chunk.js';
+export { type KeygripAlgorithm, type KeygripKey, keygripIndex, keygripSign } from './keygrip.js';
+export {
   type CookiesOptions,
   type CookiesRequest,
   type CookiesResponse,

@@ -41,22 +41,6 @@ export function asStoreError(
 }
 
 /**
- * {@link storeCall} for a store that does no I/O (`inProcess`): nothing can hang, so no deadline,
- * and a call that succeeds costs no more than the store's own promise.
- */
-export function inProcessCall<T>(
-  store: string,
-  operation: StoreOperation,
-  run: () => Promise<T>,
-): Promise<T> {
-  try {
-    return run().catch((err: unknown) => Promise.reject(asStoreError(store, operation, err)));
-  } catch (err) {
-    return Promise.reject(asStoreError(store, operation, err));
-  }
-}
-
-/**
  * Runs one store operation with a deadline, turning whatever goes wrong (a synchronous throw, a
  * rejection that is not a StoreError, no answer in time) into a {@link StoreError}.
  */

@@ -2,8 +2,15 @@ import { sealingKeys } from '../cookies/seal.js';
 import { MAX_COOKIE_SIZE } from '../cookies/serialize.js';
 import type { Secrets } from '../cookies/sign.js';
 import type { CookieOptions } from './cookie.js';
+import { type CookieSessionMigrationOptions, legacyCookieSession } from './cookie-session-migration.js';
 import { requestHandler, type SessionManager, sharedManagerOf } from './middleware.js';
-import { numberOption, resolveShared, type SessionOptions, SHARED_OPTION_NAMES } from './options.js';
+import {
+  DEFAULT_IDLE_TIMEOUT,
+  numberOption,
+  resolveShared,
+  type SessionOptions,
+  SHARED_OPTION_NAMES,
+} from './options.js';
 import type { SessionRequest } from './request.js';
 import { type NotBefore, sealedPersistence } from './sealed.js';
 import { isReservedKey, Session, STATE } from './session.js';
@@ -35,6 +42,14 @@ export interface CookieSessionOptions
    * signed-in session, so keep it fast (cache it). Needs `userKey`.
    */
   notBefore?: NotBefore | undefined;
+  /**
+   * Take over the sessions another package left in the browser, for a migration window:
+   * `{ cookieSession: { keys } }` reads cookie-session's signed cookies (`name` + `name.sig`) with
+   * the keys it signed them with; such a request goes on signed in, and its response carries the
+   * sealed cookie and deletes `name.sig`. A bad signature is a fresh session (`tampered` event).
+   * Set `until`, since cookie-session's cookies never expire by themselves.
+   */
+  migrate?: { cookieSession?: CookieSessionMigrationOptions | undefined } | undefined;
 }
 
 /**
@@ -47,6 +62,7 @@ const COOKIE_SESSION_OPTIONS = [
   ...SHARED_OPTION_NAMES,
   'maxSize',
   'notBefore',
+  'migrate',
 ] as const satisfies ReadonlyArray<keyof CookieSessionOptions>;
 
 /** Room for two full cookies. */
@@ -121,6 +137,8 @@ export function cookieSession(
       maxSize,
       absoluteTimeout: shared.absoluteTimeout,
       notBefore,
+      legacy: legacyCookieSession(label, options.migrate, shared.name),
+      idleTimeout: shared.idleTimeout ?? cookieLifetime(shared.cookie) ?? DEFAULT_IDLE_TIMEOUT,
     }),
   };
   const handler = requestHandler(resolved);
@@ -132,6 +150,11 @@ export function cookieSession(
     });
   };
   return Object.assign(middleware, sharedManagerOf(resolved)) as CookieSessionMiddleware;
+}
+
+/** The lifetime the cookie options give a session, when they are an object with a `maxAge` in milliseconds. */
+function cookieLifetime(cookie: ReturnType<typeof resolveShared>['cookie']): number | undefined {
+  return typeof cookie === 'object' && typeof cookie.maxAge === 'number' ? cookie.maxAge : undefined;
 }
 
 /** cookie-session's options: `keys`, and the cookie's attributes at the top level. */

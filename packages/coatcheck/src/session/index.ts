@@ -1,6 +1,8 @@
 export { Cookie, type CookieOptions, type SameSiteOption } from './cookie.js';
 export { type CookieSessionMiddleware, type CookieSessionOptions, cookieSession } from './cookie-session.js';
+export { generateSessionId } from './engine/load.js';
 export type { EndedReason, SessionEventName, SessionEvents, SessionEventTarget } from './events.js';
+export type { SessionRequest } from './http/exchange.js';
 export {
   type CurrentSessionInfo,
   type SessionInfo,
@@ -9,6 +11,5 @@ export {
   session,
 } from './middleware.js';
 export { expressSessionDefaults, type SessionDefaults, type SessionOptions } from './options.js';
-export { generateSessionId, type SessionRequest } from './request.js';
 export type { NotBefore } from './sealed.js';
 export { Session } from './session.js';

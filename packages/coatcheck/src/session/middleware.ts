@@ -2,18 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BINDING_KEY } from '../device-bound/binding.js';
 import { type DeviceBindingInfo, DeviceBound } from '../device-bound/middleware.js';
 import { StoreError, type StoreOperation } from '../errors.js';
-import { settleShapes } from '../lib/shape.js';
-import { storeCall } from '../lib/timeout.js';
 import type { ConnectStore } from '../stores/connect.js';
 import type { SessionStore } from '../stores/contract.js';
+import { remoteCall } from './engine/store-calls.js';
+import { endOf, idleDeadlineOf, idleTimeoutOf } from './engine/timeouts.js';
 import type { EndedReason, SessionEventTarget } from './events.js';
+import type { SessionRequest } from './http/exchange.js';
+import { requestHandler } from './http/handler.js';
 import {
   type ResolvedOptions,
   type ResolvedStoreOptions,
   resolveOptions,
   type SessionOptions,
 } from './options.js';
-import { endOf, idleDeadlineOf, idleTimeoutOf, RequestSession, type SessionRequest } from './request.js';
 import { Session, STATE } from './session.js';
 
 /** One of a user's sessions, as {@link SessionMiddleware.listByUser} reports it. */
@@ -118,15 +119,6 @@ export interface SessionManager extends SessionEventTarget {
   ended(req: IncomingMessage): EndedReason | undefined;
 }
 
-type EndArguments = Parameters<ServerResponse['end']>;
-
-function pathOf(req: SessionRequest): string {
-  const url = req.originalUrl ?? req.url ?? '/';
-  const query = url.indexOf('?');
-  // An empty path is the root, as express-session reads it.
-  return (query === -1 ? url : url.slice(0, query)) || '/';
-}
-
 /**
  * Session middleware, a drop-in for express-session: same options, same `req.session`, same
  * cookie, with safe defaults, promises, lossless concurrent saves and server-side timeouts.
@@ -213,61 +205,6 @@ function deviceManagerOf(
   };
 }
 
-/**
- * The request side of both middlewares: skips requests outside the cookie's path, puts the session
- * in place, and hooks the response so the session is saved before it ends. `before` may refuse a
- * request with an error.
- */
-export function requestHandler(
-  resolved: ResolvedOptions,
-  before?: (req: SessionRequest) => Error | undefined,
-): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const cookiePath = typeof resolved.cookie === 'object' ? (resolved.cookie.path ?? '/') : undefined;
-  return (req: SessionRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
-    if (req.session) {
-      next();
-      return;
-    }
-    if (cookiePath !== undefined && !pathOf(req).startsWith(cookiePath)) {
-      next();
-      return;
-    }
-    settleShapes(req, res);
-    const refused = before?.(req);
-    const carryOn = refused instanceof StoreError && resolved.onStoreError === 'continue';
-    if (refused && !carryOn) {
-      next(refused);
-      return;
-    }
-    let context: RequestSession;
-    try {
-      context = new RequestSession(resolved, req, res);
-    } catch (err) {
-      next(err);
-      return;
-    }
-    hookResponse(res, context, next);
-    if (carryOn) {
-      context.loadOffline(refused);
-      next();
-      return;
-    }
-    let loading: Promise<void> | undefined;
-    try {
-      loading = context.load();
-    } catch (err) {
-      next(err);
-      return;
-    }
-    if (loading === undefined) next();
-    else
-      loading.then(
-        () => next(),
-        (err: unknown) => next(err),
-      );
-  };
-}
-
 function storeManagerOf(
   options: ResolvedStoreOptions,
 ): Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
@@ -280,11 +217,8 @@ function storeManagerOf(
     }
     return { listByUser: store.listByUser.bind(store), removeByUser: store.removeByUser.bind(store) };
   };
-  const { breaker, storeTimeout } = options;
   const call = <T>(operation: StoreOperation, run: () => Promise<T>) =>
-    breaker === undefined
-      ? storeCall(store.name, operation, storeTimeout, run)
-      : breaker.run(operation, storeTimeout, (deadline) => storeCall(store.name, operation, deadline, run));
+    remoteCall(options, store, operation, run);
   return {
     store,
     async listByUser(user: string): Promise<SessionInfo[]> {
@@ -369,51 +303,5 @@ export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, 
   return manager as unknown as Omit<SessionManager, ''>;
 }
 
-function hookResponse(res: ServerResponse, context: RequestSession, next: (err?: unknown) => void): void {
-  const writeHead = res.writeHead;
-  const end = res.end;
-  let ending = false;
-
-  res.writeHead = function writeHeadWithSession(
-    this: ServerResponse,
-    ...args: Parameters<ServerResponse['writeHead']>
-  ) {
-    if (!res.headersSent) {
-      try {
-        context.beforeHeaders();
-      } catch {
-        // A session that cannot be serialized fails in commit(), where the error can still be reported.
-      }
-    }
-    return writeHead.apply(this, args);
-  } as ServerResponse['writeHead'];
-
-  res.end = function endWithSession(this: ServerResponse, ...args: EndArguments) {
-    if (ending) return this;
-    ending = true;
-    // The writeHead hook stays in place: after finish() it only passes through, and putting the
-    // original back would cost another change to the response object's shape.
-    const respond = () => {
-      context.finish();
-      end.apply(res, args);
-    };
-    // The session was not kept, so the response must not claim success: the error handler answers
-    // instead (or, if the body is already streaming, Express cuts the connection).
-    const fail = (err: unknown) => {
-      res.writeHead = writeHead;
-      res.end = end;
-      if (!res.headersSent) res.removeHeader('Set-Cookie');
-      next(err);
-    };
-    let committing: Promise<void> | undefined;
-    try {
-      committing = context.commit();
-    } catch (err) {
-      fail(err);
-      return this;
-    }
-    if (committing === undefined) respond();
-    else committing.then(respond, fail);
-    return this;
-  } as ServerResponse['end'];
-}
+// cookieSession() builds on the same request side.
+export { requestHandler };

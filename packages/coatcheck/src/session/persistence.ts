@@ -63,6 +63,18 @@ export interface ParsedCookies {
 const MAX_SIGNED_VALUE = 1024;
 const VERIFIED_CACHE_SIZE = 10_000;
 
+/**
+ * The session ID in a signed cookie value (`s:` + ID + HMAC, express-session's format), or why it
+ * is refused. The one check of that format, for the Cookie header and for what a cookie parser left.
+ */
+function openSigned(raw: string, keys: readonly KeyObject[]): { id: string; renew: boolean } | TamperReason {
+  if (raw.length > MAX_SIGNED_VALUE) return 'oversized';
+  if (!raw.startsWith('s:')) return 'malformed';
+  const result = unsign(raw.slice(2), keys);
+  if (!result.valid || result.value.length === 0) return 'signature';
+  return { id: result.value, renew: result.renew };
+}
+
 /** `session()`: the cookie carries `s:` + the ID + its HMAC (express-session's format); the record lives in `store`. */
 export function signedIdPersistence(
   name: string,
@@ -88,15 +100,9 @@ export function signedIdPersistence(
       if (raw === undefined) return NO_COOKIE;
       const known = verified.get(raw);
       if (known) return known;
-      if (raw.length > MAX_SIGNED_VALUE) return { kind: 'tampered', reason: 'oversized' };
-      if (!raw.startsWith('s:')) return { kind: 'tampered', reason: 'malformed' };
-      const result = unsign(raw.slice(2), keys);
-      if (!result.valid || result.value.length === 0) return { kind: 'tampered', reason: 'signature' };
-      const reading: CookieReading = Object.freeze({
-        kind: 'session',
-        id: result.value,
-        renew: result.renew,
-      });
+      const opened = openSigned(raw, keys);
+      if (typeof opened === 'string') return { kind: 'tampered', reason: opened };
+      const reading: CookieReading = Object.freeze({ kind: 'session', ...opened });
       if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
       verified.set(raw, reading);
       return reading;
@@ -110,11 +116,9 @@ export function signedIdPersistence(
         return { kind: 'session', id: verifiedValue, renew: false };
       }
       const raw = req.cookies?.[name];
-      if (typeof raw !== 'string' || !raw.startsWith('s:') || raw.length > MAX_SIGNED_VALUE) return undefined;
-      const result = unsign(raw.slice(2), keys);
-      return result.valid && result.value.length > 0
-        ? { kind: 'session', id: result.value, renew: false }
-        : undefined;
+      if (typeof raw !== 'string') return undefined;
+      const opened = openSigned(raw, keys);
+      return typeof opened === 'string' ? undefined : { kind: 'session', id: opened.id, renew: false };
     },
   };
   if (!patched) return { forRequest: () => request };

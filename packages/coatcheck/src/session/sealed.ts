@@ -1,9 +1,11 @@
 import type { CookieAttributes } from '../cookies/attributes.js';
 import { chunkedSize, expireChunks, readChunks, serializeChunks } from '../cookies/chunk.js';
-import { type SealingKey, seal, unseal } from '../cookies/seal.js';
+import { SEAL_PREFIX, type SealingKey, seal, unseal } from '../cookies/seal.js';
 import { CookieTooLargeError } from '../errors.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
+import type { LegacyCookieSession } from './cookie-session-migration.js';
 import { type CookieReading, NO_COOKIE, type Persistence, type RequestPersistence } from './persistence.js';
+import { generateSessionId, idleGraceOf } from './request.js';
 
 /** The "not before" hook of `cookieSession()`: seals of `user` issued before the time it returns are refused. */
 export type NotBefore = (
@@ -18,6 +20,10 @@ export interface SealedConfig {
   maxSize: number;
   absoluteTimeout: number | false;
   notBefore: NotBefore | undefined;
+  /** cookie-session's cookies to take over, during a migration window. */
+  legacy?: LegacyCookieSession | undefined;
+  /** The idle timeout a session taken over from cookie-session starts with. */
+  idleTimeout: number;
 }
 
 /** The record as sealed: short keys, since every byte travels on every request. */
@@ -96,6 +102,8 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
   #issuedAt = 0;
   /** How many of the session's cookies the request carried, so those no longer needed are deleted. */
   #chunksReceived = 0;
+  /** The request carried cookie-session's signature cookie: the response deletes it. */
+  #legacyHeld = false;
 
   constructor(config: SealedConfig) {
     this.#config = config;
@@ -174,8 +182,17 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
   // RequestPersistence
 
   async readCookie(header: string | undefined): Promise<CookieReading> {
-    const { name, keys, maxSize } = this.#config;
+    const { name, keys, maxSize, legacy } = this.#config;
     const chunks = readChunks(header, name, maxSize);
+    if (legacy?.holds(header)) {
+      this.#legacyHeld = true;
+      // A sealed cookie is coatcheck's already; cookie-session's may share its name or have its own.
+      const sealedHere = chunks.kind === 'value' && chunks.value.startsWith(SEAL_PREFIX);
+      if (!sealedHere && (legacy.name === name || chunks.kind === 'none')) {
+        if (chunks.kind !== 'none') this.#chunksReceived = chunks.held;
+        return this.#takeOver(legacy, header);
+      }
+    }
     if (chunks.kind === 'none') return NO_COOKIE;
     // Every chunk the browser holds, even ones a lost response failed to delete, goes on the next
     // response's clean-up list.
@@ -211,6 +228,46 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     return { kind: 'session', id: record.i, renew: opened.renew };
   }
 
+  /**
+   * A new session holding the data of cookie-session's cookie: sealed and sent on this response
+   * (`renew`), which also deletes the signature cookie.
+   */
+  #takeOver(legacy: LegacyCookieSession, header: string | undefined): CookieReading {
+    const reading = legacy.read(header, this.#config.maxSize);
+    if (reading.kind !== 'session') return reading.kind === 'none' ? NO_COOKIE : reading;
+    const now = Date.now();
+    const idle = this.#config.idleTimeout;
+    const record: SealedRecord = {
+      i: generateSessionId(),
+      d: reading.data,
+      c: now,
+      t: now,
+      e: now + idle + idleGraceOf(idle),
+    };
+    const json = JSON.stringify(record);
+    if (chunkedSize(this.#config.name, sealedLength(Buffer.byteLength(json))) > this.#config.maxSize) {
+      return { kind: 'tampered', reason: 'oversized' };
+    }
+    this.#id = record.i;
+    this.#json = json;
+    this.#parsed = record;
+    this.#created = now;
+    this.#expires = record.e;
+    this.#user = undefined;
+    this.#issuedAt = now;
+    this.changed = true;
+    return { kind: 'session', id: record.i, renew: true };
+  }
+
+  /** `Set-Cookie` values deleting cookie-session's cookies, when the request carried them. */
+  #expireLegacy(attributes: CookieAttributes): string[] {
+    const legacy = this.#config.legacy;
+    if (!this.#legacyHeld || legacy === undefined) return [];
+    const lines = expireChunks(legacy.sigName, attributes, 0, 1);
+    if (legacy.name !== this.#config.name) lines.push(...expireChunks(legacy.name, attributes, 0, 1));
+    return lines;
+  }
+
   issue(id: string, attributes: CookieAttributes): string[] {
     const json = this.#json;
     if (json === undefined || id !== this.#id) return [];
@@ -219,10 +276,16 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     const end =
       absoluteTimeout === false ? this.#expires : Math.min(this.#expires, this.#created + absoluteTimeout);
     const sealed = seal(json, keys, { name, expires: end, issuedAt: Math.min(this.#issuedAt, Date.now()) });
-    return serializeChunks(name, sealed, attributes, this.#chunksReceived);
+    return [
+      ...serializeChunks(name, sealed, attributes, this.#chunksReceived),
+      ...this.#expireLegacy(attributes),
+    ];
   }
 
   clear(attributes: CookieAttributes): string[] {
-    return expireChunks(this.#config.name, attributes, 0, Math.max(1, this.#chunksReceived));
+    return [
+      ...expireChunks(this.#config.name, attributes, 0, Math.max(1, this.#chunksReceived)),
+      ...this.#expireLegacy(attributes),
+    ];
   }
 }

@@ -73,12 +73,6 @@ export interface SessionRecord {
   touched: number;
   /** The user the session belongs to, for {@link SessionStore.listByUser}; absent when none. */
   user?: string | undefined;
-  /**
-   * Optional: the JSON text of top-level keys of `data`, exactly as `JSON.stringify` gives it. From
-   * `read`, it spares the middleware encoding the session again to see what a request changed; in a
-   * `write`, a store that keeps keys encoded may store it as it is. A key it lacks is encoded as usual.
-   */
-  json?: ReadonlyMap<string, string> | undefined;
 }
 
 /** A change to one session: the top-level keys one request set or deleted. */
@@ -93,11 +87,6 @@ export interface SessionPatch {
   touched: number;
   /** A new owner (`string`), no owner (`null`), or unchanged (`undefined`). */
   user?: string | null | undefined;
-  /**
-   * Optional: the JSON text of values in `set`, exactly as `JSON.stringify` gives it, which a store
-   * that keeps keys encoded may store as it is. It may hold keys that are not in `set`: ignore them.
-   */
-  json?: ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -128,11 +117,6 @@ export interface SessionPatch {
 export interface SessionStore {
   /** A short name used in errors and events: `memory`, `redis`, `postgres`, … */
   readonly name: string;
-  /**
-   * The store keeps sessions in this process's memory and does no I/O, so a call cannot hang: the
-   * middleware runs its calls without a store timeout.
-   */
-  readonly inProcess?: boolean;
 
   /** The record for `id`, or `undefined` when there is none or it has expired. */
   read(id: string): Promise<SessionRecord | undefined>;

@@ -1,6 +1,6 @@
 import { SessionRecordError, StoreClosedError, StoreError, type StoreOperation } from '../errors.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
-import { IMMEDIATE_CALLS, type ImmediateStoreCalls } from './immediate.js';
+import { offerImmediateCalls } from './immediate.js';
 import { decodeRecord, decodeRows, skipDamaged } from './record.js';
 import { Store } from './store.js';
 
@@ -97,12 +97,6 @@ export class MemoryStore extends Store implements SessionStore {
   /** What `maxBytes` counts for each session beyond the characters of its ID, data JSON and user. */
   static readonly entryOverhead = ENTRY_OVERHEAD;
   readonly name = 'memory';
-  /**
-   * True for a MemoryStore itself; a subclass may override its methods with I/O, so it gets the
-   * store timeout like any other store.
-   */
-  readonly inProcess: boolean;
-  readonly [IMMEDIATE_CALLS]: ImmediateStoreCalls | undefined;
   readonly max: number;
   readonly maxBytes: number;
   readonly anonymousShare: number;
@@ -117,14 +111,18 @@ export class MemoryStore extends Store implements SessionStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     super();
-    this.inProcess = new.target === MemoryStore;
-    this[IMMEDIATE_CALLS] = this.inProcess
-      ? {
-          read: (id) => this.#read(id),
-          patch: (id, patch) => this.#patch(id, patch),
-          refresh: (id, expires, touched, cookie) => this.#refresh(id, expires, touched, cookie),
-        }
-      : undefined;
+    // A MemoryStore itself answers the session engine synchronously; a subclass may override its
+    // methods with I/O, so it is called like any other store (through its methods, with a timeout).
+    if (new.target === MemoryStore) {
+      offerImmediateCalls(this, {
+        read: (id) => this.#read(id),
+        write: (id, record, json) => this.#write(id, record, json),
+        patch: (id, patch, json) => this.#patch(id, patch, json),
+        refresh: (id, expires, touched, cookie) => this.#refresh(id, expires, touched, cookie),
+        rotate: (oldId, newId, record, json) => this.#rotate(oldId, newId, record, json),
+        remove: (id) => this.#remove(id),
+      });
+    }
     const {
       max = 10_000,
       maxBytes = DEFAULT_MAX_BYTES,
@@ -266,8 +264,12 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   async write(id: string, record: SessionRecord): Promise<void> {
+    this.#write(id, record, undefined);
+  }
+
+  #write(id: string, record: SessionRecord, json: ReadonlyMap<string, string> | undefined): void {
     this.#check('write');
-    const text = encode(record.data, record.json);
+    const text = encode(record.data, json);
     this.#put(
       id,
       new Entry(text, record.expires, record.created, record.touched, record.user ?? undefined),
@@ -276,22 +278,22 @@ export class MemoryStore extends Store implements SessionStore {
   }
 
   async patch(id: string, patch: SessionPatch): Promise<boolean> {
-    return this.#patch(id, patch);
+    return this.#patch(id, patch, undefined);
   }
 
-  #patch(id: string, patch: SessionPatch): boolean {
+  #patch(id: string, patch: SessionPatch, encoded: ReadonlyMap<string, string> | undefined): boolean {
     this.#check('patch');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;
     const data = JSON.parse(entry.text) as StoredData;
     for (const key of patch.unset) delete data[key];
-    // Only the keys this patch sets may take their text from `patch.json`, which may hold others.
+    // Only the keys this patch sets may take their text from `encoded`, which may hold others.
     const json = new Map<string, string>();
     for (const key of Object.keys(patch.set)) {
       if (key === '__proto__') continue;
       data[key] = patch.set[key];
-      const encoded = patch.json?.get(key);
-      if (encoded !== undefined) json.set(key, encoded);
+      const text = encoded?.get(key);
+      if (text !== undefined) json.set(key, text);
     }
     const user = patch.user === undefined ? entry.user : (patch.user ?? undefined);
     this.#put(id, new Entry(encode(data, json), patch.expires, entry.created, patch.touched, user), 'patch');
@@ -319,10 +321,19 @@ export class MemoryStore extends Store implements SessionStore {
 
   /** Synchronous, so nothing can land between the check of the old session and the move. */
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    return this.#rotate(oldId, newId, record, undefined);
+  }
+
+  #rotate(
+    oldId: string,
+    newId: string,
+    record: SessionRecord,
+    json: ReadonlyMap<string, string> | undefined,
+  ): boolean {
     this.#check('rotate');
     if (this.#live(oldId, Date.now()) === undefined) return false;
     // The new one first: a session too large for the bounds fails the rotate and keeps the old one.
-    await this.write(newId, record);
+    this.#write(newId, record, json);
     const old = this.#find(oldId);
     if (old !== undefined) this.#delete(oldId, old);
     return true;
@@ -330,6 +341,10 @@ export class MemoryStore extends Store implements SessionStore {
 
   async remove(id: string): Promise<void> {
     this.#check('remove');
+    this.#remove(id);
+  }
+
+  #remove(id: string): void {
     const entry = this.#find(id);
     if (entry) this.#delete(id, entry);
   }

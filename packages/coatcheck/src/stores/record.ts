@@ -55,8 +55,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const SAME_SITE = new Set(['lax', 'strict', 'none', 'auto']);
 const PRIORITY = new Set(['low', 'medium', 'high']);
 
-// `null` counts as absent: a store that writes BSON keeps express-session's unset attributes as
-// null (connect-mongodb-session), and the session's Cookie reads them as unset.
+// `null` is an absent attribute too: BSON stores an `undefined` field as `null` (connect-mongodb-session
+// writes express-session's cookie with `domain: null`, `sameSite: null`, …), and a session written
+// that way must keep working, not read as damaged.
 function optional(value: unknown, check: (value: unknown) => boolean): boolean {
   return value === undefined || value === null || check(value);
 }

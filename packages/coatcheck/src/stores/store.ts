@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import type { SessionRecord, SessionStore, StoredData } from './contract.js';
+import { SessionNotFoundError } from '../errors.js';
+import { Cookie } from '../session/cookie.js';
+import { Session, type SessionHost, type SessionState, STATE } from '../session/session.js';
+import type { CookieJSON, SessionRecord, SessionStore, StoredData } from './contract.js';
 
 /**
  * Where coatcheck keeps its own bookkeeping inside a connect store's session object, since such a
@@ -54,9 +57,17 @@ export interface Store extends EventEmitter {
   clear(callback?: Callback<void>): Promise<void> | undefined;
   /** express-session: destroys the request's session and generates a new one. */
   regenerate(req: ExpressSessionRequest, callback: (err?: unknown) => void): void;
-  /** express-session: loads a session object by ID. */
+  /**
+   * express-session: the session with this ID as a live session object (`undefined` when there is
+   * none), whose `save()`, `reload()` and `destroy()` act on this store. Made for code outside the
+   * request, such as a WebSocket handler holding the session ID.
+   */
   load(sid: string, callback: (err: unknown, session?: unknown) => void): void;
-  /** express-session: turns a stored object into express-session's `Session`. */
+  /**
+   * express-session: turns a stored object into a session on `req.session` (with `req.sessionID`
+   * its ID) and returns it: express-session's own `Session` when the store serves express-session,
+   * else a coatcheck {@link Session} bound to this store.
+   */
   createSession(req: ExpressSessionRequest, sess: ConnectSession): unknown;
   /** Set by express-session on the store it is given. */
   generate?: (req: ExpressSessionRequest) => void;
@@ -70,6 +81,7 @@ export interface Store extends EventEmitter {
 type ExpressSessionRequest = any;
 type ShapedRequest = IncomingMessage & {
   sessionID?: string;
+  sessionStore?: Store;
   session?: { cookie?: unknown; constructor: Function } & Record<string, unknown>;
 };
 
@@ -132,9 +144,8 @@ proto.get = function get(this: Store, sid, callback) {
   );
 };
 
-proto.set = function set(this: Store, sid, sess, callback) {
-  const store = native(this, 'set');
-  const now = Date.now();
+/** The record a session handed to set() or touch() stands for. */
+function recordFromConnect(sess: ConnectSession, now: number): SessionRecord {
   // express-session rewrites whole sessions and knows nothing of creation times or owners, so a
   // session it writes starts its absolute timeout afresh and leaves the user index (one round trip
   // matters more here than bookkeeping express-session cannot use).
@@ -160,7 +171,12 @@ proto.set = function set(this: Store, sid, sess, callback) {
         user: typeof meta.u === 'string' ? meta.u : undefined,
       }
     : { data, expires: connectExpiry(sess, now), created: now, touched: now };
-  return settle(store.write(sid, record), callback);
+  return record;
+}
+
+proto.set = function set(this: Store, sid, sess, callback) {
+  const store = native(this, 'set');
+  return settle(store.write(sid, recordFromConnect(sess, Date.now())), callback);
 };
 
 proto.destroy = function destroy(this: Store, sid, callback) {
@@ -170,15 +186,19 @@ proto.destroy = function destroy(this: Store, sid, callback) {
 proto.touch = function touch(this: Store, sid, sess, callback) {
   const store = native(this, 'touch');
   const now = Date.now();
+  // The expiry, and the cookie that goes with it, as set() would store them; the data stays.
+  const touched = recordFromConnect(sess, now);
+  const cookie = touched.data.cookie ?? undefined;
   const run = async () => {
     if (store.refresh) {
-      await store.refresh(sid, connectExpiry(sess, now), now);
+      await store.refresh(sid, touched.expires, now, cookie);
       return;
     }
     const record = await store.read(sid);
     if (!record) return;
-    record.expires = connectExpiry(sess, now);
+    record.expires = touched.expires;
     record.touched = now;
+    if (cookie) record.data.cookie = cookie;
     await store.write(sid, record);
   };
   return settle(run(), callback);
@@ -223,32 +243,145 @@ proto.load = function load(this: Store, sid, callback) {
   this.get(sid, (err, sess) => {
     if (err) return callback(err);
     if (!sess) return callback(null);
-    const req: ShapedRequest = { sessionID: sid } as ShapedRequest;
-    callback(null, this.createSession(req, sess));
+    // What express-session's load() hands createSession: a request that is only the ID and store.
+    const req: ShapedRequest = { sessionID: sid, sessionStore: this } as ShapedRequest;
+    let session: unknown;
+    try {
+      session = this.createSession(req, sess);
+    } catch (err) {
+      return callback(err);
+    }
+    callback(null, session);
   });
 };
 
 /**
- * express-session calls this with its own request and expects its own `Session` class back. That
- * class is not ours to import, so it is borrowed from the session express-session's `generate()`
- * (which express-session installs on every store it is given) builds.
+ * Under express-session (which sets `store.generate` on every store it is given) this returns
+ * express-session's own `Session`, as express-session expects: that class is not ours to import, so
+ * it is borrowed from the blank session `generate()` builds. Anywhere else (under coatcheck's
+ * `session()`, or with no middleware at all) it is a coatcheck {@link Session} bound to this store.
+ * Either way, as express-session's does: the cookie's `expires` becomes a `Date`, its
+ * `originalMaxAge` is kept, and the session is put on `req.session`.
  */
 proto.createSession = function createSession(this: Store, req: ShapedRequest, sess: ConnectSession) {
+  if (typeof this.generate !== 'function') return detachedSession(this, req, sess);
   const sid = req.sessionID;
-  if (typeof this.generate !== 'function') {
-    throw new TypeError('createSession() is for express-session, which sets store.generate first');
-  }
   this.generate(req);
   const blank = req.session as NonNullable<ShapedRequest['session']>;
   const SessionClass = blank.constructor as new (req: unknown, data: unknown) => Record<string, unknown>;
-  const CookieClass = (blank.cookie as { constructor: new (options: unknown) => Record<string, unknown> })
-    .constructor;
   req.sessionID = sid;
   const cookieJSON = sess.cookie ?? { originalMaxAge: null };
-  const cookie = new CookieClass(cookieJSON);
+  const cookie = expressSessionCookie(blank.cookie as object, cookieJSON);
   if (typeof cookieJSON.expires === 'string') cookie.expires = new Date(cookieJSON.expires);
   cookie.originalMaxAge = cookieJSON.originalMaxAge;
   const session = new SessionClass(req, { ...sess, cookie });
   req.session = session as ShapedRequest['session'];
   return session;
 };
+
+/**
+ * `new Cookie(json)` with express-session's `Cookie`, reached through the blank session's cookie.
+ * express-session 1.x replaces `Cookie.prototype` with an object literal, so that cookie's
+ * `constructor` is `Object`: then its constructor is done here as it is written there (defaults
+ * `path: '/'`, `maxAge: null`, `httpOnly: true`, every stored key but `data` copied through the
+ * prototype's setters, `originalMaxAge` defaulting to `maxAge`).
+ */
+function expressSessionCookie(blank: object, json: CookieJSON): Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(blank) as { constructor?: unknown } | null;
+  const Ctor = prototype?.constructor;
+  if (typeof Ctor === 'function' && Ctor !== Object) {
+    return new (Ctor as new (options: unknown) => Record<string, unknown>)(json);
+  }
+  const cookie = Object.create(prototype) as Record<string, unknown>;
+  cookie.path = '/';
+  cookie.maxAge = null;
+  cookie.httpOnly = true;
+  for (const key of Object.keys(json))
+    if (key !== 'data') cookie[key] = (json as unknown as Record<string, unknown>)[key];
+  if (cookie.originalMaxAge === undefined || cookie.originalMaxAge === null)
+    cookie.originalMaxAge = cookie.maxAge;
+  return cookie;
+}
+
+/** express-session's reading of a stored cookie: its options, then `expires` and `originalMaxAge` as stored. */
+function cookieOf(json: CookieJSON | undefined): Cookie {
+  const stored = json ?? { originalMaxAge: null };
+  const cookie = new Cookie({ ...stored, maxAge: undefined } as CookieJSON);
+  if (typeof stored.expires === 'string') cookie.expires = new Date(stored.expires);
+  cookie.originalMaxAge = stored.originalMaxAge ?? null;
+  return cookie;
+}
+
+function callbackCall<T>(run: (callback: Callback<T>) => unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    run((err, value) => (err ? reject(err) : resolve(value as T)));
+  });
+}
+
+/** The store's session, as express-session's `get` gives it: through the contract when the store has it. */
+async function storedSession(store: Store, sid: string): Promise<ConnectSession | null | undefined> {
+  return callbackCall<ConnectSession | null | undefined>((cb) => store.get(sid, cb));
+}
+
+/**
+ * A session outside any middleware: `save()` writes it to the store (a coatcheck store keeps its
+ * creation time, expiry and user; a session the store no longer has is not brought back),
+ * `reload()` reads it again, `destroy()` deletes it. There is no response to send a new cookie on,
+ * so `regenerate()` and `rotate()` are refused.
+ */
+function detachedSession(store: Store, req: ShapedRequest, sess: ConnectSession): Session {
+  const sid = req.sessionID as string;
+  const { cookie: json, ...data } = sess as ConnectSession & { cookie?: CookieJSON };
+  const host: SessionHost = {
+    async save(session) {
+      const { cookie, ...fields } = JSON.parse(JSON.stringify(session)) as StoredData;
+      const native = store as unknown as SessionStore;
+      if (typeof native.read === 'function' && typeof native.write === 'function') {
+        const record = await native.read(sid);
+        if (!record) throw new SessionNotFoundError();
+        record.data = { ...fields, cookie: cookie as CookieJSON };
+        await native.write(sid, record);
+        return;
+      }
+      await callbackCall<void>((cb) => store.set(sid, { ...fields, cookie } as ConnectSession, cb));
+    },
+    async reload(session) {
+      const fresh = await storedSession(store, sid);
+      if (!fresh || typeof fresh !== 'object') throw new SessionNotFoundError('reload');
+      const { cookie, ...fields } = fresh as ConnectSession & { cookie?: CookieJSON };
+      const target = session as unknown as Record<string, unknown>;
+      for (const key of Object.keys(target)) if (key !== 'cookie') delete target[key];
+      const rebuilt = new Session(cookieOf(cookie), session[STATE], fields);
+      Object.assign(target, rebuilt);
+      session.cookie = rebuilt.cookie;
+    },
+    async destroy(session) {
+      await callbackCall<void>((cb) => store.destroy(sid, cb));
+      session[STATE].destroyed = true;
+      if (req.session === (session as unknown)) delete req.session;
+    },
+    async regenerate() {
+      throw new TypeError(
+        'regenerate() and rotate() need the session middleware: a session from store.load() has no response to send its new cookie on',
+      );
+    },
+  };
+  const now = Date.now();
+  const cookie = cookieOf(json);
+  const state: SessionState = {
+    id: sid,
+    host,
+    isNew: false,
+    snapshot: new Map(),
+    cookieSnapshot: '',
+    created: now,
+    touched: now,
+    expires: cookie.expires?.getTime() ?? now + DEFAULT_CONNECT_TTL,
+    user: undefined,
+    destroyed: false,
+    gone: false,
+  };
+  const session = new Session(cookie, state, data);
+  req.session = session as unknown as ShapedRequest['session'];
+  return session;
+}

@@ -8,6 +8,7 @@ const PROBE = `
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import express from 'express';
+import session from 'coatcheck';
 import { settleShapes } from '${new URL('../../src/lib/shape.ts', import.meta.url).href}';
 
 const isFast = new Function('o', 'return %HasFastProperties(o)');
@@ -60,6 +61,27 @@ const report = {};
   const [[unsettled1], [unsettled2]] = throughExpress(false);
   report.unsettledShared = sameShape(unsettled1, unsettled2);
 }
+{
+  // The session middleware does it by default; settleShapes: false leaves the objects alone.
+  const requestThroughSession = (options) => {
+    const app = express();
+    let seen;
+    app.use(session({ secret: 'a shape test secret that is at least thirty-two bytes', ...options }));
+    app.use((req, res) => {
+      seen = req;
+      res.end();
+    });
+    const [req, res] = pair();
+    req.url = '/';
+    req.method = 'GET';
+    app(req, res);
+    return seen;
+  };
+  report.session = {
+    byDefault: isFast(requestThroughSession({})),
+    optedOut: isFast(requestThroughSession({ settleShapes: false })),
+  };
+}
 console.log(JSON.stringify(report));
 `;
 
@@ -96,6 +118,10 @@ describe('settleShapes', () => {
       symbolsLeft: 0,
       sessionKept: true,
     });
+  });
+
+  it('runs in session() unless settleShapes: false', () => {
+    assert.deepEqual(report.session, { byDefault: false, optedOut: true });
   });
 
   it('is needed: without it, every Express request gets a shape of its own', () => {

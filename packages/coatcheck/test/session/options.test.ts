@@ -120,6 +120,11 @@ const badOptions: Array<[string, unknown, RegExp]> = [
     /cookie\.domain: a __Host- cookie must not have a domain/,
   ],
   [
+    'settleShapes that is not a boolean',
+    { secret: SECRET, settleShapes: 'off' },
+    /session option settleShapes must be a boolean/,
+  ],
+  [
     'a __host- name with a domain',
     { secret: SECRET, name: '__host-sid', cookie: { domain: 'example.com' } },
     /cookie\.domain: a __Host- cookie must not have a domain/,

@@ -105,7 +105,11 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
   if ((options.audience as unknown) instanceof RegExp || (options.issuer as unknown) instanceof RegExp) {
     throw new TypeError('@coatcheck/jwt: `audience` and `issuer` must be strings or arrays of strings');
   }
-  const { verifier, lookup } = buildVerifier<P, Request>({
+  const {
+    verifier,
+    lookup,
+    verifySync: checkSync,
+  } = buildVerifier<P, Request>({
     ...options,
     key: options.secret,
     ...(maxTokenAge !== undefined ? { maxTokenAge } : {}),
@@ -209,10 +213,13 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     );
   }
 
-  // A token the cache holds needs no waiting: without hooks that must run on every request, it is
-  // answered synchronously, as cheap as the cache itself. Anything else, a failure included, takes
-  // the full path, which reports it.
-  const cachedOnly = getToken === undefined && isRevoked === undefined ? lookup : undefined;
+  // Without hooks that must run on every request, a token the cache holds, or (HMAC with a fixed
+  // key) any token, needs no waiting: it is answered synchronously, saving the promise rounds that
+  // are most of what such a request costs. An expired token with `onExpired`, which may wait, and
+  // for the cache-only case any failure, take the full path, which reports it.
+  const hooks = getToken !== undefined || isRevoked !== undefined;
+  const verifySync = hooks ? undefined : checkSync;
+  const cachedOnly = hooks || verifySync !== undefined ? undefined : lookup;
   function fromCache(req: Request): P | undefined {
     try {
       const token = headerToken(req);
@@ -222,8 +229,27 @@ export function jwt<P = JWTPayload, K extends string = 'auth'>(
     }
   }
 
+  function authenticateSync(req: Request, res: Response, next: NextFunction): void {
+    let token: string | typeof OTHER_SCHEME | undefined;
+    let payload: P | undefined;
+    try {
+      token = headerToken(req);
+      if (token !== OTHER_SCHEME) {
+        if (token) payload = verifySync!(token).payload;
+        else missing();
+      }
+    } catch (error) {
+      if (error instanceof errors.JWTExpired && onExpired) authenticateAsync(req, res, next);
+      else fail(res, next, refusal(error, token));
+      return;
+    }
+    if (payload !== undefined) setPath(req as unknown as Record<string, unknown>, property, payload);
+    next();
+  }
+
   const middleware = ((req: Request, res: Response, next: NextFunction) => {
     if (isPreflight(req)) return next();
+    if (verifySync !== undefined) return authenticateSync(req, res, next);
     const payload = cachedOnly === undefined ? undefined : fromCache(req);
     if (payload === undefined) return authenticateAsync(req, res, next);
     setPath(req as unknown as Record<string, unknown>, property, payload);

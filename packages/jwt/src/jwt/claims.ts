@@ -5,9 +5,15 @@
  * subset of jose's, except that a bare number in a string (`"30"`) means seconds here, where jose
  * would throw a `TypeError` while verifying.
  *
+ * The HMAC path of verify.ts checks signatures itself and reaches jose's claims validation through
+ * `UnsecuredJWT.decode`, the one synchronous entry to it (jwtVerify's `validateClaimsSet` is not
+ * exported): the payload segment of a token whose signature verified, under an `alg: "none"` header
+ * that carries the token's `typ` as it is (the only header field that validation reads). Every rule,
+ * message, `claim` and `reason` is then jose's own, with no copy here to drift.
+ *
  * @module
  */
-import type { JWTVerifyOptions } from 'jose';
+import { type JWTPayload, type JWTVerifyOptions, UnsecuredJWT } from 'jose';
 import { toSeconds } from '../lib/duration.js';
 
 /** Claim checks, with the meaning and defaults of jose's `jwtVerify` (every duration in seconds or as `"5m"`). */
@@ -84,4 +90,35 @@ export function checkClaimOptions(options: ClaimOptions): CheckedClaimOptions {
     },
     maxTokenAgeSeconds,
   };
+}
+
+const segmentOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const NONE_HEADER = segmentOf({ alg: 'none' });
+const MAX_TYP_HEADERS = 16;
+
+/**
+ * jose's validation of a claims set, for a token whose signature has been checked: the payload, or
+ * jose's `JWTInvalid`, `JWTClaimValidationFailed` or `JWTExpired`.
+ */
+export function claimsValidator(
+  options: CheckedClaimOptions,
+): (header: { typ?: unknown }, payloadSegment: string) => JWTPayload {
+  const { crit: _crit, ...decodeOptions } = options.jose;
+  const wantsTyp = decodeOptions.typ !== undefined;
+  // Without a `typ` option jose never reads the header, so one header serves every token; with it,
+  // a few headers are kept, one per `typ` value seen.
+  const typHeaders = new Map<string, string>();
+  function headerSegment(typ: unknown): string {
+    if (!wantsTyp || typ === undefined) return NONE_HEADER;
+    const key = JSON.stringify(typ);
+    let segment = typHeaders.get(key);
+    if (segment === undefined) {
+      segment = segmentOf({ alg: 'none', typ });
+      if (typHeaders.size >= MAX_TYP_HEADERS) typHeaders.clear();
+      typHeaders.set(key, segment);
+    }
+    return segment;
+  }
+  return (header, payloadSegment) =>
+    UnsecuredJWT.decode(`${headerSegment(header.typ)}.${payloadSegment}.`, decodeOptions).payload;
 }

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { type KeyObject, webcrypto } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { errors } from 'jose';
 import { type Algorithm, isSymmetric, keyMismatch } from '../algorithms.js';
 import type { DecodedToken, ProtectedHeader } from '../types.js';
 import { isJwksKeySet, type JwksKeySet, remoteJwks } from './jwks.js';
-import { type CryptoKey, type KeyInput, KeyObjectCache, toKeyObject } from './key-input.js';
+import { type KeyInput, KeyObjectCache, toKeyObject } from './key-input.js';
 
 /**
  * Where the verification key comes from: one key, a JWKS (local, or remote by {@link remoteJwks} or a
@@ -57,36 +57,6 @@ export function resolveKeySource<Context>(
     if (mismatch) throw new TypeError(`@coatcheck/jwt: the key cannot verify ${alg}: ${mismatch}`);
   }
   return { kind: 'static', key };
-}
-
-const HMAC_HASH: Readonly<Record<string, string>> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
-const hmacKeys = new WeakMap<KeyObject, Map<string, Promise<CryptoKey>>>();
-
-/**
- * `key` in the form jose verifies `alg` with fastest. jose turns a secret `KeyObject` into bytes and
- * imports them into WebCrypto on every call (about a third of an HS256 check), so a secret is
- * imported once per algorithm here and the `CryptoKey` reused. Public keys are left as `KeyObject`s:
- * jose keeps their imported form itself, per key and algorithm.
- */
-export function joseKey(key: KeyObject, alg: Algorithm): KeyObject | Promise<CryptoKey> {
-  if (key.type !== 'secret') return key;
-  let byAlg = hmacKeys.get(key);
-  if (byAlg === undefined) {
-    byAlg = new Map();
-    hmacKeys.set(key, byAlg);
-  }
-  let imported = byAlg.get(alg);
-  if (imported === undefined) {
-    imported = webcrypto.subtle.importKey(
-      'raw',
-      key.export(),
-      { name: 'HMAC', hash: HMAC_HASH[alg]! },
-      false,
-      ['verify'],
-    );
-    byAlg.set(alg, imported);
-  }
-  return imported;
 }
 
 function usable(alg: Algorithm, key: KeyObject): KeyObject {

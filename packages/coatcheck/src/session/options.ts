@@ -404,7 +404,8 @@ function patchedView(
   let view: SessionStore | undefined;
   return {
     get store() {
-      view ??= fromConnectStore(original as unknown as ConnectStore, store.name);
+      // A coatcheck store's own touch() is a refresh: express-session's resave: false refreshes through it.
+      view ??= fromConnectStore(original as unknown as ConnectStore, store.name, { touchMovesExpiry: true });
       return view;
     },
     isPatched: () => CONNECT_METHODS.some((method) => Object.hasOwn(original, method)),

@@ -60,6 +60,13 @@ export interface ConnectStoreAdapterOptions {
    * `session()`'s `storeTimeout` of 5000, so the typed error is the one the application sees.
    */
   scanTimeout?: number;
+  /**
+   * The store's `touch()` moves the expiry its `get()` reads back, so a refresh can be a `touch()`
+   * rather than a whole-session `set()`. True of coatcheck's own stores (their `touch()` is a
+   * `refresh`); not of most connect stores, whose `touch()` moves only their TTL (connect-redis,
+   * connect-pg-simple). Default `false`.
+   */
+  touchMovesExpiry?: boolean;
 }
 
 /** See {@link ConnectStoreAdapterOptions.scanTimeout}. */
@@ -113,6 +120,7 @@ export class ConnectStoreAdapter implements SessionStore {
   /** One read-then-write or delete of a session at a time, in this process. */
   readonly #lock = new KeyedLock();
   readonly #scanTimeout: number;
+  readonly #touchMovesExpiry: boolean;
   /** The store's optional methods with a call still unanswered after `scanTimeout`. */
   readonly #unanswered = new Set<'all' | 'length'>();
   ids?: SessionStore['ids'];
@@ -129,6 +137,7 @@ export class ConnectStoreAdapter implements SessionStore {
       throw new TypeError('connect store option scanTimeout must be a positive number of milliseconds');
     }
     this.#scanTimeout = scanTimeout;
+    this.#touchMovesExpiry = options.touchMovesExpiry === true && typeof store.touch === 'function';
     this.connectStore = store;
     this.name =
       name ??
@@ -297,8 +306,8 @@ export class ConnectStoreAdapter implements SessionStore {
   }
 
   /**
-   * A whole-session write with the new expiry, under the per-session lock. Not the connect store's
-   * `touch()`: most move only their TTL there (connect-redis, connect-pg-simple), leaving stale the
+   * A whole-session write with the new expiry, under the per-session lock; the store's `touch()`
+   * instead with `touchMovesExpiry`. Not the connect store's `touch()` otherwise: most move only their TTL there (connect-redis, connect-pg-simple), leaving stale the
    * bookkeeping coatcheck keeps inside the session; a `set` moves the TTL the same way, from the
    * cookie #toConnect hands it.
    */
@@ -309,7 +318,12 @@ export class ConnectStoreAdapter implements SessionStore {
       record.expires = expires;
       record.touched = touched;
       if (cookie !== undefined) record.data.cookie = cookie;
-      await this.#set(id, record, 'refresh');
+      if (this.#touchMovesExpiry) {
+        const sess = this.#toConnect(record);
+        await this.#call('refresh', (cb) => this.connectStore.touch?.(id, sess, cb));
+      } else {
+        await this.#set(id, record, 'refresh');
+      }
       return true;
     });
   }

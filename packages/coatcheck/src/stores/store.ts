@@ -144,9 +144,8 @@ proto.get = function get(this: Store, sid, callback) {
   );
 };
 
-proto.set = function set(this: Store, sid, sess, callback) {
-  const store = native(this, 'set');
-  const now = Date.now();
+/** The record a session handed to set() or touch() stands for. */
+function recordFromConnect(sess: ConnectSession, now: number): SessionRecord {
   // express-session rewrites whole sessions and knows nothing of creation times or owners, so a
   // session it writes starts its absolute timeout afresh and leaves the user index (one round trip
   // matters more here than bookkeeping express-session cannot use).
@@ -172,7 +171,12 @@ proto.set = function set(this: Store, sid, sess, callback) {
         user: typeof meta.u === 'string' ? meta.u : undefined,
       }
     : { data, expires: connectExpiry(sess, now), created: now, touched: now };
-  return settle(store.write(sid, record), callback);
+  return record;
+}
+
+proto.set = function set(this: Store, sid, sess, callback) {
+  const store = native(this, 'set');
+  return settle(store.write(sid, recordFromConnect(sess, Date.now())), callback);
 };
 
 proto.destroy = function destroy(this: Store, sid, callback) {
@@ -182,15 +186,19 @@ proto.destroy = function destroy(this: Store, sid, callback) {
 proto.touch = function touch(this: Store, sid, sess, callback) {
   const store = native(this, 'touch');
   const now = Date.now();
+  // The expiry, and the cookie that goes with it, as set() would store them; the data stays.
+  const touched = recordFromConnect(sess, now);
+  const cookie = touched.data.cookie ?? undefined;
   const run = async () => {
     if (store.refresh) {
-      await store.refresh(sid, connectExpiry(sess, now), now);
+      await store.refresh(sid, touched.expires, now, cookie);
       return;
     }
     const record = await store.read(sid);
     if (!record) return;
-    record.expires = connectExpiry(sess, now);
+    record.expires = touched.expires;
     record.touched = now;
+    if (cookie) record.data.cookie = cookie;
     await store.write(sid, record);
   };
   return settle(run(), callback);

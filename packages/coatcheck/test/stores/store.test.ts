@@ -167,6 +167,46 @@ for (const [framework, makeApp] of EXPRESS) {
     });
   });
 
+  describe(`Store#touch (${framework})`, () => {
+    it('with set() and touch() replaced on the instance, an unmodified session is refreshed by touch(), not set()', async () => {
+      // express-session's resave: false: an unchanged session is touched, never rewritten. Apps and
+      // test suites count writes by wrapping store.set; coatcheck then drives the store through
+      // its express-session methods, and refreshes through touch(), which moves the expiry.
+      const store = new MemoryStore();
+      const calls = { set: 0, touch: 0 };
+      const { set, touch } = store;
+      store.set = function countedSet(this: MemoryStore, ...args: Parameters<MemoryStore['set']>) {
+        calls.set++;
+        return set.apply(this, args);
+      };
+      store.touch = function countedTouch(this: MemoryStore, ...args: Parameters<MemoryStore['touch']>) {
+        calls.touch++;
+        return touch.apply(this, args);
+      };
+      const middleware = session({
+        secret: SECRET,
+        store,
+        defaults: 'express-session',
+        resave: false,
+      });
+      const server = await hitsApp(makeApp, middleware);
+      const browser = new Client(server.url);
+      await browser.fetch('/login/ada', { method: 'POST' });
+      const sid = await (await browser.fetch('/id')).text();
+      assert.ok(calls.set > 0, 'the new session is written through set()');
+      const before = (await store.read(sid))?.expires as number;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      calls.set = 0;
+      calls.touch = 0;
+      assert.equal(await (await browser.fetch('/id')).text(), sid);
+      assert.deepEqual(calls, { set: 0, touch: 1 });
+      const after = await store.read(sid);
+      assert.ok((after?.expires as number) > before, 'the expiry moved');
+      assert.equal(after?.data.user, 'ada');
+      assert.equal(after?.data.cookie?.expires, null, 'a browser-session cookie stays one');
+    });
+  });
+
   describe(`Store#load under express-session (${framework})`, () => {
     it('a session express-session loads from a coatcheck store has express-session’s Cookie', async () => {
       // express-session builds every loaded session with store.createSession(); its Cookie's

@@ -8,6 +8,11 @@
 // MongoDB: unless MONGODB_URI is already set, a FerretDB (tools/ferretdb) is started for the run
 // when its binary is built, and MONGODB_URI points at it. Outside CI a missing binary skips the
 // MongoDB tests with one line saying how to build it; in CI (CI=true) it fails the run.
+//
+// TEST_CONCURRENCY=N runs N test files at once (Node's default is one fewer than the CPUs: one file
+// at a time on a 2-core machine). Most files wait on databases, not the CPU: on 2 cores, 4 at once
+// ran the whole suite in 392 s instead of 557 s, all passing. The default stays Node's until repeated
+// runs show that no timing-sensitive test flakes at 4.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -61,9 +66,26 @@ if (!env.MONGODB_URI) {
   }
 }
 
+const concurrencySetting = process.env.TEST_CONCURRENCY;
+if (concurrencySetting !== undefined && !/^[1-9][0-9]?$/.test(concurrencySetting)) {
+  console.error(
+    `TEST_CONCURRENCY must be a whole number from 1 to 99, not ${JSON.stringify(concurrencySetting)}`,
+  );
+  process.exit(1);
+}
+const concurrency = concurrencySetting ? [`--test-concurrency=${concurrencySetting}`] : [];
+
 const child = spawn(
   process.execPath,
-  ['--conditions=coatcheck-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...selected.sort()],
+  [
+    '--conditions=coatcheck-source',
+    '--import',
+    'tsx',
+    '--test',
+    ...concurrency,
+    '--test-reporter=spec',
+    ...selected.sort(),
+  ],
   { cwd: root, stdio: 'inherit', env },
 );
 // Ctrl-C reaches the child through the terminal; this process waits for it and then stops FerretDB.

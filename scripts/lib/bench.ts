@@ -69,3 +69,36 @@ export function median(values: number[]): number {
 
 /** `x.xx×` */
 export const times = (ratio: number): string => `${ratio.toFixed(2)}×`;
+
+/**
+ * Starts `script` once per kind (logged in at `/login`), warms each up, then measures every route
+ * on every kind round after round, reversing the kinds' order every other round so that none always
+ * runs first; stops the servers. Returns the median of one field of one kind's route.
+ */
+export async function takeTurns<K extends string, R extends string>(
+  script: URL,
+  kinds: readonly K[],
+  routes: readonly R[],
+  rounds: number,
+  seconds: number,
+): Promise<(kind: K, route: R, field: keyof Measure) => number> {
+  const servers = new Map<K, BenchServer>();
+  const results = new Map<string, Measure[]>();
+  try {
+    for (const kind of kinds) servers.set(kind, await startBenchServer(script, [kind], '/login'));
+    for (const server of servers.values()) await measure(server, `/${routes[0]}`, 1); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? [...kinds].reverse() : kinds;
+      for (const route of routes) {
+        for (const kind of order) {
+          const key = `${kind} ${route}`;
+          const taken = await measure(servers.get(kind) as BenchServer, `/${route}`, seconds);
+          results.set(key, [...(results.get(key) ?? []), taken]);
+        }
+      }
+    }
+  } finally {
+    for (const server of servers.values()) server.stop();
+  }
+  return (kind, route, field) => median((results.get(`${kind} ${route}`) ?? []).map((m) => m[field]));
+}

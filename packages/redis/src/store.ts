@@ -1,4 +1,4 @@
-import { type SessionRecord, SessionRecordError, type SessionStore, StoreError } from 'coatcheck';
+import { type SessionRecord, type SessionStore, StoreError } from 'coatcheck';
 import { type CookieJSON, type SessionPatch, StoreBase, skipDamaged } from 'coatcheck/stores';
 import {
   type Commander,

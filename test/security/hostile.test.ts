@@ -85,6 +85,13 @@ const mutation = fc.record({
   at: fc.nat(),
   char: fc.constantFrom('A', 'a', '0', '.', '-', '_', '%', '=', ';', ' ', '"'),
 });
+/**
+ * What the app receives for a header value: Node's parser drops the whitespace around it (RFC 9110 §5.5),
+ * so a value that differs from a token only there is the token itself, not a forgery.
+ */
+function asReceived(value: string): string {
+  return value.replace(/^[ \t]+|[ \t]+$/g, '');
+}
 function mutate(value: string, { kind, at, char }: { kind: string; at: number; char: string }): string {
   const i = value.length === 0 ? 0 : at % value.length;
   switch (kind) {
@@ -328,7 +335,7 @@ for (const [label, makeApp] of EXPRESS) {
       );
       await fc.assert(
         fc.asyncProperty(token, async (given) => {
-          fc.pre(given !== victim.csrfToken);
+          fc.pre(asReceived(given) !== victim.csrfToken);
           const response = await rawRequest(server.port, {
             method: 'POST',
             path: '/change',
@@ -357,6 +364,27 @@ for (const [label, makeApp] of EXPRESS) {
         ],
       });
       assert.equal(allowed.body, 'VICTIM-CHANGED', 'the real token passes');
+    });
+
+    // Found by the property above (seed 691352133): the real token with a space inserted in front.
+    // That is not a forgery: the header reaches the app as the token itself, so it must pass, and
+    // whitespace inside the token must not.
+    it('a CSRF token padded with spaces or tabs is the token as sent; inside it, it is a forgery', async () => {
+      const post = (given: string) =>
+        rawRequest(server.port, {
+          method: 'POST',
+          path: '/change',
+          headers: [
+            ['Cookie', victim.header],
+            ['Sec-Fetch-Site', 'same-origin'],
+            ['X-CSRF-Token', given],
+          ],
+        });
+      for (const padded of [` ${victim.csrfToken}`, `${victim.csrfToken}\t`, ` \t${victim.csrfToken}  `]) {
+        assert.equal((await post(padded)).body, 'VICTIM-CHANGED', JSON.stringify(padded));
+      }
+      const inside = `${victim.csrfToken.slice(0, 10)} ${victim.csrfToken.slice(10)}`;
+      assert.equal((await post(inside)).status, 403);
     });
 
     it('hostile JWTs (garbage, alg none, other keys, one-character changes): 401, never a payload', async () => {
@@ -390,7 +418,7 @@ for (const [label, makeApp] of EXPRESS) {
                     issuer: 'coatcheck-test',
                   },
                 );
-          fc.pre(given !== victim.jwt);
+          fc.pre(asReceived(given) !== victim.jwt);
           const response = await rawRequest(server.port, {
             path: '/api',
             headers: [['Authorization', `Bearer ${given}`]],

@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fromUrl as mysqlFromUrl } from '@coatcheck/mysql';
 import { fromUrl as postgresFromUrl } from '@coatcheck/postgres';
-import { RedisStore } from '@coatcheck/redis';
+import { RedisStore, fromUrl as redisFromUrl } from '@coatcheck/redis';
 import session, { type SessionStore, StoreError } from 'coatcheck';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -42,7 +42,7 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { label: 'Redis (node-redis, via fromUrl)', kind: 'redis', open: (url) => RedisStore.fromUrl(url) },
+  { label: 'Redis (node-redis, via fromUrl)', kind: 'redis', open: (url) => redisFromUrl(url) },
   {
     label: 'Redis (ioredis client, reconnecting every ≤ 200 ms)',
     kind: 'redis',

@@ -16,10 +16,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MongoDBStore } from '@coatcheck/mongodb';
+import { fromUrl as mongodbFromUrl } from '@coatcheck/mongodb';
 import { fromUrl as mysqlFromUrl } from '@coatcheck/mysql';
 import { fromUrl as postgresFromUrl } from '@coatcheck/postgres';
-import { RedisStore } from '@coatcheck/redis';
+import { RedisStore, fromUrl as redisFromUrl } from '@coatcheck/redis';
 import session, { type SessionStore, StoreError } from 'coatcheck';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -49,7 +49,7 @@ interface Target {
 }
 
 const TARGETS: Target[] = [
-  { label: 'Redis (node-redis, via fromUrl)', kind: 'redis', open: (url) => RedisStore.fromUrl(url) },
+  { label: 'Redis (node-redis, via fromUrl)', kind: 'redis', open: (url) => redisFromUrl(url) },
   {
     label: 'Redis (ioredis client)',
     kind: 'redis',
@@ -71,7 +71,7 @@ const TARGETS: Target[] = [
   {
     label: 'MongoDB (FerretDB, via fromUrl)',
     kind: 'mongodb',
-    open: async (url) => MongoDBStore.fromUrl(url),
+    open: async (url) => mongodbFromUrl(url),
   },
 ];
 

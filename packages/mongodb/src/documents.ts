@@ -35,7 +35,7 @@ import { type SessionRecord, SessionRecordError, SessionSerializeError } from 'c
 import {
   decodeData as checkData,
   decodeRecord,
-  parseStoredJSON,
+  putStoredKey,
   type SessionPatch,
   type StoredData,
 } from 'coatcheck/stores';
@@ -111,24 +111,9 @@ function decodeData(fields: unknown): StoredData {
     throw new SessionRecordError('mongodb', 'data');
   }
   const data: StoredData = {};
+  // Every field this store writes is JSON text (see the module notes).
   for (const field of Object.keys(fields)) {
-    const value = (fields as Record<string, unknown>)[field];
-    const key = decodeKey(field);
-    const what = key === 'cookie' ? 'cookie' : 'data';
-    // Every field this store writes is JSON text (see the module notes).
-    if (typeof value !== 'string') throw new SessionRecordError('mongodb', what);
-    const parsed = parseStoredJSON('mongodb', what, value);
-    if (key === '__proto__') {
-      // Assignment would set the object's prototype; the key must become data.
-      Object.defineProperty(data, key, {
-        value: parsed,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      data[key] = parsed;
-    }
+    putStoredKey('mongodb', data, decodeKey(field), (fields as Record<string, unknown>)[field]);
   }
   return data;
 }

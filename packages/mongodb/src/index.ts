@@ -17,20 +17,5 @@ export {
   type SessionDocument,
   toDocument,
 } from './documents.js';
+export { fromUrl } from './from-url.js';
 export { MongoDBStore, type MongoDBStoreOptions } from './store.js';
-
-import { MongoDBStore } from './store.js';
-
-/**
- * Makes a store from a `mongodb://` or `mongodb+srv://` URL, for `storeFromUrl` in coatcheck; the
- * store opens its own client and closes it in `close()`. See {@link MongoDBStore.fromUrl}.
- *
- * @example
- * ```ts
- * import { storeFromUrl } from 'coatcheck';
- * const store = await storeFromUrl('mongodb://127.0.0.1:27017/app?collection=sessions');
- * ```
- */
-export function fromUrl(url: string): MongoDBStore {
-  return MongoDBStore.fromUrl(url);
-}

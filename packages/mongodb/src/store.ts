@@ -446,30 +446,4 @@ export class MongoDBStore extends StoreBase implements SessionStore {
       return result.deletedCount;
     });
   }
-
-  /**
-   * Makes a store from a `mongodb://` or `mongodb+srv://` URL; it opens its own client and closes
-   * it in {@link MongoDBStore.close}. A `collection` query parameter names the collection (it is
-   * taken out before the URL reaches the driver, which refuses options it does not know).
-   *
-   * @example
-   * ```ts
-   * const store = MongoDBStore.fromUrl('mongodb://127.0.0.1:27017/app?collection=sessions');
-   * ```
-   */
-  static fromUrl(url: string): MongoDBStore {
-    if (typeof url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(url)) {
-      throw new TypeError(
-        'MongoDBStore.fromUrl: url must be a mongodb:// or mongodb+srv:// connection string',
-      );
-    }
-    const query = url.indexOf('?');
-    if (query === -1) return new MongoDBStore({ uri: url });
-    const params = new URLSearchParams(url.slice(query + 1));
-    const collection = params.get('collection');
-    params.delete('collection');
-    const rest = params.toString();
-    const uri = url.slice(0, query) + (rest ? `?${rest}` : '');
-    return new MongoDBStore(collection === null ? { uri } : { uri, collection });
-  }
 }

@@ -4,7 +4,7 @@ import { StoreError } from 'coatcheck';
 import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import { type CommandStartedEvent, MongoClient } from 'mongodb';
 import { patchFilter, patchUpdate, readFilter, toDocument } from '../src/documents.js';
-import { MongoDBStore } from '../src/index.js';
+import { fromUrl, MongoDBStore } from '../src/index.js';
 import { MONGODB_URI, skipWithoutServer, uniqueCollection } from './helpers.js';
 
 const conformanceCollection = uniqueCollection('conformance');
@@ -257,14 +257,14 @@ describe('MongoDBStore without a server', () => {
   });
 
   it('fromUrl takes ?collection= out of the URL and keeps the driver’s options', async () => {
-    const store = MongoDBStore.fromUrl('mongodb://127.0.0.1:1/appdb?collection=web_sessions&appName=shop');
+    const store = fromUrl('mongodb://127.0.0.1:1/appdb?collection=web_sessions&appName=shop');
     assert.equal(store.collection.dbName, 'appdb');
     assert.equal(store.collection.collectionName, 'web_sessions');
-    const plain = MongoDBStore.fromUrl('mongodb://127.0.0.1:1/appdb');
+    const plain = fromUrl('mongodb://127.0.0.1:1/appdb');
     assert.equal(plain.collection.collectionName, 'sessions');
     await store.close();
     await plain.close();
-    assert.throws(() => MongoDBStore.fromUrl('redis://127.0.0.1'), TypeError);
+    assert.throws(() => fromUrl('redis://127.0.0.1'), TypeError);
   });
 
   const badOptions: Array<[string, unknown, RegExp]> = [

@@ -222,9 +222,12 @@ export async function openClient(url: string, onError: (err: unknown) => void): 
       IORedis = (await import('ioredis')).Redis;
     } catch (err) {
       if (!isMissing(err)) throw err;
-      throw new TypeError('RedisStore.fromUrl needs the redis or the ioredis package: npm install redis', {
-        cause: err,
-      });
+      throw new TypeError(
+        '@coatcheck/redis: fromUrl needs the redis or the ioredis package: npm install redis',
+        {
+          cause: err,
+        },
+      );
     }
   }
   if (nodeRedis) {

@@ -18,13 +18,7 @@
  * @module
  */
 import { type SessionRecord, SessionSerializeError } from 'coatcheck';
-import {
-  decodeData,
-  decodeRecord,
-  parseStoredJSON,
-  type SessionPatch,
-  type StoredData,
-} from 'coatcheck/stores';
+import { decodeData, decodeRecord, putStoredKey, type SessionPatch, type StoredData } from 'coatcheck/stores';
 
 export const EXPIRES = 'm:expires';
 export const CREATED = 'm:created';
@@ -120,19 +114,7 @@ export function recordFromHash(pairs: Iterable<[string, string]>, now: number): 
   for (const [field, value] of pairs) {
     fields++;
     if (field.startsWith(DATA)) {
-      const key = field.slice(DATA.length);
-      const parsed = parseStoredJSON('redis', key === 'cookie' ? 'cookie' : 'data', value);
-      if (key === '__proto__') {
-        // Assignment would set the object's prototype; the key must become data.
-        Object.defineProperty(data, key, {
-          value: parsed,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else {
-        data[key] = parsed;
-      }
+      putStoredKey('redis', data, field.slice(DATA.length), value);
     } else if (field === EXPIRES) expires = value;
     else if (field === CREATED) created = value;
     else if (field === TOUCHED) touched = value;

@@ -13,20 +13,5 @@
  * @module
  */
 export type { IORedisClient, NodeRedisClient, RedisClient } from './client.js';
+export { fromUrl } from './from-url.js';
 export { RedisStore, type RedisStoreOptions } from './store.js';
-
-import { RedisStore } from './store.js';
-
-/**
- * Makes a store from a `redis://` or `rediss://` URL, for `storeFromUrl` in coatcheck; the store
- * opens its own client and closes it in `close()`. See {@link RedisStore.fromUrl}.
- *
- * @example
- * ```ts
- * import { storeFromUrl } from 'coatcheck';
- * const store = await storeFromUrl('redis://127.0.0.1:6379/0?prefix=myapp:');
- * ```
- */
-export function fromUrl(url: string): Promise<RedisStore> {
-  return RedisStore.fromUrl(url);
-}

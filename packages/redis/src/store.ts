@@ -1,13 +1,6 @@
-import { type SessionRecord, type SessionStore, StoreError } from 'coatcheck';
+import type { SessionRecord, SessionStore } from 'coatcheck';
 import { type CookieJSON, type SessionPatch, StoreBase, skipDamaged } from 'coatcheck/stores';
-import {
-  type Commander,
-  commanderFor,
-  openClient,
-  type RedisClient,
-  runScript,
-  type Send,
-} from './client.js';
+import { type Commander, commanderFor, type RedisClient, runScript, type Send } from './client.js';
 import {
   dataField,
   dataFields,
@@ -61,8 +54,20 @@ const PREFIX_PATTERN = /^[\x21-\x7e]{0,200}$/;
 
 type PatchReply = 0 | [1] | [1, string, 0 | 1];
 
+/**
+ * How `fromUrl` hands the store a client it opened, with the way to close it: a symbol the package
+ * does not export, so the public options keep one meaning (`client` is the application's, and the
+ * store never closes it).
+ */
+export const OWNED_CLIENT: unique symbol = Symbol('coatcheck.redis.ownedClient');
+
+/** {@link RedisStoreOptions} as `fromUrl` passes them. */
+export interface OwnedClientOptions extends RedisStoreOptions {
+  [OWNED_CLIENT]?: () => Promise<unknown>;
+}
+
 /** Error to keep as `cause` without the command arguments (session IDs, data) ioredis attaches. */
-function scrub(err: unknown): unknown {
+export function scrub(err: unknown): unknown {
   if (err instanceof Error && 'command' in err) {
     const command = (err as { command?: { name?: unknown } }).command;
     (err as { command?: unknown }).command = { name: command?.name };
@@ -132,6 +137,8 @@ export class RedisStore extends StoreBase implements SessionStore {
     this.prefix = prefix;
     this.legacyPrefix = legacyPrefix;
     this.#scanCount = scanCount;
+    const close = (options as OwnedClientOptions)[OWNED_CLIENT];
+    if (close !== undefined) this.release(close);
   }
 
   /** The key of session `id`. */
@@ -456,54 +463,6 @@ export class RedisStore extends StoreBase implements SessionStore {
       }
       return removed;
     });
-  }
-
-  /**
-   * Opens a client for `url` and makes a store that closes it in {@link RedisStore.close}. The
-   * client is node-redis when `redis` is installed, else ioredis. A `prefix` query parameter sets
-   * the key prefix: `redis://127.0.0.1:6379/0?prefix=myapp:`.
-   *
-   * @example
-   * ```ts
-   * const store = await RedisStore.fromUrl(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-   * ```
-   */
-  static async fromUrl(url: string, options: Omit<RedisStoreOptions, 'client'> = {}): Promise<RedisStore> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new TypeError('RedisStore.fromUrl: url must be a redis:// or rediss:// URL');
-    }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-      throw new TypeError('RedisStore.fromUrl: url must be a redis:// or rediss:// URL');
-    }
-    const prefix = parsed.searchParams.get('prefix');
-    parsed.searchParams.delete('prefix');
-    let store: RedisStore | undefined;
-    // Connection errors surface as StoreErrors on the calls that meet them; the client's 'error'
-    // event reaches the store's listeners only, so an unheard one cannot crash the process.
-    const onError = (err: unknown) => {
-      if (store && store.listenerCount('error') > 0) {
-        store.emit('error', new StoreError('redis', 'connect', { cause: scrub(err) }));
-      }
-    };
-    let opened: Awaited<ReturnType<typeof openClient>>;
-    try {
-      opened = await openClient(parsed.toString(), onError);
-    } catch (err) {
-      if (err instanceof TypeError) throw err;
-      throw new StoreError('redis', 'connect', { cause: scrub(err) });
-    }
-    const { client, close } = opened;
-    try {
-      store = new RedisStore({ ...options, client, ...(prefix === null ? {} : { prefix }) });
-    } catch (err) {
-      await close();
-      throw err;
-    }
-    store.release(close);
-    return store;
   }
 
   /**

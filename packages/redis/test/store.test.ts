@@ -5,7 +5,7 @@ import type { SessionPatch } from 'coatcheck/stores';
 import { freshId, sampleRecord } from 'coatcheck/testing';
 import type { Redis } from 'ioredis';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
-import { RedisStore } from '../src/index.js';
+import { fromUrl, RedisStore } from '../src/index.js';
 import {
   connectIORedis,
   connectNodeRedis,
@@ -214,10 +214,10 @@ describe('RedisStore errors', { skip }, () => {
   });
 });
 
-describe('RedisStore.fromUrl', { skip }, () => {
+describe('fromUrl', { skip }, () => {
   it('opens its own client, honours ?prefix=, and closes the client in close()', async () => {
     const prefix = uniquePrefix('from-url');
-    const store = await RedisStore.fromUrl(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`);
+    const store = await fromUrl(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`);
     try {
       assert.equal(store.prefix, prefix);
       const id = freshId();
@@ -231,7 +231,7 @@ describe('RedisStore.fromUrl', { skip }, () => {
   });
 
   it('fails fast with a StoreError when Redis is unreachable', async () => {
-    await assert.rejects(RedisStore.fromUrl('redis://127.0.0.1:1'), {
+    await assert.rejects(fromUrl('redis://127.0.0.1:1'), {
       code: 'ERR_STORE',
       operation: 'connect',
     });
@@ -265,6 +265,6 @@ describe('RedisStore options', () => {
   }
 
   it('rejects a URL of another scheme', async () => {
-    await assert.rejects(RedisStore.fromUrl('http://127.0.0.1:6379'), TypeError);
+    await assert.rejects(fromUrl('http://127.0.0.1:6379'), TypeError);
   });
 });

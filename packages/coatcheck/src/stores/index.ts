@@ -50,6 +50,7 @@ export {
   decodeRows,
   isCookieJSON,
   parseStoredJSON,
+  putStoredKey,
   type StoredFields,
   skipDamaged,
   storedTime,

@@ -48,6 +48,29 @@ export function parseStoredJSON(store: string, field: SessionRecordField, text: 
   }
 }
 
+/**
+ * Stores that keep each top-level key of the data apart (Redis hash fields, MongoDB document fields)
+ * put them back one by one with this: `text` must be the JSON text the store wrote for `key`, or it
+ * is a {@link SessionRecordError} (field `cookie` for the cookie, `data` for any other key). A
+ * `__proto__` key becomes an own key, as `JSON.parse` makes it, never the object's prototype.
+ *
+ * @example
+ * ```ts
+ * const data: StoredData = {};
+ * for (const [key, text] of fields) putStoredKey('redis', data, key, text);
+ * ```
+ */
+export function putStoredKey(store: string, data: StoredData, key: string, text: unknown): void {
+  const field = key === 'cookie' ? 'cookie' : 'data';
+  if (typeof text !== 'string') throw new SessionRecordError(store, field);
+  const value = parseStoredJSON(store, field, text);
+  if (key === '__proto__') {
+    Object.defineProperty(data, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    data[key] = value;
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

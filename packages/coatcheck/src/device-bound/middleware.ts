@@ -1,3 +1,11 @@
+/**
+ * Device-bound sessions (DBSC) in a request: the registration and refresh endpoints and the check
+ * of the bound cookie on every other request. Past 300 lines because those three share the
+ * challenge cache, the bound-cookie keys and the session hook; the parts that stand alone (proof
+ * verification, challenges, the bound cookie, JWKs, structured headers) are modules of their own.
+ *
+ * @module
+ */
 import { type KeyObject, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isCookieName } from '../cookies/attributes.js';

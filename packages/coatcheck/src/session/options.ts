@@ -1,3 +1,10 @@
+/**
+ * Every option of `session()` and `cookieSession()`, checked once at construction (a `TypeError`
+ * naming the option) and resolved into the form the engine reads. Past 300 lines because it is
+ * the one table of options and defaults; split by option, the defaults would scatter.
+ *
+ * @module
+ */
 import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { checkCookieSettings, isCookieName } from '../cookies/attributes.js';

@@ -1,3 +1,12 @@
+/**
+ * The adapter that holds an express-session store to coatcheck's store contract: patch, refresh,
+ * rotate and remove built from `get`/`set`/`destroy` under one per-session lock, and what the
+ * store returns checked by the record decoder. Past 300 lines because every method shares that
+ * lock: kept in one module, the lock discipline (which is what keeps a logout from being undone
+ * on these stores) can be read in one place.
+ *
+ * @module
+ */
 import type { EventEmitter } from 'node:events';
 import { SessionRecordError, StoreError, type StoreOperation, StoreUnsupportedError } from '../errors.js';
 import { KeyedLock } from '../lib/keyed-lock.js';

@@ -1,3 +1,9 @@
+/**
+ * The bounded in-process store. Past 300 lines because its two bounds (sessions, and bytes with
+ * the anonymous share) and its eviction order work on one map and must change together.
+ *
+ * @module
+ */
 import { SessionRecordError, StoreClosedError, StoreError, type StoreOperation } from '../errors.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { offerImmediateCalls } from './immediate.js';

@@ -1,3 +1,11 @@
+/**
+ * express-session's `Store` base class, as connect stores extend it (callbacks, `load`,
+ * `createSession`, `regenerate`), and the bookkeeping coatcheck keeps inside a connect store's
+ * session. Past 300 lines because a third-party store sees express-session's whole store surface
+ * here, in one class, as it does in express-session.
+ *
+ * @module
+ */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { SessionNotFoundError } from '../errors.js';

@@ -1,3 +1,9 @@
+/**
+ * The scenarios of the store conformance suite: each is data (a sentence, the capabilities it
+ * needs, a body), so the file is long as a table is long.
+ *
+ * @module
+ */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';

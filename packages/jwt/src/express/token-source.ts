@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { findCookie, isCookieName } from 'coatcheck/cookies';
 import { UnauthorizedError } from '../errors.js';
 
 /** Where the middleware looks for the token: the `Authorization` header, or one named cookie. */
@@ -37,23 +38,14 @@ export function tokenFromAuthorization(
 }
 
 /**
- * The value of cookie `name` in a `Cookie` header (RFC 6265 §5.4 order: the first one wins), or
- * `undefined`. Values are taken as they are: a JWT is already cookie-safe, and percent-decoding
+ * The value of cookie `name` in a `Cookie` header, read by coatcheck's one cookie scanner (the
+ * first one wins, SP/HTAB trimmed, quotes as express-session reads them), or `undefined` for none
+ * or an empty one. Values are taken as they are: a JWT is already cookie-safe, and percent-decoding
  * would only give an attacker a second spelling of the same token.
  */
 export function tokenFromCookieHeader(cookieHeader: string | undefined, name: string): string | undefined {
-  if (!cookieHeader) return undefined;
-  for (const pair of cookieHeader.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq === -1 || pair.slice(0, eq).trim() !== name) continue;
-    let value = pair.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    return value || undefined;
-  }
-  return undefined;
+  return findCookie(cookieHeader, name, { decode: false }) || undefined;
 }
-
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Checks a `from` option at construction and returns the cookie name, or `undefined` for the header. */
 export function parseTokenLocation(from: unknown): string | undefined {
@@ -64,8 +56,7 @@ export function parseTokenLocation(from: unknown): string | undefined {
     typeof (from as { cookie?: unknown }).cookie === 'string'
   ) {
     const name = (from as { cookie: string }).cookie;
-    if (!COOKIE_NAME.test(name))
-      throw new TypeError('@coatcheck/jwt: `from.cookie` must be a valid cookie name');
+    if (!isCookieName(name)) throw new TypeError('@coatcheck/jwt: `from.cookie` must be a valid cookie name');
     return name;
   }
   throw new TypeError("@coatcheck/jwt: `from` must be 'header' or { cookie: 'name' }");

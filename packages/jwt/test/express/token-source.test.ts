@@ -51,6 +51,11 @@ describe('tokenFromCookieHeader', () => {
     ['xaccess_token=abc', undefined],
     ['access_token=', undefined],
     ['access_token', undefined],
+    // Read as browsers and coatcheck's session cookie are: only SP/HTAB around a name is trimmed,
+    // and the value is never percent-decoded (no second spelling of one token).
+    ['\u00a0access_token=planted', undefined],
+    ['\taccess_token=abc ', 'abc'],
+    ['access_token=abc%2Edef', 'abc%2Edef'],
   ];
   for (const [header, expected] of table) {
     it(`${JSON.stringify(header)} → ${JSON.stringify(expected)}`, () => {

@@ -327,6 +327,18 @@ for (const [label, makeApp] of EXPRESS) {
       assert.deepEqual(serverErrors, []);
     });
 
+    /** The victim's state-changing POST, with `given` as its CSRF token. */
+    const postChange = (given: string) =>
+      rawRequest(server.port, {
+        method: 'POST',
+        path: '/change',
+        headers: [
+          ['Cookie', victim.header],
+          ['Sec-Fetch-Site', 'same-origin'],
+          ['X-CSRF-Token', given],
+        ],
+      });
+
     it('hostile CSRF tokens on a real session: 403, never the action', async () => {
       const token = fc.oneof(
         headerText,
@@ -336,15 +348,7 @@ for (const [label, makeApp] of EXPRESS) {
       await fc.assert(
         fc.asyncProperty(token, async (given) => {
           fc.pre(asReceived(given) !== victim.csrfToken);
-          const response = await rawRequest(server.port, {
-            method: 'POST',
-            path: '/change',
-            headers: [
-              ['Cookie', victim.header],
-              ['Sec-Fetch-Site', 'same-origin'],
-              ['X-CSRF-Token', given],
-            ],
-          });
+          const response = await postChange(given);
           // 400 is Node's parser refusing a header byte (NUL, other controls) before the app runs.
           assert.ok(
             [400, 403].includes(response.status),
@@ -354,15 +358,7 @@ for (const [label, makeApp] of EXPRESS) {
         }),
         { numRuns: RUNS },
       );
-      const allowed = await rawRequest(server.port, {
-        method: 'POST',
-        path: '/change',
-        headers: [
-          ['Cookie', victim.header],
-          ['Sec-Fetch-Site', 'same-origin'],
-          ['X-CSRF-Token', victim.csrfToken],
-        ],
-      });
+      const allowed = await postChange(victim.csrfToken);
       assert.equal(allowed.body, 'VICTIM-CHANGED', 'the real token passes');
     });
 
@@ -370,21 +366,11 @@ for (const [label, makeApp] of EXPRESS) {
     // That is not a forgery: the header reaches the app as the token itself, so it must pass, and
     // whitespace inside the token must not.
     it('a CSRF token padded with spaces or tabs is the token as sent; inside it, it is a forgery', async () => {
-      const post = (given: string) =>
-        rawRequest(server.port, {
-          method: 'POST',
-          path: '/change',
-          headers: [
-            ['Cookie', victim.header],
-            ['Sec-Fetch-Site', 'same-origin'],
-            ['X-CSRF-Token', given],
-          ],
-        });
       for (const padded of [` ${victim.csrfToken}`, `${victim.csrfToken}\t`, ` \t${victim.csrfToken}  `]) {
-        assert.equal((await post(padded)).body, 'VICTIM-CHANGED', JSON.stringify(padded));
+        assert.equal((await postChange(padded)).body, 'VICTIM-CHANGED', JSON.stringify(padded));
       }
       const inside = `${victim.csrfToken.slice(0, 10)} ${victim.csrfToken.slice(10)}`;
-      assert.equal((await post(inside)).status, 403);
+      assert.equal((await postChange(inside)).status, 403);
     });
 
     it('hostile JWTs (garbage, alg none, other keys, one-character changes): 401, never a payload', async () => {

@@ -62,8 +62,14 @@ const entryPoints: string[] = manifests.flatMap((manifest) =>
 
 /** The version this repository installed of a package, so the app's install finds it in npm's cache. */
 function installed(name: string): string {
-  return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string })
-    .version;
+  // hono exports no ./package.json; it sits at the top of node_modules, as npm installed it.
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${name}/package.json`);
+  } catch {
+    manifest = join(ROOT, 'node_modules', name, 'package.json');
+  }
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 const work = mkdtempSync(join(tmpdir(), 'coatcheck-install-'));
@@ -93,6 +99,7 @@ before(() => {
     pg: installed('pg'),
     mysql2: installed('mysql2'),
     mongodb: installed('mongodb'),
+    hono: installed('hono'),
   };
   for (const [name, path] of Object.entries(tarballs)) dependencies[name] = `file:${path}`;
   writeFileSync(

@@ -138,21 +138,10 @@ export interface SessionManager extends SessionEventTarget {
  */
 export function session(options: SessionOptions): SessionMiddleware {
   const resolved = resolveOptions(options);
-  const store = resolved.store;
-  const emitter = resolved.originalStore as Partial<Pick<ConnectStore, 'on'>>;
-  // express-session stores announce outages; while one is out, fail fast instead of waiting out a timeout.
-  let storeReady = true;
-  if (typeof emitter.on === 'function') {
-    emitter.on.call(resolved.originalStore, 'disconnect', () => {
-      storeReady = false;
-    });
-    emitter.on.call(resolved.originalStore, 'connect', () => {
-      storeReady = true;
-    });
-  }
+  const refusal = storeRefusal(resolved);
   const middleware = requestHandler(resolved, (req) => {
-    if (!storeReady)
-      return new StoreError(store.name, 'connect', { message: `${store.name} store is disconnected` });
+    const refused = refusal();
+    if (refused) return refused;
     req.sessionStore = resolved.originalStore;
     return undefined;
   });
@@ -164,6 +153,29 @@ export function session(options: SessionOptions): SessionMiddleware {
     storeManagerOf(resolved),
     deviceManagerOf(deviceBound),
   ) as SessionMiddleware;
+}
+
+/**
+ * What a request is refused with before its session loads, if anything: express-session stores
+ * announce outages (`disconnect`, `connect`), and while one is out requests fail fast with a
+ * `StoreError` instead of waiting out `storeTimeout`. Every adapter asks this first.
+ */
+export function storeRefusal(resolved: ResolvedStoreOptions): () => StoreError | undefined {
+  const store = resolved.store;
+  const emitter = resolved.originalStore as Partial<Pick<ConnectStore, 'on'>>;
+  let storeReady = true;
+  if (typeof emitter.on === 'function') {
+    emitter.on.call(resolved.originalStore, 'disconnect', () => {
+      storeReady = false;
+    });
+    emitter.on.call(resolved.originalStore, 'connect', () => {
+      storeReady = true;
+    });
+  }
+  return () =>
+    storeReady
+      ? undefined
+      : new StoreError(store.name, 'connect', { message: `${store.name} store is disconnected` });
 }
 
 /** The registration and refresh endpoints: served once the request's session is loaded, never passed on. */
@@ -205,7 +217,7 @@ function deviceManagerOf(
   };
 }
 
-function storeManagerOf(
+export function storeManagerOf(
   options: ResolvedStoreOptions,
 ): Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
   const { store, reporter } = options;
@@ -264,14 +276,23 @@ function storeManagerOf(
   };
 }
 
-/** `handleOf`, `info` and events: what works the same with or without a store. */
-export function sharedManagerOf(options: ResolvedOptions): Omit<SessionManager, ''> {
+/** Where the node:http adapter keeps a request's session. */
+const sessionOnRequest = (req: object) => (req as SessionRequest).session;
+
+/**
+ * `handleOf`, `info` and events: what works the same with or without a store. `sessionOf` finds the
+ * session of the request `info()` is given, where the adapter keeps it.
+ */
+export function sharedManagerOf(
+  options: ResolvedOptions,
+  sessionOf: (request: object) => Session | null | undefined = sessionOnRequest,
+): Omit<SessionManager, ''> {
   const { reporter } = options;
   const manager = {
     handleOf: (id: string) => reporter.handleOf(id),
     isHandleOf: (id: string, handle: string) => reporter.isHandleOf(id, handle),
     info(req: IncomingMessage): CurrentSessionInfo | undefined {
-      const current = (req as SessionRequest).session;
+      const current = sessionOf(req);
       if (!(current instanceof Session)) return undefined;
       const state = current[STATE];
       if (state.isNew) return undefined;

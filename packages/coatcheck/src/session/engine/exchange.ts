@@ -4,8 +4,7 @@ import type { Session } from '../session.js';
 /**
  * One request and its response, as the session engine sees them: the seam between the engine and a
  * framework. The engine never touches a framework's request or response; an adapter implements this
- * (session/http/ for node:http and Express, and a Fetch `Request` → `Response` one is a few dozen
- * lines: see test/session/engine/fetch-exchange.test.ts).
+ * (session/http/ for node:http and Express, session/fetch/ for a Fetch `Request` → `Response`).
  *
  * The engine tells the adapter nothing about timing; the adapter tells the engine, by calling
  * `RequestSession.beforeHeaders()` when headers are about to go out, `commit()` when the response

@@ -1,0 +1,159 @@
+import type { SessionWithData } from '../../index.js';
+import { RequestSession } from '../engine/request-session.js';
+import {
+  type CurrentSessionInfo,
+  type SessionManager,
+  type SessionMiddleware,
+  sharedManagerOf,
+  storeManagerOf,
+  storeRefusal,
+} from '../middleware.js';
+import { resolveOptions, type SessionOptions } from '../options.js';
+import { Session } from '../session.js';
+import { FetchExchange } from './exchange.js';
+
+/**
+ * A request's session, opened by {@link FetchSessions.open}, until its response is ready. Read
+ * `session` from here each time: `rotate()` and `regenerate()` put a new `Session` in place (as
+ * express-session's `regenerate()` replaces `req.session`), so a `Session` kept from before them is
+ * the old one.
+ */
+export interface OpenedSession {
+  /** The request's session; after `regenerate()` or `rotate()`, the new one. */
+  readonly session: SessionWithData;
+  /**
+   * Saves the session and returns `response` with its cookie: `Set-Cookie` added to those the
+   * response has, and `Cache-Control: no-store` unless it sets a `Cache-Control`. Rejects, and
+   * adds nothing, when the session could not be kept (a `StoreError`, status 503): answer with an
+   * error instead. Call once.
+   */
+  respond(response: Response): Promise<Response>;
+}
+
+/** A Fetch handler that is given the request's session, as `context.session`. */
+export type SessionHandler<Rest extends unknown[] = []> = (
+  request: Request,
+  context: OpenedSession,
+  ...rest: Rest
+) => Response | Promise<Response>;
+
+/**
+ * Sessions for Fetch API handlers (`(request: Request) => Response`), with the options, stores,
+ * `Session` API and guarantees of `session()`; see {@link fetchSessions}.
+ */
+export interface FetchSessions
+  extends Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'>,
+    Omit<SessionManager, 'info' | 'ended' | 'on' | 'once' | 'off'> {
+  /** Wraps a handler: it is given the request's session, and its response gets the session's cookie. */
+  wrap<Rest extends unknown[]>(
+    handler: SessionHandler<Rest>,
+  ): (request: Request, ...rest: Rest) => Promise<Response>;
+  /** Runs `handler` with the request's session and returns its response with the session's cookie. */
+  handle(
+    request: Request,
+    handler: (context: OpenedSession) => Response | Promise<Response>,
+  ): Promise<Response>;
+  /**
+   * The primitive under `wrap` and `handle`, for adapters: loads the session; `respond()` saves it.
+   * `onSession` hears each session put in place (the loaded one, the new one after `rotate()` or
+   * `regenerate()`, `undefined` after `destroy()`), for an adapter that keeps it somewhere else.
+   */
+  open(request: Request, onSession?: (session: Session | undefined) => void): Promise<OpenedSession>;
+  /** Timing of the request's session (see `session()`'s `info`), while the request is being handled. */
+  info(request: Request): CurrentSessionInfo | undefined;
+  /** Why the session the request's cookie named could not be used (see `session()`'s `ended`). */
+  ended(request: Request): ReturnType<SessionManager['ended']>;
+  on: SessionManager['on'];
+  once: SessionManager['once'];
+  off: SessionManager['off'];
+}
+
+/**
+ * Sessions for any Fetch API handler, `(request: Request) => Response | Promise<Response>`: the
+ * session from the request's cookie, `Set-Cookie` on the response, every `session()` option and
+ * store (MemoryStore, the store packages, express-session stores), and the same guarantees (no lost
+ * updates, a logout never undone, idle and absolute timeouts, `rotate()`). Only the handlers you wrap
+ * have a session, so there is no cookie path to skip.
+ *
+ * Not here yet: `deviceBound` (it needs node:http; a `TypeError` says so).
+ *
+ * @example
+ * ```ts
+ * import { fetchSessions } from 'coatcheck/fetch';
+ *
+ * const sessions = fetchSessions({ secret: process.env.SESSION_SECRET! });
+ * export const handler = sessions.wrap(async (request, context) => {
+ *   const views = Number(context.session.views ?? 0) + 1;
+ *   context.session.views = views;
+ *   return Response.json({ views });
+ * });
+ * ```
+ */
+export function fetchSessions(options: SessionOptions): FetchSessions {
+  if (options !== null && typeof options === 'object' && options.deviceBound) {
+    throw new TypeError(
+      'fetchSessions: deviceBound is not supported here yet; it runs with session() on node:http and Express',
+    );
+  }
+  const resolved = resolveOptions(options);
+  const refusal = storeRefusal(resolved);
+  const current = new WeakMap<Request, FetchExchange>();
+
+  async function open(
+    request: Request,
+    onSession?: (session: Session | undefined) => void,
+  ): Promise<OpenedSession> {
+    if (!(request instanceof Request)) {
+      throw new TypeError('fetchSessions: open(), handle() and wrap() take a Fetch Request');
+    }
+    const exchange = new FetchExchange(request, onSession);
+    const engine = new RequestSession(resolved, exchange);
+    const refused = refusal();
+    if (refused && resolved.onStoreError !== 'continue') throw refused;
+    if (refused) engine.loadOffline(refused);
+    else await engine.load();
+    current.set(request, exchange);
+    let responded = false;
+    return {
+      get session() {
+        const session = exchange.session;
+        if (!(session instanceof Session)) {
+          throw new TypeError('fetchSessions: the session was destroyed; respond() to clear its cookie');
+        }
+        return session;
+      },
+      async respond(response: Response): Promise<Response> {
+        if (!(response instanceof Response)) throw new TypeError('fetchSessions: respond() takes a Response');
+        if (responded) throw new TypeError('fetchSessions: respond() was called twice');
+        responded = true;
+        try {
+          await engine.commit();
+          engine.finish();
+          return exchange.applyTo(response);
+        } finally {
+          current.delete(request);
+        }
+      },
+    };
+  }
+
+  const sessionOf = (request: object) => current.get(request as Request)?.session;
+  const shared = sharedManagerOf(resolved, sessionOf);
+  return {
+    ...shared,
+    ...storeManagerOf(resolved),
+    info: (request: Request) => shared.info(request as never),
+    ended: (request: Request) => shared.ended(request as never),
+    open,
+    async handle(request: Request, handler: (context: OpenedSession) => Response | Promise<Response>) {
+      const opened = await open(request);
+      return opened.respond(await handler(opened));
+    },
+    wrap<Rest extends unknown[]>(handler: SessionHandler<Rest>) {
+      return async (request: Request, ...rest: Rest) => {
+        const opened = await open(request);
+        return opened.respond(await handler(request, opened, ...rest));
+      };
+    },
+  } as FetchSessions;
+}

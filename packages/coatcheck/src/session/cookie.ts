@@ -111,6 +111,10 @@ export class Cookie {
       throw new TypeError('cookie.maxAge must be a finite number of milliseconds or null');
     }
     this.expires = ms === null ? null : new Date(Date.now() + ms);
+    // The expires setter reads the clock again, a millisecond later at times, and would record
+    // `ms - 1`: a rolling session's resetMaxAge() would then shorten its cookie a millisecond at a
+    // time, and the stored originalMaxAge would not be what the application gave.
+    this.originalMaxAge = ms;
   }
 
   /** The attributes `serialize` uses. */

@@ -8,7 +8,17 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-export const PACKAGES = ['coatcheck', 'sqlite', 'redis', 'postgres', 'mysql', 'mongodb', 'jwt', 'hono'];
+export const PACKAGES = [
+  'coatcheck',
+  'sqlite',
+  'redis',
+  'postgres',
+  'mysql',
+  'mongodb',
+  'jwt',
+  'hono',
+  'koa',
+];
 
 /** The version-less tarball name of a package: `coatcheck.tgz`, `coatcheck-sqlite.tgz`. */
 export function tarballName(packageName) {

@@ -100,6 +100,7 @@ before(() => {
     mysql2: installed('mysql2'),
     mongodb: installed('mongodb'),
     hono: installed('hono'),
+    koa: installed('koa'),
   };
   for (const [name, path] of Object.entries(tarballs)) dependencies[name] = `file:${path}`;
   writeFileSync(
@@ -116,6 +117,7 @@ before(() => {
         '@types/node': installed('@types/node'),
         '@types/better-sqlite3': installed('@types/better-sqlite3'),
         '@types/pg': installed('@types/pg'),
+        '@types/koa': installed('@types/koa'),
       },
     }),
   );

@@ -1,14 +1,7 @@
 import type { SessionWithData } from '../../index.js';
-import { RequestSession } from '../engine/request-session.js';
-import {
-  type CurrentSessionInfo,
-  type SessionManager,
-  type SessionMiddleware,
-  sharedManagerOf,
-  storeManagerOf,
-  storeRefusal,
-} from '../middleware.js';
-import { resolveOptions, type SessionOptions } from '../options.js';
+import { sessionEngine } from '../adapter.js';
+import type { CurrentSessionInfo, SessionManager, SessionMiddleware } from '../middleware.js';
+import type { SessionOptions } from '../options.js';
 import { Session } from '../session.js';
 import { FetchExchange } from './exchange.js';
 
@@ -90,14 +83,7 @@ export interface FetchSessions
  * ```
  */
 export function fetchSessions(options: SessionOptions): FetchSessions {
-  if (options !== null && typeof options === 'object' && options.deviceBound) {
-    throw new TypeError(
-      'fetchSessions: deviceBound is not supported here yet; it runs with session() on node:http and Express',
-    );
-  }
-  const resolved = resolveOptions(options);
-  const refusal = storeRefusal(resolved);
-  const current = new WeakMap<Request, FetchExchange>();
+  const engine = sessionEngine(options, 'fetchSessions');
 
   async function open(
     request: Request,
@@ -107,12 +93,7 @@ export function fetchSessions(options: SessionOptions): FetchSessions {
       throw new TypeError('fetchSessions: open(), handle() and wrap() take a Fetch Request');
     }
     const exchange = new FetchExchange(request, onSession);
-    const engine = new RequestSession(resolved, exchange);
-    const refused = refusal();
-    if (refused && resolved.onStoreError !== 'continue') throw refused;
-    if (refused) engine.loadOffline(refused);
-    else await engine.load();
-    current.set(request, exchange);
+    const opened = await engine.open(exchange);
     let responded = false;
     return {
       get session() {
@@ -126,24 +107,17 @@ export function fetchSessions(options: SessionOptions): FetchSessions {
         if (!(response instanceof Response)) throw new TypeError('fetchSessions: respond() takes a Response');
         if (responded) throw new TypeError('fetchSessions: respond() was called twice');
         responded = true;
-        try {
-          await engine.commit();
-          engine.finish();
-          return exchange.applyTo(response);
-        } finally {
-          current.delete(request);
-        }
+        await opened.commit();
+        return exchange.applyTo(response);
       },
     };
   }
 
-  const sessionOf = (request: object) => current.get(request as Request)?.session;
-  const shared = sharedManagerOf(resolved, sessionOf);
+  const { open: _open, ...manager } = engine;
   return {
-    ...shared,
-    ...storeManagerOf(resolved),
-    info: (request: Request) => shared.info(request as never),
-    ended: (request: Request) => shared.ended(request as never),
+    ...manager,
+    info: (request: Request) => engine.info(request as never),
+    ended: (request: Request) => engine.ended(request as never),
     open,
     async handle(request: Request, handler: (context: OpenedSession) => Response | Promise<Response>) {
       const opened = await open(request);

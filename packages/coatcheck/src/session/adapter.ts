@@ -1,0 +1,81 @@
+import type { Exchange } from './engine/exchange.js';
+import { RequestSession } from './engine/request-session.js';
+import {
+  type SessionManager,
+  type SessionMiddleware,
+  sharedManagerOf,
+  storeManagerOf,
+  storeRefusal,
+} from './middleware.js';
+import { resolveOptions, type SessionOptions } from './options.js';
+
+/** One request's session, opened by {@link SessionEngine.open}. */
+export interface OpenedRequest {
+  /**
+   * Saves what the request changed and decides its cookie, through the exchange: call it once, when
+   * the response is about to be sent and its headers can still change. Rejects (and sets no cookie)
+   * when the session could not be kept: a `StoreError` (status 503) to answer with.
+   */
+  commit(): Promise<void>;
+}
+
+/**
+ * The session engine of `session()`, for a framework adapter: `open()` a request through the
+ * adapter's {@link Exchange}, let the application run, `commit()` before the response goes. Also
+ * what manages sessions outside a request, as on `session()`'s middleware; `info` and `ended` take
+ * the exchange's `request`.
+ */
+export interface SessionEngine
+  extends Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'>,
+    Omit<SessionManager, never> {
+  open(exchange: Exchange): Promise<OpenedRequest>;
+}
+
+/**
+ * The engine behind every adapter but node:http's (which hooks the response itself):
+ * `coatcheck/fetch`, `@coatcheck/hono`, `@coatcheck/koa`. `adapter` names the caller in errors.
+ * `deviceBound` is refused with a `TypeError`: it needs node:http's response today.
+ *
+ * @example
+ * ```ts
+ * const engine = sessionEngine(options, '@coatcheck/koa');
+ * const opened = await engine.open(exchange); // exchange.session is now the request's session
+ * await next();
+ * await opened.commit(); // Set-Cookie and Cache-Control went through exchange.appendSetCookie()
+ * ```
+ */
+export function sessionEngine(options: SessionOptions, adapter: string): SessionEngine {
+  if (options !== null && typeof options === 'object' && options.deviceBound) {
+    throw new TypeError(
+      `${adapter}: deviceBound is not supported here yet; it runs with session() on node:http and Express`,
+    );
+  }
+  const resolved = resolveOptions(options);
+  const refusal = storeRefusal(resolved);
+  // The exchange of each request being handled, for info(): weak, so a request never committed
+  // (the application threw) is not kept.
+  const current = new WeakMap<object, Exchange>();
+  const shared = sharedManagerOf(resolved, (request) => current.get(request)?.session);
+  return {
+    ...shared,
+    ...storeManagerOf(resolved),
+    async open(exchange: Exchange): Promise<OpenedRequest> {
+      const engine = new RequestSession(resolved, exchange);
+      const refused = refusal();
+      if (refused && resolved.onStoreError !== 'continue') throw refused;
+      if (refused) engine.loadOffline(refused);
+      else await engine.load();
+      current.set(exchange.request, exchange);
+      return {
+        async commit() {
+          try {
+            await engine.commit();
+            engine.finish();
+          } finally {
+            current.delete(exchange.request);
+          }
+        },
+      };
+    },
+  } as SessionEngine;
+}

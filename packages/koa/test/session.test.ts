@@ -1,0 +1,115 @@
+/**
+ * `@coatcheck/koa` in a real Koa 3 app over HTTP: the adapters' shared behaviour on every store
+ * (test/adapters/behaviour.ts), with the session on `ctx.session`, and a store outage answered
+ * with its status by Koa.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryStore } from 'coatcheck';
+import Koa from 'koa';
+import { ADAPTER_SECRET, describeAdapterBehaviour } from '../../../test/adapters/behaviour.js';
+import { Client, listen } from '../../coatcheck/test/helpers/http.js';
+import { type KoaSessionMiddleware, session } from '../src/index.js';
+
+type Data = Record<string, unknown>;
+
+/** The suite's routes, in one Koa middleware after the session (no router needed). */
+function koaApp(sessions: KoaSessionMiddleware) {
+  const app = new Koa();
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      ctx.status = status;
+      ctx.body = { status, code: (err as { code?: string }).code ?? null };
+    }
+  });
+  app.use((ctx, next) => (ctx.path.startsWith('/s/') ? sessions(ctx, next) : next()));
+  app.use(async (ctx) => {
+    const [, scope, action = '', key = '', value = ''] = ctx.path.split('/');
+    if (scope !== 's') {
+      ctx.body = String(ctx.session);
+      return;
+    }
+    const data = () => ctx.session as unknown as Data;
+    const slow = ctx.query.slow !== undefined;
+    switch (`${ctx.method} ${action}`) {
+      case 'GET views':
+        data().views = Number(data().views ?? 0) + 1;
+        ctx.body = String(data().views);
+        return;
+      case 'GET read': {
+        const { cookie: _cookie, ...rest } = data();
+        ctx.body = rest;
+        return;
+      }
+      case 'POST set':
+        if (slow) await sleep(150);
+        data()[key] = value;
+        ctx.body = 'ok';
+        return;
+      case 'POST login':
+        if (slow) await sleep(150);
+        await ctx.session.rotate();
+        data().userId = key;
+        ctx.body = ctx.session.id;
+        return;
+      case 'POST logout':
+        await ctx.session.destroy();
+        ctx.body = 'bye';
+        return;
+      case 'GET ended':
+        ctx.body = { ended: sessions.ended(ctx) ?? null };
+        return;
+      case 'GET redirect':
+        data().redirected = true;
+        ctx.status = 303;
+        ctx.redirect('/s/read');
+        return;
+      default:
+        ctx.status = 404;
+    }
+  });
+  return app;
+}
+
+describeAdapterBehaviour({
+  label: 'Koa 3',
+  async start(options) {
+    const sessions = session(options);
+    const server = await listen(koaApp(sessions).callback());
+    return {
+      url: server.url,
+      listByUser: sessions.listByUser,
+      revokeAll: sessions.revokeAll,
+      close: server.close,
+    };
+  },
+});
+
+describe('@coatcheck/koa errors', () => {
+  it('a store outage is answered with its status (503), and no cookie', async () => {
+    const store = new MemoryStore();
+    const server = await listen(koaApp(session({ secret: ADAPTER_SECRET, store })).callback());
+    try {
+      const browser = new Client(server.url);
+      await browser.fetch('/s/views');
+      await store.close();
+      const response = await browser.fetch('/s/views');
+      assert.equal(response.status, 503);
+      assert.deepEqual(await response.json(), { status: 503, code: 'ERR_STORE_CLOSED' });
+      assert.deepEqual(response.setCookies, []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses deviceBound with a TypeError', () => {
+    assert.throws(
+      () => session({ secret: ADAPTER_SECRET, deviceBound: {} } as never),
+      (err: unknown) => err instanceof TypeError && /@coatcheck\/koa: deviceBound/.test(err.message),
+    );
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The adapters' shared behaviour (test/adapters/behaviour.ts) on Express 4 and 5 with `session()`,
+ * so that every framework is held to one suite on every store: what holds for Hono, Koa and Fetch
+ * handlers holds for Express, and the other way round.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import session from 'coatcheck';
+import { type AnyApp, EXPRESS, listen } from '../../packages/coatcheck/test/helpers/http.js';
+import { describeAdapterBehaviour } from './behaviour.js';
+
+type Data = Record<string, unknown>;
+
+for (const [label, makeApp] of EXPRESS) {
+  describeAdapterBehaviour({
+    label,
+    async start(options) {
+      const sessions = session(options);
+      const app = makeApp();
+      app.get('/public', (req: AnyApp, res: AnyApp) => res.send(String(req.session)));
+      app.use('/s', sessions);
+      app.get('/s/views', (req: AnyApp, res: AnyApp) => {
+        req.session.views = Number(req.session.views ?? 0) + 1;
+        res.send(String(req.session.views));
+      });
+      app.get('/s/read', (req: AnyApp, res: AnyApp) => {
+        const { cookie: _cookie, ...rest } = req.session as Data;
+        res.json(rest);
+      });
+      app.post('/s/set/:key/:value', async (req: AnyApp, res: AnyApp) => {
+        if (req.query.slow) await sleep(150);
+        req.session[req.params.key] = req.params.value;
+        res.send('ok');
+      });
+      app.post('/s/login/:user', async (req: AnyApp, res: AnyApp, next: AnyApp) => {
+        try {
+          if (req.query.slow) await sleep(150);
+          await req.session.rotate();
+          req.session.userId = req.params.user;
+          res.send(req.session.id);
+        } catch (err) {
+          next(err);
+        }
+      });
+      app.post('/s/logout', async (req: AnyApp, res: AnyApp) => {
+        await req.session.destroy();
+        res.send('bye');
+      });
+      app.get('/s/ended', (req: AnyApp, res: AnyApp) => res.json({ ended: sessions.ended(req) ?? null }));
+      app.get('/s/redirect', (req: AnyApp, res: AnyApp) => {
+        req.session.redirected = true;
+        res.redirect(303, '/s/read');
+      });
+      app.use((err: { status?: number; code?: string }, _req: AnyApp, res: AnyApp, _next: AnyApp) => {
+        res.status(err.status ?? 500).json({ status: err.status ?? 500, code: err.code ?? null });
+      });
+      const server = await listen(app);
+      return {
+        url: server.url,
+        listByUser: sessions.listByUser,
+        revokeAll: sessions.revokeAll,
+        close: server.close,
+      };
+    },
+  });
+}

@@ -9,7 +9,18 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
-const order = ['coatcheck', 'jwt', 'hono', 'koa', 'sqlite', 'redis', 'postgres', 'mysql', 'mongodb'];
+const order = [
+  'coatcheck',
+  'jwt',
+  'hono',
+  'koa',
+  'fastify',
+  'sqlite',
+  'redis',
+  'postgres',
+  'mysql',
+  'mongodb',
+];
 const only = process.argv.slice(2);
 
 /** Parsed declaration files, shared by every package's program (never a package's own sources). */

@@ -18,6 +18,7 @@ export const PACKAGES = [
   'jwt',
   'hono',
   'koa',
+  'fastify',
 ];
 
 /** The version-less tarball name of a package: `coatcheck.tgz`, `coatcheck-sqlite.tgz`. */

@@ -1,17 +1,19 @@
 /**
- * One store, two frameworks at once (issue 17): an Express app with `session()` and a Hono app
- * with `@coatcheck/hono`, each over real HTTP, on the same store with the same secret. A user
- * signed in through one is signed in through the other, a rotation in one is seen by the other,
- * and a logout in either ends the session in both.
+ * One store, several frameworks at once (issue 17): an Express app with `session()`, a Fastify app
+ * with `@coatcheck/fastify` and a Hono app with `@coatcheck/hono`, each over real HTTP, on the same
+ * store with the same secret. A user signed in through one is signed in through the other, a
+ * rotation in one is seen by the other, and a logout in either ends the session in both.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { session as fastifySession } from '@coatcheck/fastify';
 import { session as honoSession, type SessionEnv } from '@coatcheck/hono';
 import { getRequestListener } from '@hono/node-server';
 import session, { type SessionOptions, type SessionStore } from 'coatcheck';
 import express from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { Client, listen, type TestServer } from '../../packages/coatcheck/test/helpers/http.js';
+import { Client, listen } from '../../packages/coatcheck/test/helpers/http.js';
 import { storeTargets } from '../helpers/stores.js';
 
 const OPTIONS = { secret: 'two frameworks, one store: thirty-two bytes or more', userKey: 'userId' };
@@ -49,22 +51,44 @@ function honoApp(store: SessionStore) {
   return listen(getRequestListener(app.fetch));
 }
 
+async function fastifyApp(store: SessionStore) {
+  const app = Fastify();
+  await app.register(fastifySession, { ...OPTIONS, store } as SessionOptions);
+  app.post<{ Params: { user: string } }>('/login/:user', async (request) => {
+    await request.session.rotate();
+    (request.session as unknown as Data).userId = request.params.user;
+    return 'ok';
+  });
+  app.get('/whoami', async (request) => String((request.session as unknown as Data).userId ?? 'nobody'));
+  app.post('/logout', async (request) => {
+    await request.session.destroy();
+    return 'bye';
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
 for (const target of storeTargets('shared_store')) {
-  describe(`Express and Hono on one ${target.name}`, () => {
+  describe(`Express, Fastify and Hono on one ${target.name}`, () => {
     let store: SessionStore;
     let release: () => Promise<void>;
     let skipped: string | false = false;
-    let viaExpress: TestServer;
-    let viaHono: TestServer;
+    const apps: Record<'Express' | 'Hono' | 'Fastify', { url: string; close(): Promise<unknown> }> =
+      {} as never;
     before(async () => {
       skipped = await target.skip();
       if (skipped) return;
       ({ store, release } = await target.open());
-      [viaExpress, viaHono] = await Promise.all([expressApp(store), honoApp(store)]);
+      [apps.Express, apps.Hono, apps.Fastify] = await Promise.all([
+        expressApp(store),
+        honoApp(store),
+        fastifyApp(store),
+      ]);
     });
     after(async () => {
       if (skipped) return;
-      await Promise.all([viaExpress.close(), viaHono.close()]);
+      await Promise.all(Object.values(apps).map((app) => app.close()));
       await release();
     });
 
@@ -75,13 +99,15 @@ for (const target of storeTargets('shared_store')) {
     };
 
     for (const [first, second] of [
+      ['Express', 'Fastify'],
+      ['Fastify', 'Express'],
       ['Express', 'Hono'],
-      ['Hono', 'Express'],
+      ['Hono', 'Fastify'],
     ] as const) {
       it(`signed in through ${first}, signed in through ${second}; a logout there ends it in both`, async (t) => {
         if (skipped) return t.skip(skipped);
-        const one = new Client((first === 'Express' ? viaExpress : viaHono).url);
-        const other = new Client((second === 'Express' ? viaExpress : viaHono).url);
+        const one = new Client(apps[first].url);
+        const other = new Client(apps[second].url);
         assert.equal(await one.text('/login/ada', { method: 'POST' }), 'ok');
         carry(one, other);
         assert.equal(await other.text('/whoami'), 'ada');

@@ -101,6 +101,7 @@ before(() => {
     mongodb: installed('mongodb'),
     hono: installed('hono'),
     koa: installed('koa'),
+    fastify: installed('fastify'),
   };
   for (const [name, path] of Object.entries(tarballs)) dependencies[name] = `file:${path}`;
   writeFileSync(

@@ -1,0 +1,124 @@
+/**
+ * `@coatcheck/fastify` in a real Fastify 5 app over HTTP: the adapters' shared behaviour on every
+ * store (test/adapters/behaviour.ts), with the plugin registered in an encapsulated context (so
+ * routes outside it have no session), `request.session` and `fastify.sessions`, and a store outage
+ * answered with its status by Fastify.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MemoryStore, type SessionOptions } from 'coatcheck';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ADAPTER_SECRET, describeAdapterBehaviour } from '../../../test/adapters/behaviour.js';
+import { Client } from '../../coatcheck/test/helpers/http.js';
+import { session } from '../src/index.js';
+
+type Data = Record<string, unknown>;
+
+/** The suite's routes: `/s/…` in a context of its own that registers the plugin, `/public` outside it. */
+async function fastifyApp(
+  options: SessionOptions,
+): Promise<{ app: FastifyInstance; sessions: FastifyInstance['sessions'] }> {
+  const app = Fastify();
+  // Before the session's context is registered, so that it inherits this handler.
+  app.setErrorHandler((err: { statusCode?: number; code?: string }, _request, reply) => {
+    const status = err.statusCode ?? 500;
+    return reply.status(status).send({ status, code: err.code ?? null });
+  });
+  app.get('/public', async (request) => String((request as { session?: unknown }).session));
+  let sessions: FastifyInstance['sessions'] | undefined;
+  await app.register(
+    async (scope) => {
+      await scope.register(session, options);
+      sessions = scope.sessions;
+      const data = (request: { session: unknown }) => request.session as Data;
+      scope.get('/views', async (request) => {
+        data(request).views = Number(data(request).views ?? 0) + 1;
+        return String(data(request).views);
+      });
+      scope.get('/read', async (request) => {
+        const { cookie: _cookie, ...rest } = data(request);
+        return rest;
+      });
+      scope.post<{ Params: { key: string; value: string }; Querystring: { slow?: string } }>(
+        '/set/:key/:value',
+        async (request) => {
+          if (request.query.slow) await sleep(150);
+          data(request)[request.params.key] = request.params.value;
+          return 'ok';
+        },
+      );
+      scope.post<{ Params: { user: string }; Querystring: { slow?: string } }>(
+        '/login/:user',
+        async (request) => {
+          if (request.query.slow) await sleep(150);
+          await request.session.rotate();
+          data(request).userId = request.params.user;
+          return request.session.id;
+        },
+      );
+      scope.post('/logout', async (request) => {
+        await request.session.destroy();
+        return 'bye';
+      });
+      scope.get('/ended', async (request) => ({ ended: scope.sessions.ended(request) ?? null }));
+      scope.get('/redirect', async (request, reply) => {
+        data(request).redirected = true;
+        return reply.redirect('/s/read', 303);
+      });
+    },
+    { prefix: '/s' },
+  );
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, sessions: sessions as FastifyInstance['sessions'] };
+}
+
+const urlOf = (app: FastifyInstance) => {
+  const address = app.server.address() as { port: number };
+  return `http://127.0.0.1:${address.port}`;
+};
+
+describeAdapterBehaviour({
+  label: 'Fastify 5',
+  async start(options) {
+    const { app, sessions } = await fastifyApp(options);
+    return {
+      url: urlOf(app),
+      listByUser: sessions.listByUser,
+      revokeAll: sessions.revokeAll,
+      close: async () => {
+        await app.close();
+      },
+    };
+  },
+});
+
+describe('@coatcheck/fastify errors', () => {
+  it('a store outage is answered with its status (503), and no cookie', async () => {
+    const store = new MemoryStore();
+    const { app } = await fastifyApp({ secret: ADAPTER_SECRET, store });
+    try {
+      const browser = new Client(urlOf(app));
+      await browser.fetch('/s/views');
+      await store.close();
+      const response = await browser.fetch('/s/views');
+      assert.equal(response.status, 503);
+      assert.deepEqual(await response.json(), { status: 503, code: 'ERR_STORE_CLOSED' });
+      assert.deepEqual(response.setCookies, []);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses deviceBound with a TypeError', async () => {
+    const app = Fastify();
+    await assert.rejects(
+      async () => {
+        await app.register(session, { secret: ADAPTER_SECRET, deviceBound: {} } as never);
+        await app.ready();
+      },
+      (err: unknown) => err instanceof TypeError && /@coatcheck\/fastify: deviceBound/.test(err.message),
+    );
+    await app.close();
+  });
+});

@@ -14,12 +14,12 @@
  * | `GET /s/ended`                 | answers `{ ended }`: the manager's `ended()` for this request |
  * | `GET /s/redirect`              | sets `redirected`, answers a 303 to `/s/read`                 |
  *
- * An error with a `status` is answered with that status.
+ * An error with a `status` is answered with that status and a JSON body `{ status, code }`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SessionInfo, SessionOptions, SessionStore } from 'coatcheck';
+import { MemoryStore, type SessionInfo, type SessionOptions, type SessionStore } from 'coatcheck';
 import { Client } from '../../packages/coatcheck/test/helpers/http.js';
 import { storeTargets } from '../helpers/stores.js';
 
@@ -33,6 +33,21 @@ export interface AdapterApp {
   close(): Promise<void>;
 }
 
+/** An {@link AdapterApp} from a server on 127.0.0.1 and the session manager its middleware has. */
+export function served(
+  server: { url: string; close(): Promise<unknown> },
+  manager: Pick<AdapterApp, 'listByUser' | 'revokeAll'>,
+): AdapterApp {
+  return {
+    url: server.url,
+    listByUser: manager.listByUser,
+    revokeAll: manager.revokeAll,
+    close: async () => {
+      await server.close();
+    },
+  };
+}
+
 export interface Adapter {
   /** `Hono`, `Koa 3`, … */
   label: string;
@@ -43,6 +58,24 @@ export interface Adapter {
 type Data = Record<string, unknown>;
 
 export function describeAdapterBehaviour(adapter: Adapter): void {
+  describe(`${adapter.label} sessions when the store fails`, () => {
+    it('answers with the error’s status (503) and its code, and sets no cookie', async () => {
+      const store = new MemoryStore();
+      const app = await adapter.start({ secret: ADAPTER_SECRET, store });
+      try {
+        const browser = new Client(app.url);
+        assert.equal((await browser.fetch('/s/views')).status, 200);
+        await store.close();
+        const response = await browser.fetch('/s/views');
+        assert.equal(response.status, 503);
+        assert.deepEqual(await response.json(), { status: 503, code: 'ERR_STORE_CLOSED' });
+        assert.deepEqual(response.setCookies, []);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   for (const target of storeTargets(`adapter_${adapter.label.replace(/\W/g, '')}`)) {
     describe(`${adapter.label} sessions on ${target.name}, over HTTP`, () => {
       let store: SessionStore;

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import session from 'coatcheck';
 import { type AnyApp, EXPRESS, listen } from '../../packages/coatcheck/test/helpers/http.js';
-import { describeAdapterBehaviour } from './behaviour.js';
+import { describeAdapterBehaviour, served } from './behaviour.js';
 
 type Data = Record<string, unknown>;
 
@@ -54,12 +54,7 @@ for (const [label, makeApp] of EXPRESS) {
         res.status(err.status ?? 500).json({ status: err.status ?? 500, code: err.code ?? null });
       });
       const server = await listen(app);
-      return {
-        url: server.url,
-        listByUser: sessions.listByUser,
-        revokeAll: sessions.revokeAll,
-        close: server.close,
-      };
+      return served(server, sessions);
     },
   });
 }

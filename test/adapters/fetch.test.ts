@@ -11,7 +11,7 @@ import { MemoryStore, type SessionOptions } from 'coatcheck';
 import { type FetchSessions, fetchSessions } from 'coatcheck/fetch';
 import { Client, type TestServer } from '../../packages/coatcheck/test/helpers/http.js';
 import { serveFetch } from '../helpers/fetch-server.js';
-import { ADAPTER_SECRET, describeAdapterBehaviour } from './behaviour.js';
+import { ADAPTER_SECRET, describeAdapterBehaviour, served } from './behaviour.js';
 
 type Data = Record<string, unknown>;
 
@@ -66,12 +66,7 @@ describeAdapterBehaviour({
   async start(options) {
     const sessions = fetchSessions(options);
     const server = await serveFetch(routes(sessions));
-    return {
-      url: server.url,
-      listByUser: sessions.listByUser,
-      revokeAll: sessions.revokeAll,
-      close: server.close,
-    };
+    return served(server, sessions);
   },
 });
 

@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore, type SessionOptions } from 'coatcheck';
+import type { SessionOptions } from 'coatcheck';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ADAPTER_SECRET, describeAdapterBehaviour } from '../../../test/adapters/behaviour.js';
-import { Client } from '../../coatcheck/test/helpers/http.js';
+import { ADAPTER_SECRET, describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
 import { session } from '../src/index.js';
 
 type Data = Record<string, unknown>;
@@ -82,34 +81,11 @@ describeAdapterBehaviour({
   label: 'Fastify 5',
   async start(options) {
     const { app, sessions } = await fastifyApp(options);
-    return {
-      url: urlOf(app),
-      listByUser: sessions.listByUser,
-      revokeAll: sessions.revokeAll,
-      close: async () => {
-        await app.close();
-      },
-    };
+    return served({ url: urlOf(app), close: () => app.close() }, sessions);
   },
 });
 
-describe('@coatcheck/fastify errors', () => {
-  it('a store outage is answered with its status (503), and no cookie', async () => {
-    const store = new MemoryStore();
-    const { app } = await fastifyApp({ secret: ADAPTER_SECRET, store });
-    try {
-      const browser = new Client(urlOf(app));
-      await browser.fetch('/s/views');
-      await store.close();
-      const response = await browser.fetch('/s/views');
-      assert.equal(response.status, 503);
-      assert.deepEqual(await response.json(), { status: 503, code: 'ERR_STORE_CLOSED' });
-      assert.deepEqual(response.setCookies, []);
-    } finally {
-      await app.close();
-    }
-  });
-
+describe('@coatcheck/fastify options', () => {
   it('refuses deviceBound with a TypeError', async () => {
     const app = Fastify();
     await assert.rejects(

@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore } from 'coatcheck';
 import Koa from 'koa';
-import { ADAPTER_SECRET, describeAdapterBehaviour } from '../../../test/adapters/behaviour.js';
-import { Client, listen } from '../../coatcheck/test/helpers/http.js';
+import { ADAPTER_SECRET, describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
+import { listen } from '../../coatcheck/test/helpers/http.js';
 import { type KoaSessionMiddleware, session } from '../src/index.js';
 
 type Data = Record<string, unknown>;
@@ -80,32 +79,11 @@ describeAdapterBehaviour({
   async start(options) {
     const sessions = session(options);
     const server = await listen(koaApp(sessions).callback());
-    return {
-      url: server.url,
-      listByUser: sessions.listByUser,
-      revokeAll: sessions.revokeAll,
-      close: server.close,
-    };
+    return served(server, sessions);
   },
 });
 
-describe('@coatcheck/koa errors', () => {
-  it('a store outage is answered with its status (503), and no cookie', async () => {
-    const store = new MemoryStore();
-    const server = await listen(koaApp(session({ secret: ADAPTER_SECRET, store })).callback());
-    try {
-      const browser = new Client(server.url);
-      await browser.fetch('/s/views');
-      await store.close();
-      const response = await browser.fetch('/s/views');
-      assert.equal(response.status, 503);
-      assert.deepEqual(await response.json(), { status: 503, code: 'ERR_STORE_CLOSED' });
-      assert.deepEqual(response.setCookies, []);
-    } finally {
-      await server.close();
-    }
-  });
-
+describe('@coatcheck/koa options', () => {
   it('refuses deviceBound with a TypeError', () => {
     assert.throws(
       () => session({ secret: ADAPTER_SECRET, deviceBound: {} } as never),

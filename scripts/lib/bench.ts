@@ -102,3 +102,17 @@ export async function takeTurns<K extends string, R extends string>(
   }
   return (kind, route, field) => median((results.get(`${kind} ${route}`) ?? []).map((m) => m[field]));
 }
+
+/** One table row per kind: req/s and server CPU per request of the read and write routes (medians). */
+export function readWriteRows<K extends string>(
+  kinds: readonly K[],
+  med: (kind: K, route: 'read' | 'write', field: keyof Measure) => number,
+): Array<Record<string, string | number>> {
+  return kinds.map((kind) => ({
+    server: kind,
+    'read req/s': Math.round(med(kind, 'read', 'rps')),
+    'write req/s': Math.round(med(kind, 'write', 'rps')),
+    'read CPU µs/req': Math.round(med(kind, 'read', 'cpu')),
+    'write CPU µs/req': Math.round(med(kind, 'write', 'cpu')),
+  }));
+}

@@ -4,7 +4,7 @@
 // reported too, as it is steadier than req/s on a busy machine.
 //   npm run build && node --import tsx packages/coatcheck/bench/session.bench.ts
 // BENCH_EXPRESS=4 runs the same on Express 4.
-import { takeTurns, times } from '../../../scripts/lib/bench.js';
+import { readWriteRows, takeTurns, times } from '../../../scripts/lib/bench.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -16,15 +16,7 @@ const med = await takeTurns(new URL('./session-server.ts', import.meta.url), KIN
 console.log(
   `session middleware on MemoryStore, Express ${process.env.BENCH_EXPRESS === '4' ? 4 : 5}, ${ROUNDS} rounds × ${SECONDS} s per route, 10 connections`,
 );
-console.table(
-  KINDS.map((kind) => ({
-    server: kind,
-    'read req/s': Math.round(med(kind, 'read', 'rps')),
-    'write req/s': Math.round(med(kind, 'write', 'rps')),
-    'read CPU µs/req': Math.round(med(kind, 'read', 'cpu')),
-    'write CPU µs/req': Math.round(med(kind, 'write', 'cpu')),
-  })),
-);
+console.table(readWriteRows(KINDS, med));
 for (const [a, b] of [
   ['express-session', 'bare'],
   ['coatcheck', 'bare'],

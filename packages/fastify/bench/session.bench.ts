@@ -3,7 +3,7 @@
 // with a bare Fastify route for scale. Servers run in child processes, on compiled code, taking
 // turns round after round.
 //   npm run build && node --import tsx packages/fastify/bench/session.bench.ts
-import { takeTurns, times } from '../../../scripts/lib/bench.js';
+import { readWriteRows, takeTurns, times } from '../../../scripts/lib/bench.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -14,15 +14,7 @@ const med = await takeTurns(new URL('./server.ts', import.meta.url), KINDS, ROUT
 console.log(
   `Fastify 5 session plugins on their in-memory stores, ${ROUNDS} rounds × ${SECONDS} s per route, 10 connections`,
 );
-console.table(
-  KINDS.map((kind) => ({
-    server: kind,
-    'read req/s': Math.round(med(kind, 'read', 'rps')),
-    'write req/s': Math.round(med(kind, 'write', 'rps')),
-    'read CPU µs/req': Math.round(med(kind, 'read', 'cpu')),
-    'write CPU µs/req': Math.round(med(kind, 'write', 'cpu')),
-  })),
-);
+console.table(readWriteRows(KINDS, med));
 for (const route of ROUTES) {
   console.log(
     `${route}: coatcheck ${times(med('coatcheck', route, 'rps') / med('fastify-session', route, 'rps'))} @fastify/session by req/s, ${times(med('fastify-session', route, 'cpu') / med('coatcheck', route, 'cpu'))} by server CPU per request`,

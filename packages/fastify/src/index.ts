@@ -20,11 +20,17 @@
  * @module
  */
 import type { SessionOptions, SessionWithData } from 'coatcheck';
-import { type Exchange, isSecureRequest, type SessionEngine, sessionEngine } from 'coatcheck/adapter';
+import {
+  type Exchange,
+  isSecureRequest,
+  type SessionEngine,
+  type SessionRequest,
+  sessionEngine,
+} from 'coatcheck/adapter';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /** What manages sessions outside a request; `info` and `ended` take the request. */
-export interface FastifySessions extends Omit<SessionEngine, 'open' | 'info' | 'ended'> {
+export interface FastifySessions extends Omit<SessionEngine, 'open' | 'covers' | 'info' | 'ended'> {
   /** Timing of the request's session (see `session()`'s `info`). */
   info(request: FastifyRequest): ReturnType<SessionEngine['info']>;
   /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
@@ -67,8 +73,9 @@ class FastifyExchange implements Exchange {
 
   isSecure(proxy: boolean | undefined): boolean {
     // Unset: what Fastify concluded (`request.protocol`, which honours `trustProxy`).
+    const { socket, headers } = this.#request.raw;
     const secure = this.#request.protocol === 'https';
-    return isSecureRequest(Object.assign(this.#request.raw, { secure }), proxy);
+    return isSecureRequest({ socket, headers, secure } as SessionRequest, proxy);
   }
 
   get session(): SessionWithData | undefined {
@@ -128,10 +135,7 @@ const OPENED = Symbol('coatcheck session');
 const plugin: FastifyPluginAsync<SessionOptions> = async (fastify: FastifyInstance, options) => {
   const { prefix: _prefix, ...sessionOptions } = options as SessionOptions & { prefix?: string };
   const engine = sessionEngine(sessionOptions as SessionOptions, '@coatcheck/fastify');
-  const cookie = (sessionOptions as { cookie?: unknown }).cookie;
-  const cookiePath =
-    cookie !== null && typeof cookie === 'object' ? ((cookie as { path?: string }).path ?? '/') : '/';
-  const { open: _open, info, ended, ...manager } = engine;
+  const { open: _open, covers: _covers, info, ended, ...manager } = engine;
   fastify.decorate('sessions', {
     ...manager,
     info: (request: FastifyRequest) => info(request.raw),
@@ -140,8 +144,7 @@ const plugin: FastifyPluginAsync<SessionOptions> = async (fastify: FastifyInstan
   fastify.decorateRequest('session', null as unknown as SessionWithData);
   fastify.decorateRequest(OPENED, null);
   fastify.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    if (!path.startsWith(cookiePath)) return;
+    if (!engine.covers(request.url.split('?')[0] ?? '/')) return;
     const opened = await engine.open(new FastifyExchange(request, reply));
     (request as unknown as Record<symbol, unknown>)[OPENED] = opened;
   });

@@ -20,7 +20,13 @@
  * @module
  */
 import type { SessionOptions, SessionWithData } from 'coatcheck';
-import { type Exchange, isSecureRequest, type SessionEngine, sessionEngine } from 'coatcheck/adapter';
+import {
+  type Exchange,
+  isSecureRequest,
+  type SessionEngine,
+  type SessionRequest,
+  sessionEngine,
+} from 'coatcheck/adapter';
 import type { Context, Middleware } from 'koa';
 
 declare module 'koa' {
@@ -53,7 +59,8 @@ class KoaExchange implements Exchange {
 
   isSecure(proxy: boolean | undefined): boolean {
     // Unset: what Koa concluded (`ctx.secure`, which reads X-Forwarded-Proto when `app.proxy` is on).
-    return isSecureRequest(Object.assign(this.#ctx.req, { secure: this.#ctx.secure }), proxy);
+    const { socket, headers } = this.#ctx.req;
+    return isSecureRequest({ socket, headers, secure: this.#ctx.secure } as SessionRequest, proxy);
   }
 
   get session(): SessionWithData | undefined {
@@ -85,7 +92,9 @@ class KoaExchange implements Exchange {
  * The middleware, and what manages sessions outside a request (as coatcheck's `session()`): the
  * store, a user's sessions, revoking them, handles, events; `info` and `ended` take the context.
  */
-export interface KoaSessionMiddleware extends Middleware, Omit<SessionEngine, 'open' | 'info' | 'ended'> {
+export interface KoaSessionMiddleware
+  extends Middleware,
+    Omit<SessionEngine, 'open' | 'covers' | 'info' | 'ended'> {
   /** Timing of the request's session (see `session()`'s `info`). */
   info(ctx: Context): ReturnType<SessionEngine['info']>;
   /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
@@ -115,11 +124,8 @@ export interface KoaSessionMiddleware extends Middleware, Omit<SessionEngine, 'o
  */
 export function session(options: SessionOptions): KoaSessionMiddleware {
   const engine = sessionEngine(options, '@coatcheck/koa');
-  const cookie = (options as { cookie?: unknown }).cookie;
-  const cookiePath =
-    cookie !== null && typeof cookie === 'object' ? ((cookie as { path?: string }).path ?? '/') : '/';
   const middleware: Middleware = async (ctx, next) => {
-    if ((ctx as { session?: unknown }).session !== undefined || !ctx.path.startsWith(cookiePath)) {
+    if ((ctx as { session?: unknown }).session !== undefined || !engine.covers(ctx.path)) {
       await next();
       return;
     }
@@ -130,7 +136,7 @@ export function session(options: SessionOptions): KoaSessionMiddleware {
       await opened.commit();
     }
   };
-  const { open: _open, info, ended, ...manager } = engine;
+  const { open: _open, covers: _covers, info, ended, ...manager } = engine;
   return Object.assign(middleware, manager, {
     info: (ctx: Context) => info(ctx.req),
     ended: (ctx: Context) => ended(ctx.req),

@@ -1,3 +1,4 @@
+import { coversPath } from './engine/cookie-decision.js';
 import type { Exchange } from './engine/exchange.js';
 import { RequestSession } from './engine/request-session.js';
 import {
@@ -29,6 +30,8 @@ export interface SessionEngine
   extends Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'>,
     Omit<SessionManager, never> {
   open(exchange: Exchange): Promise<OpenedRequest>;
+  /** Whether a request to `path` (without its query) gets a session: under the session cookie's `path`. */
+  covers(path: string): boolean;
 }
 
 /**
@@ -59,6 +62,7 @@ export function sessionEngine(options: SessionOptions, adapter: string): Session
   return {
     ...shared,
     ...storeManagerOf(resolved),
+    covers: (path: string) => coversPath(resolved.cookie, path),
     async open(exchange: Exchange): Promise<OpenedRequest> {
       const engine = new RequestSession(resolved, exchange);
       const refused = refusal();

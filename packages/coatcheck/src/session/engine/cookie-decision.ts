@@ -1,3 +1,12 @@
+/**
+ * Whether a request to `path` gets a session: only where the browser sends the session cookie, that
+ * is under its `path` (a `cookie` function decides per request, so then every path does).
+ */
+export function coversPath(cookie: unknown, path: string): boolean {
+  if (cookie === null || typeof cookie !== 'object') return true;
+  return path.startsWith((cookie as { path?: string }).path ?? '/');
+}
+
 /** What decides whether a response carries the session cookie. */
 export interface CookieFacts {
   /** A new session about to be stored: its browser has no cookie for it yet. */

@@ -113,7 +113,7 @@ export function fetchSessions(options: SessionOptions): FetchSessions {
     };
   }
 
-  const { open: _open, ...manager } = engine;
+  const { open: _open, covers: _covers, ...manager } = engine;
   return {
     ...manager,
     info: (request: Request) => engine.info(request as never),

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StoreError } from '../../errors.js';
 import { settleShapes } from '../../lib/shape.js';
+import { coversPath } from '../engine/cookie-decision.js';
 import { RequestSession } from '../engine/request-session.js';
 import type { ResolvedOptions } from '../options.js';
 import { NodeExchange, pathOf, type SessionRequest } from './exchange.js';
@@ -16,14 +17,13 @@ export function requestHandler(
   resolved: ResolvedOptions,
   before?: (req: SessionRequest) => Error | undefined,
 ): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const cookiePath = typeof resolved.cookie === 'object' ? (resolved.cookie.path ?? '/') : undefined;
   const settle = resolved.settleShapes;
   return (req: SessionRequest, res: ServerResponse, next: (err?: unknown) => void): void => {
     if (req.session) {
       next();
       return;
     }
-    if (cookiePath !== undefined && !pathOf(req).startsWith(cookiePath)) {
+    if (!coversPath(resolved.cookie, pathOf(req))) {
       next();
       return;
     }

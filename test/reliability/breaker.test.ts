@@ -47,8 +47,13 @@ const TARGETS: Target[] = [
     label: 'Redis (ioredis client, reconnecting every ≤ 200 ms)',
     kind: 'redis',
     async open(url) {
-      // ioredis backs off to 2 s between reconnects by default; sessions come back no sooner.
-      const client = new Redis(url, { retryStrategy: (times) => Math.min(times * 50, 200) });
+      // ioredis backs off to 2 s between reconnects by default, and re-checks a server still
+      // loading its append-only file once a second (a reconnect during the restart sees it
+      // loading: recovery took 1,477 ms in a CI run); sessions come back no sooner than those.
+      const client = new Redis(url, {
+        retryStrategy: (times) => Math.min(times * 50, 200),
+        maxLoadingRetryTime: 200,
+      });
       client.on('error', () => {});
       const store = new RedisStore({ client, prefix: 'breaker-ioredis:' });
       return Object.assign(store, {

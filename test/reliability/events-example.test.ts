@@ -46,7 +46,9 @@ describe('docs/events.md: forwarding session events to a logger and metrics', ()
 
   it('logs every kind of event with handles, never IDs, and flags a burst of invalid cookies', async () => {
     const store = new MemoryStore();
-    server = await sessionApp({ store, absoluteTimeout: 400 });
+    // Long enough that the requests before the sleep below finish inside it on a loaded machine (at
+    // 400 ms, alice's session once expired before her logout, which then logged no `destroyed`).
+    server = await sessionApp({ store, absoluteTimeout: 2000 });
     const logger = recordingLogger();
     const metrics = countingMetrics();
     const detach = forwardSessionEvents(server.middleware, logger, metrics, { burst: 20, window: 5000 });
@@ -69,7 +71,7 @@ describe('docs/events.md: forwarding session events to a logger and metrics', ()
     const old = new Client(server.url);
     await old.fetch('/set/b/2', { method: 'POST' });
     await remember(old);
-    await sleep(450);
+    await sleep(2100);
     await old.fetch('/read');
     // tampered and unknown, 20 in all: a burst
     const prober = new Client(server.url);

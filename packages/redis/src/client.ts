@@ -243,6 +243,10 @@ export async function openClient(url: string, onError: (err: unknown) => void): 
   const client = new (IORedis as typeof import('ioredis').Redis)(url, {
     lazyConnect: true,
     retryStrategy: reconnectDelay,
+    // A restarted Redis accepts connections while it still loads its data; ioredis then re-checks
+    // once a second by default (or after the server's estimate), which alone held sessions back
+    // 1.4 s after a restart in test/reliability/breaker.test.ts.
+    maxLoadingRetryTime: 250,
   });
   try {
     await firstConnection(client, () => client.connect(), onError);

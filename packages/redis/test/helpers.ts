@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import type { RecordDamage } from 'coatcheck/testing';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -73,4 +74,81 @@ export async function damageHash(store: RedisStore, id: string, kind: RecordDama
   } finally {
     client.disconnect();
   }
+}
+
+/** One command the server ran, as MONITOR reports it. */
+export interface MonitoredCommand {
+  /** The command and its arguments, unquoted. */
+  args: string[];
+  /** Who sent it: `ip:port` of a client, or `lua` for a command a script ran. */
+  source: string;
+}
+
+/**
+ * MONITOR on a raw connection of its own, reporting each command to `onCommand` once the server
+ * has confirmed the mode. Not a driver's monitor: ioredis 6 fails with "Command queue state error"
+ * when another process's command is reported before it has taken MONITOR's reply, which the shared
+ * server and concurrent test files make likely; then its connection was never closed, and the test
+ * file never exited.
+ */
+export async function monitorCommands(
+  onCommand: (command: MonitoredCommand) => void,
+): Promise<{ close(): Promise<void> }> {
+  const { hostname, port } = new URL(REDIS_URL);
+  const socket = connect({ host: hostname, port: Number(port || 6379) });
+  socket.setEncoding('utf8');
+  let buffer = '';
+  let confirmed = false;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end = buffer.indexOf('\r\n');
+      while (end !== -1) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (!confirmed) {
+          if (line !== '+OK') {
+            reject(new Error(`MONITOR was refused: ${line}`));
+            return;
+          }
+          confirmed = true;
+          resolve();
+        } else {
+          const parsed = parseMonitorLine(line);
+          if (parsed) onCommand(parsed);
+        }
+        end = buffer.indexOf('\r\n');
+      }
+    });
+    socket.write('MONITOR\r\n');
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.destroy();
+      }),
+  };
+}
+
+/** `+1700000000.123456 [0 127.0.0.1:6000] "hset" "key" "a \"b\""` → its source and unquoted arguments. */
+export function parseMonitorLine(line: string): MonitoredCommand | undefined {
+  const match = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] (.*)$/.exec(line);
+  if (!match) return undefined;
+  const [, source = '', rest = ''] = match;
+  const args: string[] = [];
+  const quoted = /"((?:[^"\\]|\\.)*)"/g;
+  for (const [, raw = ''] of rest.matchAll(quoted)) {
+    args.push(
+      raw.replace(/\\(x[0-9a-f]{2}|.)/g, (_, sequence: string) => {
+        if (sequence.startsWith('x') && sequence.length === 3)
+          return String.fromCharCode(Number.parseInt(sequence.slice(1), 16));
+        return (
+          ({ n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b' } as Record<string, string>)[sequence] ?? sequence
+        );
+      }),
+    );
+  }
+  return { args, source };
 }

@@ -10,6 +10,8 @@ import {
   connectIORedis,
   connectNodeRedis,
   keysUnder,
+  monitorCommands,
+  parseMonitorLine,
   REDIS_URL,
   removeKeysUnder,
   uniquePrefix,
@@ -100,11 +102,10 @@ describe('RedisStore on a real server', { skip }, () => {
   });
 
   describe('commands per operation (counted with MONITOR)', () => {
-    let monitor: Awaited<ReturnType<Redis['monitor']>>;
+    let monitor: Awaited<ReturnType<typeof monitorCommands>> | undefined;
     const seen: string[][] = [];
     before(async () => {
-      monitor = await inspector.monitor();
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      monitor = await monitorCommands(({ args, source }) => {
         // Commands a script runs show up with source "lua"; only what the client sent counts.
         if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) seen.push(args);
       });
@@ -114,7 +115,7 @@ describe('RedisStore on a real server', { skip }, () => {
       await store.patch(warm, patchOf({ a: 1 }));
       await store.removeByUser('warm');
     });
-    after(() => monitor.disconnect());
+    after(() => monitor?.close());
 
     async function commandsOf(work: () => Promise<unknown>): Promise<string[]> {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -236,6 +237,30 @@ describe('fromUrl', { skip }, () => {
       operation: 'connect',
     });
   });
+});
+
+describe('parseMonitorLine (the MONITOR helper the command counts rely on)', () => {
+  const table: Array<[string, { args: string[]; source: string } | undefined]> = [
+    [
+      '+1796159759.132602 [0 127.0.0.1:59560] "hset" "k" "d:cookie" "\\"sid=abc\\""',
+      {
+        args: ['hset', 'k', 'd:cookie', '"sid=abc"'],
+        source: '127.0.0.1:59560',
+      },
+    ],
+    [
+      '+1.5 [3 lua] "SREM" "a\\x00b" "line\\nbreak" "back\\\\slash"',
+      {
+        args: ['SREM', 'a\u0000b', 'line\nbreak', 'back\\slash'],
+        source: 'lua',
+      },
+    ],
+    ['+OK', undefined],
+    ['-ERR unknown', undefined],
+  ];
+  for (const [line, expected] of table) {
+    it(JSON.stringify(line), () => assert.deepEqual(parseMonitorLine(line), expected));
+  }
 });
 
 describe('RedisStore options', () => {

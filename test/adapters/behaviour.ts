@@ -13,13 +13,24 @@
  * | `POST /s/logout`               | `destroy()`                                                   |
  * | `GET /s/ended`                 | answers `{ ended }`: the manager's `ended()` for this request |
  * | `GET /s/redirect`              | sets `redirected`, answers a 303 to `/s/read`                 |
+ * | `GET /s/csrf-token`            | answers a CSRF token (with `csrf` in the setup)               |
  *
- * An error with a `status` is answered with that status and a JSON body `{ status, code }`.
+ * With `mode: 'cookie'` in the setup the session middleware is the framework's `cookieSession()`
+ * (no store); with `csrf`, the framework's `csrf()` runs after it under `/s/`, and the app parses
+ * urlencoded bodies so that a token can come in a form field. An error with a `status` is answered
+ * with that status and a JSON body `{ status, code }`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore, type SessionInfo, type SessionOptions, type SessionStore } from 'coatcheck';
+import {
+  type CookieSessionOptions,
+  MemoryStore,
+  type SessionInfo,
+  type SessionOptions,
+  type SessionStore,
+} from 'coatcheck';
+import type { CsrfOptions } from 'coatcheck/csrf';
 import { Client } from '../../packages/coatcheck/test/helpers/http.js';
 import { storeTargets } from '../helpers/stores.js';
 
@@ -48,11 +59,22 @@ export function served(
   };
 }
 
+/** How an app is put together besides the session options. */
+export interface AdapterSetup {
+  /** `'store'` (default): the framework's `session()`; `'cookie'`: its `cookieSession()`. */
+  mode?: 'store' | 'cookie';
+  /** The framework's `csrf()` with these options, after the session middleware under `/s/`. */
+  csrf?: CsrfOptions;
+}
+
 export interface Adapter {
   /** `Hono`, `Koa 3`, … */
   label: string;
-  /** Starts the framework's app with the routes above and `options` for its session middleware. */
-  start(options: SessionOptions): Promise<AdapterApp>;
+  /**
+   * Starts the framework's app with the routes above and `options` for its session middleware
+   * (`cookieSession()`'s when `setup.mode` is `'cookie'`).
+   */
+  start(options: SessionOptions | CookieSessionOptions, setup?: AdapterSetup): Promise<AdapterApp>;
 }
 
 type Data = Record<string, unknown>;
@@ -75,6 +97,9 @@ export function describeAdapterBehaviour(adapter: Adapter): void {
       }
     });
   });
+
+  describeCookieSessions(adapter);
+  describeCsrf(adapter);
 
   for (const target of storeTargets(`adapter_${adapter.label.replace(/\W/g, '')}`)) {
     describe(`${adapter.label} sessions on ${target.name}, over HTTP`, () => {
@@ -186,6 +211,42 @@ export function describeAdapterBehaviour(adapter: Adapter): void {
         assert.deepEqual(await response.json(), { ended: 'tampered' });
       });
 
+      it('ends a busy session at the absolute timeout, however recently it was used', async (t) => {
+        if (skipped) return t.skip(skipped);
+        const { client } = await start({ absoluteTimeout: 1200, idleTimeout: 60_000, touchAfter: 0 });
+        const browser = client();
+        assert.equal(await browser.text('/s/views'), '1');
+        await sleep(400);
+        assert.equal(await browser.text('/s/views'), '2', 'alive before the absolute timeout');
+        await sleep(1000);
+        assert.equal(await browser.text('/s/views'), '1', 'ended 1.2 s after it began, used 1 s ago');
+      });
+
+      it('refreshes an unchanged session in the store at most once per touchAfter', async (t) => {
+        if (skipped) return t.skip(skipped);
+        const throttled = await start({ touchAfter: 60_000 });
+        const browser = throttled.client();
+        await browser.fetch('/s/login/tess', { method: 'POST' });
+        const [first] = await throttled.app.listByUser('tess');
+        await sleep(50);
+        for (let i = 0; i < 3; i++) assert.equal((await browser.fetch('/s/read')).status, 200);
+        const [unchanged] = await throttled.app.listByUser('tess');
+        assert.equal(
+          unchanged?.lastSeen.getTime(),
+          first?.lastSeen.getTime(),
+          'reads within touchAfter write nothing',
+        );
+        const eager = await start({ touchAfter: 0 });
+        const sameBrowser = new Client(eager.app.url);
+        for (const [name, value] of browser.jar) sameBrowser.jar.set(name, value);
+        assert.equal((await sameBrowser.fetch('/s/read')).status, 200);
+        const [touched] = await eager.app.listByUser('tess');
+        assert.ok(
+          (touched?.lastSeen.getTime() ?? 0) > (first?.lastSeen.getTime() ?? 0),
+          'with touchAfter 0 a read refreshes it',
+        );
+      });
+
       it('puts the cookie on a redirect', async (t) => {
         if (skipped) return t.skip(skipped);
         const { client } = await start();
@@ -194,6 +255,144 @@ export function describeAdapterBehaviour(adapter: Adapter): void {
         assert.equal(redirect.status, 303);
         assert.equal(redirect.setCookies.length, 1);
         assert.deepEqual(await (await browser.fetch('/s/read')).json(), { redirected: true });
+      });
+    });
+  }
+}
+
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
+
+/** `cookieSession()` in the adapter's framework: the session sealed into the cookie, no store. */
+function describeCookieSessions(adapter: Adapter): void {
+  describe(`${adapter.label} cookie sessions (cookieSession(), no store), over HTTP`, () => {
+    const apps: AdapterApp[] = [];
+    after(() => Promise.all(apps.map((app) => app.close())));
+    async function start(options: Partial<CookieSessionOptions> = {}) {
+      const app = await adapter.start(
+        { secret: ADAPTER_SECRET, userKey: 'userId', ...options } as CookieSessionOptions,
+        { mode: 'cookie' },
+      );
+      apps.push(app);
+      return new Client(app.url);
+    }
+
+    it('keeps the data sealed in the cookie; rotate() keeps it under a new ID; destroy() clears it', async () => {
+      const browser = await start();
+      const first = await browser.fetch('/s/set/secret-word/swordfish', { method: 'POST' });
+      assert.equal(first.setCookies.length, 1);
+      const line = first.setCookies[0] as string;
+      assert.match(line, /^session=[^;]+;/);
+      assert.match(line, /; HttpOnly/);
+      assert.match(line, /; SameSite=Lax/);
+      assert.doesNotMatch(decodeURIComponent(line), /swordfish/, 'sealed, not readable');
+      assert.equal(await browser.text('/s/views'), '1');
+      const before = browser.cookieHeader();
+      const id = await browser.text('/s/login/ada', { method: 'POST' });
+      assert.match(id, /^[\w-]{22,}$/);
+      assert.deepEqual(await (await browser.fetch('/s/read')).json(), {
+        'secret-word': 'swordfish',
+        views: 1,
+        userId: 'ada',
+      });
+      assert.notEqual(browser.cookieHeader(), before);
+      const logout = await browser.fetch('/s/logout', { method: 'POST' });
+      assert.equal(logout.status, 200);
+      assert.equal(browser.jar.size, 0, 'the cookie is cleared');
+      assert.deepEqual(await (await browser.fetch('/s/read')).json(), {});
+    });
+
+    it('a tampered seal is a fresh session and ended() says why; an idle session ends', async () => {
+      const browser = await start({ idleTimeout: 400, touchAfter: 0 });
+      assert.equal(await browser.text('/s/views'), '1');
+      const value = browser.jar.get('session') as string;
+      const forged = `${value.slice(0, -3)}${value.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+      const response = await browser.fetch('/s/ended', { cookie: `session=${forged}` });
+      assert.deepEqual(await response.json(), { ended: 'tampered' });
+      assert.equal(await browser.text('/s/views'), '2');
+      await sleep(700);
+      assert.equal(await browser.text('/s/views'), '1', 'the idle session ended');
+    });
+
+    it('ends a busy session at the absolute timeout', async () => {
+      const browser = await start({ absoluteTimeout: 1200, idleTimeout: 60_000, touchAfter: 0 });
+      assert.equal(await browser.text('/s/views'), '1');
+      await sleep(400);
+      assert.equal(await browser.text('/s/views'), '2');
+      await sleep(1000);
+      assert.equal(await browser.text('/s/views'), '1');
+    });
+  });
+}
+
+/** The framework's `csrf()` after its session middleware, with a store and with cookie sessions. */
+function describeCsrf(adapter: Adapter): void {
+  for (const mode of ['store', 'cookie'] as const) {
+    describe(`${adapter.label} CSRF protection (csrf(), ${mode === 'store' ? 'session()' : 'cookieSession()'}), over HTTP`, () => {
+      const apps: AdapterApp[] = [];
+      after(() => Promise.all(apps.map((app) => app.close())));
+      async function start(csrf: CsrfOptions) {
+        const base = { secret: ADAPTER_SECRET, userKey: 'userId' };
+        const options = mode === 'store' ? { ...base, store: new MemoryStore() } : base;
+        const app = await adapter.start(options as SessionOptions, { mode, csrf });
+        apps.push(app);
+        return { app, browser: new Client(app.url) };
+      }
+      const post = (browser: Client, path: string, headers: Record<string, string>) =>
+        browser.fetch(path, { method: 'POST', headers });
+
+      it('refuses a cross-site or foreign-origin unsafe request with 403 ERR_CSRF, changing nothing', async () => {
+        const { browser } = await start({});
+        assert.equal((await browser.fetch('/s/views')).status, 200, 'safe methods pass');
+        for (const headers of [
+          { 'sec-fetch-site': 'cross-site' },
+          { origin: 'https://evil.example' },
+          {},
+        ] as Array<Record<string, string>>) {
+          const refused = await post(browser, '/s/set/a/evil', headers);
+          assert.equal(refused.status, 403, JSON.stringify(headers));
+          assert.deepEqual(await refused.json(), { status: 403, code: 'ERR_CSRF' });
+        }
+        assert.equal((await post(browser, '/s/set/a/mine', SAME_ORIGIN)).status, 200);
+        assert.deepEqual(await (await browser.fetch('/s/read')).json(), { views: 1, a: 'mine' });
+      });
+
+      it('with token: needs this session’s token, and rotate() on login voids the earlier ones', async () => {
+        const { app, browser } = await start({ token: { require: 'always' } });
+        const token = await browser.text('/s/csrf-token');
+        const other = await new Client(app.url).text('/s/csrf-token');
+        assert.equal((await post(browser, '/s/set/a/1', SAME_ORIGIN)).status, 403, 'no token');
+        const wrong = await post(browser, '/s/set/a/1', { ...SAME_ORIGIN, 'x-csrf-token': other });
+        assert.equal(wrong.status, 403, 'another session’s token');
+        assert.equal(
+          (await post(browser, '/s/set/a/1', { ...SAME_ORIGIN, 'x-csrf-token': token })).status,
+          200,
+        );
+        const login = await post(browser, '/s/login/ada', { ...SAME_ORIGIN, 'x-csrf-token': token });
+        assert.equal(login.status, 200);
+        const stale = await post(browser, '/s/set/b/2', { ...SAME_ORIGIN, 'x-csrf-token': token });
+        assert.equal(stale.status, 403, 'a token from before login');
+        const fresh = await browser.text('/s/csrf-token');
+        assert.equal(
+          (await post(browser, '/s/set/b/2', { ...SAME_ORIGIN, 'x-csrf-token': fresh })).status,
+          200,
+        );
+        const { csrfSecret: _secret, ...data } = (await (await browser.fetch('/s/read')).json()) as Data;
+        assert.deepEqual(data, { a: '1', userId: 'ada', b: '2' });
+      });
+
+      it('with token.field: reads the token from a urlencoded form', async () => {
+        const { app, browser } = await start({ token: { field: '_csrf' } });
+        const token = await browser.text('/s/csrf-token');
+        // No Sec-Fetch-Site (an older browser): the token is required.
+        const form = (body: string) =>
+          browser.fetch('/s/set/c/3', {
+            method: 'POST',
+            headers: { origin: new URL(app.url).origin, 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+          });
+        assert.equal((await form('other=1')).status, 403);
+        assert.equal((await form(`other=1&_csrf=${encodeURIComponent(token)}`)).status, 200);
+        assert.equal(((await (await browser.fetch('/s/read')).json()) as Data).c, '3');
       });
     });
   }

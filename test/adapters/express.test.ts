@@ -4,20 +4,36 @@
  * handlers holds for Express, and the other way round.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import session from 'coatcheck';
+import session, { type CookieSessionOptions, cookieSession, csrf, type SessionOptions } from 'coatcheck';
+import express5 from 'express';
+import express4 from 'express4';
 import { type AnyApp, EXPRESS, listen } from '../../packages/coatcheck/test/helpers/http.js';
 import { describeAdapterBehaviour, served } from './behaviour.js';
 
 type Data = Record<string, unknown>;
 
+/** Each Express's own urlencoded body parser, for a token in a form field. */
+const URLENCODED: Record<string, () => AnyApp> = {
+  'Express 4': () => express4.urlencoded({ extended: false }),
+  'Express 5': () => express5.urlencoded({ extended: false }),
+};
+
 for (const [label, makeApp] of EXPRESS) {
   describeAdapterBehaviour({
     label,
-    async start(options) {
-      const sessions = session(options);
+    async start(options, setup = {}) {
+      const sessions =
+        setup.mode === 'cookie'
+          ? cookieSession(options as CookieSessionOptions)
+          : session(options as SessionOptions);
       const app = makeApp();
       app.get('/public', (req: AnyApp, res: AnyApp) => res.send(String(req.session)));
       app.use('/s', sessions);
+      if (setup.csrf) {
+        app.use('/s', (URLENCODED[label] as () => AnyApp)());
+        app.use('/s', csrf(setup.csrf));
+        app.get('/s/csrf-token', (req: AnyApp, res: AnyApp) => res.send(req.csrfToken()));
+      }
       app.get('/s/views', (req: AnyApp, res: AnyApp) => {
         req.session.views = Number(req.session.views ?? 0) + 1;
         res.send(String(req.session.views));
@@ -54,7 +70,7 @@ for (const [label, makeApp] of EXPRESS) {
         res.status(err.status ?? 500).json({ status: err.status ?? 500, code: err.code ?? null });
       });
       const server = await listen(app);
-      return served(server, sessions);
+      return served(server, sessions as unknown as Parameters<typeof served>[1]);
     },
   });
 }

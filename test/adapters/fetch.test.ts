@@ -7,8 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryStore, type SessionOptions } from 'coatcheck';
-import { type FetchSessions, fetchSessions } from 'coatcheck/fetch';
+import { type CookieSessionOptions, MemoryStore, type SessionOptions } from 'coatcheck';
+import {
+  type FetchCookieSessions,
+  type FetchCsrf,
+  type FetchSessions,
+  fetchCookieSessions,
+  fetchCsrf,
+  fetchSessions,
+} from 'coatcheck/fetch';
 import { Client, type TestServer } from '../../packages/coatcheck/test/helpers/http.js';
 import { serveFetch } from '../helpers/fetch-server.js';
 import { ADAPTER_SECRET, describeAdapterBehaviour, served } from './behaviour.js';
@@ -16,9 +23,14 @@ import { ADAPTER_SECRET, describeAdapterBehaviour, served } from './behaviour.js
 type Data = Record<string, unknown>;
 
 /** The shared suite's routes as one Fetch handler: only `/s/…` is wrapped. */
-function routes(sessions: FetchSessions) {
+function routes(sessions: FetchCookieSessions, csrf?: FetchCsrf) {
   const wrapped = sessions.wrap(async (request, context) => {
     const url = new URL(request.url);
+    if (csrf) {
+      const refused = await csrf.check(request, context);
+      if (refused)
+        return Response.json({ status: refused.status, code: refused.code }, { status: refused.status });
+    }
     const [, , action = '', key = '', value = ''] = url.pathname.split('/');
     const data = () => context.session as unknown as Data;
     const slow = url.searchParams.has('slow');
@@ -50,6 +62,8 @@ function routes(sessions: FetchSessions) {
       case 'GET cached':
         data().cached = true;
         return new Response('ok', { headers: { 'Cache-Control': 'private, max-age=60' } });
+      case 'GET csrf-token':
+        return new Response((csrf as FetchCsrf).token(context));
       case 'GET info':
         data().seen = true;
         return Response.json({ info: sessions.info(request) ?? null });
@@ -63,10 +77,13 @@ function routes(sessions: FetchSessions) {
 
 describeAdapterBehaviour({
   label: 'Fetch',
-  async start(options) {
-    const sessions = fetchSessions(options);
-    const server = await serveFetch(routes(sessions));
-    return served(server, sessions);
+  async start(options, setup = {}) {
+    const sessions =
+      setup.mode === 'cookie'
+        ? fetchCookieSessions(options as CookieSessionOptions)
+        : fetchSessions(options as SessionOptions);
+    const server = await serveFetch(routes(sessions, setup.csrf && fetchCsrf(setup.csrf)));
+    return served(server, sessions as FetchSessions);
   },
 });
 

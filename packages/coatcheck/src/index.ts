@@ -46,7 +46,8 @@ export {
 // cookie-parser's helpers, from the same import as cookies(), as cookie-parser has them (issue 14).
 export { JSONCookie, JSONCookies, signedCookie, signedCookies } from './cookies/parser-helpers.js';
 export type { Secret, Secrets } from './cookies/sign.js';
-export { type CsrfOptions, type CsrfRequest, type CsrfTokenOptions, csrf } from './csrf/middleware.js';
+export type { CsrfOptions, CsrfTokenOptions } from './csrf/guard.js';
+export { type CsrfRequest, csrf } from './csrf/middleware.js';
 export type { DeviceBindingInfo, DeviceBoundOptions } from './device-bound/middleware.js';
 export * from './errors.js';
 export type { StoreBreakerOptions } from './lib/breaker.js';

@@ -19,14 +19,17 @@
  *
  * @module
  */
-import type { SessionOptions, SessionWithData } from 'coatcheck';
+import type { CookieSessionOptions, SessionOptions, SessionWithData } from 'coatcheck';
 import {
+  type CookieSessionEngine,
+  cookieSessionEngine,
   type Exchange,
   isSecureRequest,
   type SessionEngine,
   type SessionRequest,
   sessionEngine,
 } from 'coatcheck/adapter';
+import { type CsrfOptions, csrfGuard } from 'coatcheck/csrf';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /** What manages sessions outside a request; `info` and `ended` take the request. */
@@ -44,6 +47,11 @@ declare module 'fastify' {
      * after `rotate()` or `regenerate()`, the new one.
      */
     session: SessionWithData;
+    /**
+     * A fresh CSRF token for the request's session, in the contexts where `@coatcheck/fastify`'s
+     * `csrf` plugin is registered with `token`.
+     */
+    csrfToken(): string;
   }
   interface FastifyInstance {
     /** coatcheck's session manager: a user's sessions, revoking them, handles, events. */
@@ -134,9 +142,45 @@ const OPENED = Symbol('coatcheck session');
  */
 const plugin: FastifyPluginAsync<SessionOptions> = async (fastify: FastifyInstance, options) => {
   const { prefix: _prefix, ...sessionOptions } = options as SessionOptions & { prefix?: string };
-  const engine = sessionEngine(sessionOptions as SessionOptions, '@coatcheck/fastify');
+  hooksOn(fastify, sessionEngine(sessionOptions as SessionOptions, '@coatcheck/fastify'));
+};
+
+/**
+ * The plugin with the session sealed into the cookie (coatcheck's `cookieSession()`): no store, the
+ * same `request.session`, and `cookieSession()`'s options (`secret`, `maxSize`, `notBefore`, …).
+ * `fastify.sessions` has handles, `info`, `ended` and events; with no store, `listByUser`, `revoke`
+ * and `revokeAll` throw a `TypeError` (use `notBefore`).
+ *
+ * @example
+ * ```ts
+ * await app.register(cookieSession, { secret: process.env.SESSION_SECRET! });
+ * app.get('/', async (request) => {
+ *   request.session.views = Number(request.session.views ?? 0) + 1;
+ *   return `${request.session.views} views`;
+ * });
+ * ```
+ */
+const cookiePlugin: FastifyPluginAsync<CookieSessionOptions> = async (fastify, options) => {
+  const { prefix: _prefix, ...sessionOptions } = options as CookieSessionOptions & { prefix?: string };
+  const engine = cookieSessionEngine(sessionOptions, '@coatcheck/fastify cookieSession');
+  // fastify.sessions has one type for both plugins: what needs a store says why it is missing.
+  const noStore = (): never => {
+    throw new TypeError(
+      '@coatcheck/fastify cookieSession: cookie sessions have no store to list or revoke; use notBefore to log a user out everywhere',
+    );
+  };
+  hooksOn(fastify, engine, { listByUser: noStore, revoke: noStore, revokeAll: noStore });
+};
+
+/** `fastify.sessions`, `request.session`, and the two hooks that load and save it. */
+function hooksOn(
+  fastify: FastifyInstance,
+  engine: CookieSessionEngine,
+  storeless: Partial<FastifySessions> = {},
+): void {
   const { open: _open, covers: _covers, info, ended, ...manager } = engine;
   fastify.decorate('sessions', {
+    ...storeless,
     ...manager,
     info: (request: FastifyRequest) => info(request.raw),
     ended: (request: FastifyRequest) => ended(request.raw),
@@ -157,13 +201,70 @@ const plugin: FastifyPluginAsync<SessionOptions> = async (fastify: FastifyInstan
     }
     return payload;
   });
+}
+
+/**
+ * CSRF protection as a Fastify plugin, registered after the session plugin: coatcheck's `csrf()`
+ * with the same options and rules, checked in a `preHandler` hook (after the body is parsed).
+ * Unsafe requests pass when `Sec-Fetch-Site` (or else `Origin`/`Referer`) says they come from the
+ * application's own origin; with `token`, a token from `request.csrfToken()` is required too, bound
+ * to the session and its ID. A refused request fails with a `CsrfError` (`statusCode` 403, `code`
+ * `'ERR_CSRF'`), which Fastify's error handler answers with. With `token.field` the field is read
+ * from `request.body` (a form body needs `@fastify/formbody`).
+ *
+ * @example
+ * ```ts
+ * await app.register(session, { secret });
+ * await app.register(csrf, { token: { field: '_csrf' } });
+ * app.get('/form', async (request, reply) =>
+ *   reply.type('text/html').send(`<input type="hidden" name="_csrf" value="${request.csrfToken()}">`),
+ * );
+ * ```
+ */
+const csrfPlugin: FastifyPluginAsync<CsrfOptions> = async (fastify, options) => {
+  const { prefix: _prefix, ...csrfOptions } = options as CsrfOptions & { prefix?: string };
+  const guard = csrfGuard(
+    csrfOptions,
+    'request.session: register session or cookieSession before csrf, in the same context',
+  );
+  const sessionOf = (request: FastifyRequest) => {
+    const current: unknown = (request as { session?: unknown }).session;
+    return typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : undefined;
+  };
+  fastify.decorateRequest('csrfToken', function (this: FastifyRequest) {
+    return guard.tokenFor(sessionOf(this), sessionOf(this)?.id);
+  });
+  fastify.addHook('preHandler', async (request) => {
+    const refused = guard.check({
+      method: request.method,
+      header: (name) => request.headers[name],
+      session: () => sessionOf(request),
+      sessionId: () => sessionOf(request)?.id,
+      field: (name) => {
+        const body: unknown = request.body;
+        if (typeof body !== 'object' || body === null || !Object.hasOwn(body, name)) return undefined;
+        return (body as Record<string, unknown>)[name];
+      },
+    });
+    if (refused !== undefined) throw refused;
+  });
 };
 
 // Fastify's own way to say "not encapsulated" (what fastify-plugin sets): the hooks and decorators
 // apply to the context that registers the plugin, and to its children, not only inside the plugin.
-(plugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
-(plugin as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = '@coatcheck/fastify';
+for (const [registered, name] of [
+  [plugin, '@coatcheck/fastify'],
+  [cookiePlugin, '@coatcheck/fastify cookieSession'],
+  [csrfPlugin, '@coatcheck/fastify csrf'],
+] as const) {
+  (registered as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true;
+  (registered as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = name;
+}
 
 /** The plugin; `fastify.register(session, options)` with `session()`'s options. */
 export const session = plugin;
+/** The cookie-session plugin; `fastify.register(cookieSession, options)` with `cookieSession()`'s options. */
+export const cookieSession = cookiePlugin;
+/** The CSRF plugin; `fastify.register(csrf, options)` with `csrf()`'s options. */
+export const csrf = csrfPlugin;
 export default plugin;

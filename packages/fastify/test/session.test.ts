@@ -7,18 +7,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SessionOptions } from 'coatcheck';
+import type { CookieSessionOptions, SessionOptions } from 'coatcheck';
+import type { CsrfOptions } from 'coatcheck/csrf';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ADAPTER_SECRET, describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
-import { session } from '../src/index.js';
+import {
+  ADAPTER_SECRET,
+  type AdapterSetup,
+  describeAdapterBehaviour,
+  served,
+} from '../../../test/adapters/behaviour.js';
+import { cookieSession, csrf, session } from '../src/index.js';
 
 type Data = Record<string, unknown>;
 
 /** The suite's routes: `/s/…` in a context of its own that registers the plugin, `/public` outside it. */
 async function fastifyApp(
-  options: SessionOptions,
+  options: SessionOptions | CookieSessionOptions,
+  setup: AdapterSetup = {},
 ): Promise<{ app: FastifyInstance; sessions: FastifyInstance['sessions'] }> {
   const app = Fastify();
+  // A urlencoded form on request.body, as @fastify/formbody would parse it.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
   // Before the session's context is registered, so that it inherits this handler.
   app.setErrorHandler((err: { statusCode?: number; code?: string }, _request, reply) => {
     const status = err.statusCode ?? 500;
@@ -28,7 +43,12 @@ async function fastifyApp(
   let sessions: FastifyInstance['sessions'] | undefined;
   await app.register(
     async (scope) => {
-      await scope.register(session, options);
+      if (setup.mode === 'cookie') await scope.register(cookieSession, options as CookieSessionOptions);
+      else await scope.register(session, options as SessionOptions);
+      if (setup.csrf) {
+        await scope.register(csrf, setup.csrf as CsrfOptions);
+        scope.get('/csrf-token', async (request) => request.csrfToken());
+      }
       sessions = scope.sessions;
       const data = (request: { session: unknown }) => request.session as Data;
       scope.get('/views', async (request) => {
@@ -79,8 +99,8 @@ const urlOf = (app: FastifyInstance) => {
 
 describeAdapterBehaviour({
   label: 'Fastify 5',
-  async start(options) {
-    const { app, sessions } = await fastifyApp(options);
+  async start(options, setup) {
+    const { app, sessions } = await fastifyApp(options, setup);
     return served({ url: urlOf(app), close: () => app.close() }, sessions);
   },
 });

@@ -20,8 +20,15 @@
  *
  * @module
  */
-import type { SessionOptions, SessionWithData } from 'coatcheck';
-import { type FetchSessions, fetchSessions } from 'coatcheck/fetch';
+import type { CookieSessionOptions, SessionOptions, SessionWithData } from 'coatcheck';
+import type { CsrfOptions } from 'coatcheck/csrf';
+import {
+  type FetchCookieSessions,
+  type FetchSessions,
+  fetchCookieSessions,
+  fetchCsrf,
+  fetchSessions,
+} from 'coatcheck/fetch';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -42,13 +49,8 @@ export interface SessionEnv {
  * store, a user's sessions, revoking them, handles and events. `info` and `ended` take the context.
  */
 export interface HonoSessionMiddleware
-  extends MiddlewareHandler<SessionEnv>,
-    Omit<FetchSessions, 'wrap' | 'handle' | 'open' | 'info' | 'ended'> {
-  /** Timing of the request's session (see `session()`'s `info`). */
-  info(c: Context): ReturnType<FetchSessions['info']>;
-  /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
-  ended(c: Context): ReturnType<FetchSessions['ended']>;
-}
+  extends HonoCookieSessionMiddleware,
+    Pick<FetchSessions, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
 
 /**
  * A coatcheck error with a status (a store outage is 503, a session gone during `rotate()` 404) as
@@ -83,9 +85,42 @@ function asHttpException(err: unknown): unknown {
  * ```
  */
 export function session(options: SessionOptions): HonoSessionMiddleware {
-  const sessions = fetchSessions(options);
+  return middlewareOn(fetchSessions(options)) as HonoSessionMiddleware;
+}
+
+/** {@link session}'s middleware with the session sealed into the cookie: no store, nothing to list or revoke. */
+export interface HonoCookieSessionMiddleware
+  extends MiddlewareHandler<SessionEnv>,
+    Omit<FetchCookieSessions, 'wrap' | 'handle' | 'open' | 'info' | 'ended'> {
+  /** Timing of the request's session (see `session()`'s `info`). */
+  info(c: Context): ReturnType<FetchCookieSessions['info']>;
+  /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
+  ended(c: Context): ReturnType<FetchCookieSessions['ended']>;
+}
+
+/**
+ * Cookie sessions for Hono (coatcheck's `cookieSession()`): the whole session sealed (AES-256-GCM)
+ * into the cookie, with no store, so it runs wherever Hono does; the same `c.get('session')` as
+ * {@link session}, and `cookieSession()`'s options (`secret`, `maxSize`, `notBefore`, …).
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<SessionEnv>();
+ * app.use(cookieSession({ secret: process.env.SESSION_SECRET! }));
+ * app.get('/', (c) => {
+ *   const s = c.get('session');
+ *   s.views = Number(s.views ?? 0) + 1;
+ *   return c.text(`${s.views} views`);
+ * });
+ * ```
+ */
+export function cookieSession(options: CookieSessionOptions): HonoCookieSessionMiddleware {
+  return middlewareOn(fetchCookieSessions(options));
+}
+
+function middlewareOn(sessions: FetchCookieSessions): HonoCookieSessionMiddleware {
   const middleware: MiddlewareHandler<SessionEnv> = async (c, next) => {
-    let opened: Awaited<ReturnType<FetchSessions['open']>>;
+    let opened: Awaited<ReturnType<FetchCookieSessions['open']>>;
     try {
       opened = await sessions.open(c.req.raw, (current) => {
         // After destroy() the destroyed session stays: its methods say it was destroyed.
@@ -113,5 +148,48 @@ export function session(options: SessionOptions): HonoSessionMiddleware {
   return Object.assign(middleware, manager, {
     info: (c: Context) => info(c.req.raw),
     ended: (c: Context) => ended(c.req.raw),
-  }) as HonoSessionMiddleware;
+  }) as HonoCookieSessionMiddleware;
+}
+
+/** What {@link csrf} puts on the context: `c.get('csrfToken')()`. */
+export interface CsrfVariables {
+  /** A fresh CSRF token for the request's session (with `csrf({ token })`). */
+  csrfToken: () => string;
+}
+
+/** Hono's `Env` for routes with both middlewares: `new Hono<SessionCsrfEnv>()`. */
+export interface SessionCsrfEnv {
+  Variables: SessionVariables & CsrfVariables;
+}
+
+/**
+ * CSRF protection for Hono, after the session middleware: coatcheck's `csrf()` with the same
+ * options and rules (Hono's own `csrf` checks `Origin` only, with no tokens). Unsafe requests pass
+ * when `Sec-Fetch-Site` (or else `Origin`/`Referer`) says they come from the application's own
+ * origin; with `token`, a token from `c.get('csrfToken')()` is required too, bound to the session
+ * and its ID. A refused request is an `HTTPException` 403 whose `cause` is the `CsrfError`. With
+ * `token.field` the field is read from a copy of the form or JSON body, so the handler still reads
+ * the body itself.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<SessionCsrfEnv>();
+ * app.use(session({ secret }));
+ * app.use(csrf({ token: { field: '_csrf' } }));
+ * app.get('/form', (c) => c.html(`<input type="hidden" name="_csrf" value="${c.get('csrfToken')()}">`));
+ * ```
+ */
+export function csrf(options: CsrfOptions = {}): MiddlewareHandler<SessionCsrfEnv> {
+  const guard = fetchCsrf(options);
+  return async (c, next) => {
+    const holder = {
+      get session(): object {
+        return c.get('session');
+      },
+    };
+    c.set('csrfToken', () => guard.token(holder));
+    const refused = await guard.check(c.req.raw, holder);
+    if (refused !== undefined) throw asHttpException(refused);
+    await next();
+  };
 }

@@ -1,18 +1,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getRequestListener } from '@hono/node-server';
+import type { CookieSessionOptions, SessionOptions } from 'coatcheck';
+import type { CsrfOptions } from 'coatcheck/csrf';
 import { Hono } from 'hono';
 import { describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
 import { listen } from '../../coatcheck/test/helpers/http.js';
-import { type HonoSessionMiddleware, type SessionEnv, session } from '../src/index.js';
+import {
+  cookieSession,
+  csrf,
+  type HonoSessionMiddleware,
+  type SessionCsrfEnv,
+  session,
+} from '../src/index.js';
 
 const _SECRET = 'hono adapter tests: a secret of thirty-two bytes or more';
 
 type Data = Record<string, unknown>;
 
-function honoApp(sessions: HonoSessionMiddleware) {
-  const app = new Hono<SessionEnv>();
+function honoApp(sessions: HonoSessionMiddleware, csrfOptions?: CsrfOptions) {
+  const app = new Hono<SessionCsrfEnv>();
   app.get('/public', (c) => c.text(String(c.get('session'))));
   app.use('/s/*', sessions);
+  if (csrfOptions) {
+    app.use('/s/*', csrf(csrfOptions));
+    app.get('/s/csrf-token', (c) => c.text(c.get('csrfToken')()));
+  }
   app.get('/s/views', (c) => {
     const s = c.get('session') as unknown as Data;
     s.views = Number(s.views ?? 0) + 1;
@@ -54,9 +66,12 @@ function honoApp(sessions: HonoSessionMiddleware) {
 
 describeAdapterBehaviour({
   label: 'Hono',
-  async start(options) {
-    const sessions = session(options);
-    const server = await listen(getRequestListener(honoApp(sessions).fetch));
+  async start(options, setup = {}) {
+    const sessions =
+      setup.mode === 'cookie'
+        ? (cookieSession(options as CookieSessionOptions) as unknown as HonoSessionMiddleware)
+        : session(options as SessionOptions);
+    const server = await listen(getRequestListener(honoApp(sessions, setup.csrf).fetch));
     return served(server, sessions);
   },
 });

@@ -19,14 +19,17 @@
  *
  * @module
  */
-import type { SessionOptions, SessionWithData } from 'coatcheck';
+import type { CookieSessionOptions, SessionOptions, SessionWithData } from 'coatcheck';
 import {
+  type CookieSessionEngine,
+  cookieSessionEngine,
   type Exchange,
   isSecureRequest,
   type SessionEngine,
   type SessionRequest,
   sessionEngine,
 } from 'coatcheck/adapter';
+import { type CsrfOptions, csrfGuard } from 'coatcheck/csrf';
 import type { Context, Middleware } from 'koa';
 
 declare module 'koa' {
@@ -36,6 +39,11 @@ declare module 'koa' {
      * `regenerate()`, the new one.
      */
     session: SessionWithData;
+    /**
+     * A fresh CSRF token for the request's session, where `@coatcheck/koa`'s `csrf({ token })` ran:
+     * put it in forms (the `field`) or send it back in the header.
+     */
+    csrfToken(): string;
   }
 }
 
@@ -93,13 +101,8 @@ class KoaExchange implements Exchange {
  * store, a user's sessions, revoking them, handles, events; `info` and `ended` take the context.
  */
 export interface KoaSessionMiddleware
-  extends Middleware,
-    Omit<SessionEngine, 'open' | 'covers' | 'info' | 'ended'> {
-  /** Timing of the request's session (see `session()`'s `info`). */
-  info(ctx: Context): ReturnType<SessionEngine['info']>;
-  /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
-  ended(ctx: Context): ReturnType<SessionEngine['ended']>;
-}
+  extends KoaCookieSessionMiddleware,
+    Pick<SessionEngine, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
 
 /**
  * Session middleware for Koa: loads the session before the middleware after it, and saves it when
@@ -123,7 +126,38 @@ export interface KoaSessionMiddleware
  * ```
  */
 export function session(options: SessionOptions): KoaSessionMiddleware {
-  const engine = sessionEngine(options, '@coatcheck/koa');
+  return middlewareOn(sessionEngine(options, '@coatcheck/koa')) as KoaSessionMiddleware;
+}
+
+/** {@link session}'s middleware with the session sealed into the cookie: no store, nothing to list or revoke. */
+export interface KoaCookieSessionMiddleware
+  extends Middleware,
+    Omit<CookieSessionEngine, 'open' | 'covers' | 'info' | 'ended'> {
+  /** Timing of the request's session (see `session()`'s `info`). */
+  info(ctx: Context): ReturnType<CookieSessionEngine['info']>;
+  /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
+  ended(ctx: Context): ReturnType<CookieSessionEngine['ended']>;
+}
+
+/**
+ * Cookie sessions for Koa (coatcheck's `cookieSession()`): the whole session sealed (AES-256-GCM)
+ * into the cookie, with no store, and the same `ctx.session` as {@link session}. Takes
+ * `cookieSession()`'s options: `secret`, `maxSize`, `notBefore` (log a user out everywhere), ….
+ *
+ * @example
+ * ```ts
+ * app.use(cookieSession({ secret: process.env.SESSION_SECRET!, idleTimeout: 30 * 60 * 1000 }));
+ * app.use((ctx) => {
+ *   ctx.session.views = Number(ctx.session.views ?? 0) + 1;
+ *   ctx.body = `${ctx.session.views} views`;
+ * });
+ * ```
+ */
+export function cookieSession(options: CookieSessionOptions): KoaCookieSessionMiddleware {
+  return middlewareOn(cookieSessionEngine(options, '@coatcheck/koa cookieSession'));
+}
+
+function middlewareOn(engine: CookieSessionEngine): KoaCookieSessionMiddleware {
   const middleware: Middleware = async (ctx, next) => {
     if ((ctx as { session?: unknown }).session !== undefined || !engine.covers(ctx.path)) {
       await next();
@@ -140,5 +174,49 @@ export function session(options: SessionOptions): KoaSessionMiddleware {
   return Object.assign(middleware, manager, {
     info: (ctx: Context) => info(ctx.req),
     ended: (ctx: Context) => ended(ctx.req),
-  }) as KoaSessionMiddleware;
+  }) as KoaCookieSessionMiddleware;
+}
+
+/**
+ * CSRF protection for Koa, after the session middleware: coatcheck's `csrf()` with the same options
+ * and rules. Unsafe requests pass when `Sec-Fetch-Site` (or else `Origin`/`Referer`) says they come
+ * from the application's own origin; with `token`, a token from `ctx.csrfToken()` is required too,
+ * bound to the session and its ID (so `rotate()` on login makes earlier tokens worthless). A
+ * refused request throws a `CsrfError` (status 403, `code` `'ERR_CSRF'`), which Koa answers with.
+ * With `token.field`, a body parser (`@koa/bodyparser`) must run first: the field is read from
+ * `ctx.request.body`.
+ *
+ * @example
+ * ```ts
+ * app.use(session({ secret }));
+ * app.use(csrf({ token: { field: '_csrf' } }));
+ * app.use((ctx) => {
+ *   ctx.body = `<form method="post"><input type="hidden" name="_csrf" value="${ctx.csrfToken()}"></form>`;
+ * });
+ * ```
+ */
+export function csrf(options: CsrfOptions = {}): Middleware {
+  const guard = csrfGuard(options, 'ctx.session: mount session() or cookieSession() before csrf()');
+  return async (ctx, next) => {
+    const session = () => {
+      const current = (ctx as { session?: unknown }).session;
+      return typeof current === 'object' && current !== null
+        ? (current as Record<string, unknown>)
+        : undefined;
+    };
+    if (guard.token !== undefined) ctx.csrfToken = () => guard.tokenFor(session(), session()?.id);
+    const refused = guard.check({
+      method: ctx.method,
+      header: (name) => ctx.req.headers[name],
+      session,
+      sessionId: () => session()?.id,
+      field: (name) => {
+        const body = (ctx.request as { body?: unknown }).body;
+        if (typeof body !== 'object' || body === null || !Object.hasOwn(body, name)) return undefined;
+        return (body as Record<string, unknown>)[name];
+      },
+    });
+    if (refused !== undefined) throw refused;
+    await next();
+  };
 }

@@ -6,15 +6,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CookieSessionOptions, SessionOptions } from 'coatcheck';
+import type { CsrfOptions } from 'coatcheck/csrf';
 import Koa from 'koa';
 import { ADAPTER_SECRET, describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
 import { listen } from '../../coatcheck/test/helpers/http.js';
-import { type KoaSessionMiddleware, session } from '../src/index.js';
+import { cookieSession, csrf, type KoaSessionMiddleware, session } from '../src/index.js';
 
 type Data = Record<string, unknown>;
 
+/**
+ * A urlencoded body on `ctx.request.body`, where `@koa/bodyparser` would put it (the suite does not
+ * install a body parser for one form).
+ */
+const formBody: Koa.Middleware = async (ctx, next) => {
+  if (ctx.is('application/x-www-form-urlencoded')) {
+    let text = '';
+    for await (const chunk of ctx.req) text += chunk;
+    (ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(text));
+  }
+  await next();
+};
+
 /** The suite's routes, in one Koa middleware after the session (no router needed). */
-function koaApp(sessions: KoaSessionMiddleware) {
+function koaApp(sessions: KoaSessionMiddleware, csrfOptions?: CsrfOptions) {
   const app = new Koa();
   app.use(async (ctx, next) => {
     try {
@@ -26,6 +41,11 @@ function koaApp(sessions: KoaSessionMiddleware) {
     }
   });
   app.use((ctx, next) => (ctx.path.startsWith('/s/') ? sessions(ctx, next) : next()));
+  if (csrfOptions) {
+    app.use(formBody);
+    const protect = csrf(csrfOptions);
+    app.use((ctx, next) => (ctx.path.startsWith('/s/') ? protect(ctx, next) : next()));
+  }
   app.use(async (ctx) => {
     const [, scope, action = '', key = '', value = ''] = ctx.path.split('/');
     if (scope !== 's') {
@@ -59,6 +79,9 @@ function koaApp(sessions: KoaSessionMiddleware) {
         await ctx.session.destroy();
         ctx.body = 'bye';
         return;
+      case 'GET csrf-token':
+        ctx.body = ctx.csrfToken();
+        return;
       case 'GET ended':
         ctx.body = { ended: sessions.ended(ctx) ?? null };
         return;
@@ -76,9 +99,12 @@ function koaApp(sessions: KoaSessionMiddleware) {
 
 describeAdapterBehaviour({
   label: 'Koa 3',
-  async start(options) {
-    const sessions = session(options);
-    const server = await listen(koaApp(sessions).callback());
+  async start(options, setup = {}) {
+    const sessions =
+      setup.mode === 'cookie'
+        ? (cookieSession(options as CookieSessionOptions) as unknown as KoaSessionMiddleware)
+        : session(options as SessionOptions);
+    const server = await listen(koaApp(sessions, setup.csrf).callback());
     return served(server, sessions);
   },
 });

@@ -14,6 +14,12 @@
  *
  * @module
  */
-export { type OpenedRequest, type SessionEngine, sessionEngine } from '../session/adapter.js';
+export {
+  type CookieSessionEngine,
+  cookieSessionEngine,
+  type OpenedRequest,
+  type SessionEngine,
+  sessionEngine,
+} from '../session/adapter.js';
 export type { Exchange } from '../session/engine/exchange.js';
 export { isSecureRequest, pathOf, type SessionRequest } from '../session/http/exchange.js';

@@ -1,5 +1,13 @@
 /// <reference path="./express.d.ts" preserve="true" />
-export { type CsrfOptions, type CsrfRequest, type CsrfTokenOptions, csrf } from './middleware.js';
+export {
+  type CsrfGuard,
+  type CsrfOptions,
+  type CsrfRequestView,
+  type CsrfTokenOptions,
+  type CsrfTokenSettings,
+  csrfGuard,
+} from './guard.js';
+export { type CsrfRequest, csrf } from './middleware.js';
 export {
   type CrossOriginOptions,
   type CrossOriginPolicy,

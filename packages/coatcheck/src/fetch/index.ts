@@ -10,11 +10,17 @@
  * export default { fetch: sessions.wrap(async (request, { session }) => new Response(String(session.id.length))) };
  * ```
  *
+ * `fetchCookieSessions` seals the whole session into the cookie instead (no store), and `fetchCsrf`
+ * is `csrf()` for these handlers.
+ *
  * @module
  */
+export { type FetchCsrf, fetchCsrf, type SessionHolder } from '../csrf/fetch.js';
 export { fetchPathOf, isSecureFetchRequest } from '../session/fetch/exchange.js';
 export {
+  type FetchCookieSessions,
   type FetchSessions,
+  fetchCookieSessions,
   fetchSessions,
   type OpenedSession,
   type SessionHandler,

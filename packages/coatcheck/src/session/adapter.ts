@@ -1,3 +1,5 @@
+import type { StoreError } from '../errors.js';
+import { type CookieSessionOptions, resolveCookieSession } from './cookie-session.js';
 import { coversPath } from './engine/cookie-decision.js';
 import type { Exchange } from './engine/exchange.js';
 import { RequestSession } from './engine/request-session.js';
@@ -8,7 +10,7 @@ import {
   storeManagerOf,
   storeRefusal,
 } from './middleware.js';
-import { resolveOptions, type SessionOptions } from './options.js';
+import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options.js';
 
 /** One request's session, opened by {@link SessionEngine.open}. */
 export interface OpenedRequest {
@@ -27,8 +29,14 @@ export interface OpenedRequest {
  * the exchange's `request`.
  */
 export interface SessionEngine
-  extends Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'>,
-    Omit<SessionManager, never> {
+  extends CookieSessionEngine,
+    Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
+
+/**
+ * The engine of a cookie session ({@link cookieSessionEngine}): requests, handles, `info`, `ended`
+ * and events, and no store.
+ */
+export interface CookieSessionEngine extends Omit<SessionManager, never> {
   open(exchange: Exchange): Promise<OpenedRequest>;
   /** Whether a request to `path` (without its query) gets a session: under the session cookie's `path`. */
   covers(path: string): boolean;
@@ -54,18 +62,40 @@ export function sessionEngine(options: SessionOptions, adapter: string): Session
     );
   }
   const resolved = resolveOptions(options);
-  const refusal = storeRefusal(resolved);
+  return { ...requestsOf(resolved, storeRefusal(resolved)), ...storeManagerOf(resolved) } as SessionEngine;
+}
+
+/**
+ * The engine of `cookieSession()` for a framework adapter: the whole session sealed into the
+ * cookie, no store. Opens and commits requests as {@link sessionEngine} does; with no store there
+ * is nothing to list or revoke (`notBefore` logs a user out everywhere).
+ *
+ * @example
+ * ```ts
+ * const engine = cookieSessionEngine({ secret, userKey: 'userId' }, '@coatcheck/koa');
+ * const opened = await engine.open(exchange);
+ * await opened.commit(); // the sealed cookie went through exchange.appendSetCookie()
+ * ```
+ */
+export function cookieSessionEngine(options: CookieSessionOptions, adapter: string): CookieSessionEngine {
+  return requestsOf(resolveCookieSession(options, adapter).resolved, undefined);
+}
+
+/** What both engines share: opening requests, the path rule, handles, `info`, `ended` and events. */
+function requestsOf(
+  resolved: ResolvedOptions,
+  refusal: (() => StoreError | undefined) | undefined,
+): CookieSessionEngine {
   // The exchange of each request being handled, for info(): weak, so a request never committed
   // (the application threw) is not kept.
   const current = new WeakMap<object, Exchange>();
   const shared = sharedManagerOf(resolved, (request) => current.get(request)?.session);
   return {
     ...shared,
-    ...storeManagerOf(resolved),
     covers: (path: string) => coversPath(resolved.cookie, path),
     async open(exchange: Exchange): Promise<OpenedRequest> {
       const engine = new RequestSession(resolved, exchange);
-      const refused = refusal();
+      const refused = refusal?.();
       if (refused && resolved.onStoreError !== 'continue') throw refused;
       if (refused) engine.loadOffline(refused);
       else await engine.load();
@@ -81,5 +111,5 @@ export function sessionEngine(options: SessionOptions, adapter: string): Session
         },
       };
     },
-  } as SessionEngine;
+  } as CookieSessionEngine;
 }

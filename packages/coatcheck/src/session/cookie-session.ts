@@ -7,6 +7,7 @@ import { requestHandler, type SessionManager, sharedManagerOf } from './middlewa
 import {
   DEFAULT_IDLE_TIMEOUT,
   numberOption,
+  type ResolvedOptions,
   resolveShared,
   type SessionOptions,
   SHARED_OPTION_NAMES,
@@ -100,13 +101,30 @@ export const DEFAULT_MAX_SIZE = 2 * MAX_COOKIE_SIZE;
 export function cookieSession(
   given: CookieSessionOptions | CookieSessionPackageOptions,
 ): CookieSessionMiddleware {
-  const label = 'cookieSession';
+  const { resolved, template } = resolveCookieSession(given, 'cookieSession');
+  const handler = requestHandler(resolved);
+  const middleware: typeof handler = (req, res, next) => {
+    handler(req, res, (err?: unknown) => {
+      if (err === undefined) withCookieSessionApi(req as SessionRequest, template);
+      next(err);
+    });
+  };
+  return Object.assign(middleware, sharedManagerOf(resolved)) as CookieSessionMiddleware;
+}
+
+/**
+ * {@link cookieSession}'s options, checked (a `TypeError` naming `label` for a bad one) and resolved
+ * into what the engine runs on: sealed persistence instead of a store. `template` is
+ * cookie-session's `req.sessionOptions` for the Express middleware; framework adapters ignore it.
+ */
+export function resolveCookieSession(
+  given: CookieSessionOptions | CookieSessionPackageOptions,
+  label: string,
+): { resolved: ResolvedOptions; template: Record<string, unknown> } {
   if (given !== null && typeof given === 'object' && 'store' in given && given.store !== undefined) {
-    throw new TypeError(
-      'cookieSession keeps the session in the cookie and takes no store; use session() for one',
-    );
+    throw new TypeError(`${label} keeps the session in the cookie and takes no store; use session() for one`);
   }
-  const { options, fromKeys, template } = fromPackageOptions(given);
+  const { options, fromKeys, template } = fromPackageOptions(given, label);
   const shared = resolveShared(label, options, COOKIE_SESSION_OPTIONS, 'session');
   // cookie-session's keys protect the cookies users hold now; refusing short ones would block the
   // move (resolveShared has warned about them).
@@ -128,7 +146,7 @@ export function cookieSession(
   if (notBefore !== undefined && shared.userKey === undefined) {
     throw new TypeError(`${label} option notBefore needs userKey, the session key that names the user`);
   }
-  const resolved = {
+  const resolved: ResolvedOptions = {
     ...shared,
     clearOnNull: true,
     persistence: sealedPersistence({
@@ -141,15 +159,7 @@ export function cookieSession(
       idleTimeout: shared.idleTimeout ?? cookieLifetime(shared.cookie) ?? DEFAULT_IDLE_TIMEOUT,
     }),
   };
-  const handler = requestHandler(resolved);
-  const sessionOptions = { ...template, name: shared.name };
-  const middleware: typeof handler = (req, res, next) => {
-    handler(req, res, (err?: unknown) => {
-      if (err === undefined) withCookieSessionApi(req as SessionRequest, sessionOptions);
-      next(err);
-    });
-  };
-  return Object.assign(middleware, sharedManagerOf(resolved)) as CookieSessionMiddleware;
+  return { resolved, template: { ...template, name: shared.name } };
 }
 
 /** The lifetime the cookie options give a session, when they are an object with a `maxAge` in milliseconds. */
@@ -190,12 +200,15 @@ const COOKIE_ATTRIBUTES = [
 ] as const;
 
 /** cookie-session's spelling of the options, in coatcheck's: `keys` is `secret`, attributes go in `cookie`. */
-function fromPackageOptions(given: CookieSessionOptions | CookieSessionPackageOptions): {
+function fromPackageOptions(
+  given: CookieSessionOptions | CookieSessionPackageOptions,
+  label: string,
+): {
   options: CookieSessionOptions;
   fromKeys: boolean;
   template: Record<string, unknown>;
 } {
-  if (given === undefined) throw new TypeError('cookieSession: .keys required (the option keys, or secret)');
+  if (given === undefined) throw new TypeError(`${label}: .keys required (the option keys, or secret)`);
   if (given === null || typeof given !== 'object') return { options: given, fromKeys: false, template: {} };
   // cookie-session reads inherited options too (its own tests pass Object.create(options)).
   const flat: Record<string, unknown> = {};
@@ -212,16 +225,14 @@ function fromPackageOptions(given: CookieSessionOptions | CookieSessionPackageOp
   }
   if (Object.keys(cookie).length > 0) {
     if (typeof options.cookie === 'function') {
-      throw new TypeError(
-        'cookieSession: cookie attributes at the top level and a cookie function do not mix',
-      );
+      throw new TypeError(`${label}: cookie attributes at the top level and a cookie function do not mix`);
     }
     options.cookie = { ...cookie, ...(options.cookie as object | undefined) };
   }
   const fromKeys = keys !== undefined && keys !== null;
   if (fromKeys) options.secret = keys;
   if (options.secret === undefined) {
-    throw new TypeError('cookieSession: .keys required (the option keys, or secret)');
+    throw new TypeError(`${label}: .keys required (the option keys, or secret)`);
   }
   return { options: options as unknown as CookieSessionOptions, fromKeys, template };
 }

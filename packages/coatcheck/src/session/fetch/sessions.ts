@@ -1,5 +1,6 @@
 import type { SessionWithData } from '../../index.js';
-import { sessionEngine } from '../adapter.js';
+import { type CookieSessionEngine, cookieSessionEngine, sessionEngine } from '../adapter.js';
+import type { CookieSessionOptions } from '../cookie-session.js';
 import type { CurrentSessionInfo, SessionManager, SessionMiddleware } from '../middleware.js';
 import type { SessionOptions } from '../options.js';
 import { Session } from '../session.js';
@@ -35,8 +36,11 @@ export type SessionHandler<Rest extends unknown[] = []> = (
  * `Session` API and guarantees of `session()`; see {@link fetchSessions}.
  */
 export interface FetchSessions
-  extends Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'>,
-    Omit<SessionManager, 'info' | 'ended' | 'on' | 'once' | 'off'> {
+  extends FetchCookieSessions,
+    Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
+
+/** Sessions sealed into the cookie for Fetch API handlers, with no store; see {@link fetchCookieSessions}. */
+export interface FetchCookieSessions extends Omit<SessionManager, 'info' | 'ended' | 'on' | 'once' | 'off'> {
   /** Wraps a handler: it is given the request's session, and its response gets the session's cookie. */
   wrap<Rest extends unknown[]>(
     handler: SessionHandler<Rest>,
@@ -68,7 +72,8 @@ export interface FetchSessions
  * updates, a logout never undone, idle and absolute timeouts, `rotate()`). Only the handlers you wrap
  * have a session, so there is no cookie path to skip.
  *
- * Not here yet: `deviceBound` (it needs node:http; a `TypeError` says so).
+ * Not here yet: `deviceBound` (it needs node:http; a `TypeError` says so). For a session sealed
+ * into the cookie instead of a store, see {@link fetchCookieSessions}.
  *
  * @example
  * ```ts
@@ -83,14 +88,37 @@ export interface FetchSessions
  * ```
  */
 export function fetchSessions(options: SessionOptions): FetchSessions {
-  const engine = sessionEngine(options, 'fetchSessions');
+  return fetchSessionsOn(sessionEngine(options, 'fetchSessions'), 'fetchSessions') as FetchSessions;
+}
 
+/**
+ * {@link fetchSessions} with the whole session sealed into the cookie, as `cookieSession()`: no
+ * store, the same `wrap`, `handle` and `open`, and `cookieSession()`'s options (`maxSize`,
+ * `notBefore`, …). For runtimes with no database driver, such as edge functions.
+ *
+ * @example
+ * ```ts
+ * import { fetchCookieSessions } from 'coatcheck/fetch';
+ *
+ * const sessions = fetchCookieSessions({ secret: process.env.SESSION_SECRET! });
+ * export const handler = sessions.wrap(async (request, { session }) => {
+ *   session.views = Number(session.views ?? 0) + 1;
+ *   return Response.json({ views: session.views });
+ * });
+ * ```
+ */
+export function fetchCookieSessions(options: CookieSessionOptions): FetchCookieSessions {
+  return fetchSessionsOn(cookieSessionEngine(options, 'fetchCookieSessions'), 'fetchCookieSessions');
+}
+
+/** `wrap`, `handle` and `open` over either engine; `label` names the caller in errors. */
+function fetchSessionsOn(engine: CookieSessionEngine, label: string): FetchCookieSessions {
   async function open(
     request: Request,
     onSession?: (session: Session | undefined) => void,
   ): Promise<OpenedSession> {
     if (!(request instanceof Request)) {
-      throw new TypeError('fetchSessions: open(), handle() and wrap() take a Fetch Request');
+      throw new TypeError(`${label}: open(), handle() and wrap() take a Fetch Request`);
     }
     const exchange = new FetchExchange(request, onSession);
     const opened = await engine.open(exchange);
@@ -99,13 +127,13 @@ export function fetchSessions(options: SessionOptions): FetchSessions {
       get session() {
         const session = exchange.session;
         if (!(session instanceof Session)) {
-          throw new TypeError('fetchSessions: the session was destroyed; respond() to clear its cookie');
+          throw new TypeError(`${label}: the session was destroyed; respond() to clear its cookie`);
         }
         return session;
       },
       async respond(response: Response): Promise<Response> {
-        if (!(response instanceof Response)) throw new TypeError('fetchSessions: respond() takes a Response');
-        if (responded) throw new TypeError('fetchSessions: respond() was called twice');
+        if (!(response instanceof Response)) throw new TypeError(`${label}: respond() takes a Response`);
+        if (responded) throw new TypeError(`${label}: respond() was called twice`);
         responded = true;
         await opened.commit();
         return exchange.applyTo(response);
@@ -129,5 +157,5 @@ export function fetchSessions(options: SessionOptions): FetchSessions {
         return opened.respond(await handler(request, opened, ...rest));
       };
     },
-  } as FetchSessions;
+  } as FetchCookieSessions;
 }

@@ -1,0 +1,93 @@
+// The walk every framework's example app (examples/*) is tested with, over HTTP: a guest's page
+// views, a CSRF token required to sign in, rotation on sign-in that keeps the data, the devices
+// list, "log out everywhere else", and signing out.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { Client } from '../../packages/coatcheck/test/helpers/http.js';
+
+/** Runs the walk against an example app served at `url`. */
+export async function walkExample(url: string): Promise<void> {
+  const laptop = new Client(url);
+  assert.equal(await laptop.text('/'), 'hello guest, 1 views');
+  const before = laptop.cookieHeader();
+
+  // Unsafe requests need the session's CSRF token: an old browser sends an Origin, no Sec-Fetch-Site.
+  const origin = { origin: new URL(url).origin };
+  const refused = await laptop.fetch('/login', { method: 'POST', headers: origin });
+  assert.equal(refused.status, 403, 'no CSRF token');
+  const token = await laptop.text('/csrf');
+  const login = await laptop.fetch('/login', {
+    method: 'POST',
+    headers: { ...origin, 'x-csrf-token': token },
+  });
+  assert.equal(login.status, 200);
+  assert.equal(await login.text(), 'signed in as ada');
+  assert.notEqual(laptop.cookieHeader(), before, 'a new session ID on sign-in');
+  assert.equal(await laptop.text('/'), 'hello ada, 2 views', 'the guest’s data is kept');
+
+  const phone = new Client(url);
+  const phoneToken = await phone.text('/csrf');
+  await phone.fetch('/login', { method: 'POST', headers: { ...origin, 'x-csrf-token': phoneToken } });
+  const devices = (await (await laptop.fetch('/devices')).json()) as Array<{ current: boolean }>;
+  assert.deepEqual(devices.map((device) => device.current).sort(), [false, true]);
+
+  const stale = await laptop.fetch('/logout-everywhere-else', {
+    method: 'POST',
+    headers: { ...origin, 'x-csrf-token': token },
+  });
+  assert.equal(stale.status, 403, 'a token from before sign-in no longer works');
+  const fresh = await laptop.text('/csrf');
+  const everywhere = await laptop.fetch('/logout-everywhere-else', {
+    method: 'POST',
+    headers: { ...origin, 'x-csrf-token': fresh },
+  });
+  assert.deepEqual(await everywhere.json(), { ended: 1 });
+  assert.equal(await phone.text('/'), 'hello guest, 1 views', 'the phone is signed out');
+
+  const logout = await laptop.fetch('/logout', {
+    method: 'POST',
+    headers: { 'sec-fetch-site': 'same-origin' },
+  });
+  assert.equal(logout.status, 200);
+  assert.equal(laptop.jar.size, 0, 'the session cookie is cleared');
+}
+
+/**
+ * Starts an example's `src/server.ts` as `npm start` does, on a free port with its sessions in
+ * `dataDir`, and resolves its URL once it says where it listens; `stop()` ends it.
+ */
+export async function startExampleServer(
+  exampleDir: string,
+  dataDir: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=coatcheck-source', '--import', 'tsx', 'src/server.ts'],
+    {
+      cwd: exampleDir,
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  child.stdout.setEncoding('utf8');
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`the example exited (${code}) before listening: ${output}`)),
+    );
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) resolve(match[1] as string);
+    });
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}

@@ -116,3 +116,21 @@ export function readWriteRows<K extends string>(
     'write CPU µs/req': Math.round(med(kind, 'write', 'cpu')),
   }));
 }
+
+/**
+ * One line per route and pair: how many times the first kind's req/s the second's is, and the
+ * second's server CPU per request over the first's (above 1× is better for the first either way).
+ */
+export function printRatios<K extends string, R extends string>(
+  med: (kind: K, route: R, field: keyof Measure) => number,
+  routes: readonly R[],
+  pairs: ReadonlyArray<readonly [ours: K, theirs: K, label: string]>,
+): void {
+  for (const [ours, theirs, label] of pairs) {
+    for (const route of routes) {
+      console.log(
+        `${label}, ${route}: ${ours} ${times(med(ours, route, 'rps') / med(theirs, route, 'rps'))} ${theirs} by req/s, ${times(med(theirs, route, 'cpu') / med(ours, route, 'cpu'))} by server CPU per request`,
+      );
+    }
+  }
+}

@@ -57,24 +57,39 @@ export async function walkExample(url: string): Promise<void> {
  * Starts an example's `src/server.ts` as `npm start` does, on a free port with its sessions in
  * `dataDir`, and resolves its URL once it says where it listens; `stop()` ends it.
  */
-export async function startExampleServer(
-  exampleDir: string,
-  dataDir: string,
-): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
+export function startExampleServer(exampleDir: string, dataDir: string): Promise<ListeningProcess> {
+  return startListening(
     process.execPath,
     ['--conditions=coatcheck-source', '--import', 'tsx', 'src/server.ts'],
     {
       cwd: exampleDir,
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { PORT: '0', DATA_DIR: dataDir },
     },
   );
+}
+
+export interface ListeningProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs `command` until it prints `listening on http://127.0.0.1:<port>`, and resolves that URL. */
+export async function startListening(
+  command: string,
+  args: string[],
+  { cwd, env = {} }: { cwd: string; env?: Record<string, string> },
+): Promise<ListeningProcess> {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   child.stdout.setEncoding('utf8');
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
     child.once('exit', (code) =>
-      reject(new Error(`the example exited (${code}) before listening: ${output}`)),
+      reject(new Error(`${command} exited (${code}) before listening: ${output}`)),
     );
     child.stdout.on('data', (chunk: string) => {
       output += chunk;
@@ -85,7 +100,7 @@ export async function startExampleServer(
   return {
     url,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

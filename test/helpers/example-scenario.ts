@@ -4,7 +4,47 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SQLiteStore } from '@coatcheck/sqlite';
 import { Client } from '../../packages/coatcheck/test/helpers/http.js';
+
+/**
+ * The two tests of an example app: the walk on an app `serve` starts in this process on a SQLite
+ * store (resolving its URL and how to close it), then the same walk on `src/server.ts` as
+ * `npm start` runs it. `exampleDir` is the example's folder URL.
+ */
+export function testExample(
+  name: string,
+  exampleDir: URL,
+  serve: (store: SQLiteStore, secret: string) => Promise<{ url: string; close(): Promise<unknown> }>,
+): void {
+  const data = mkdtempSync(join(tmpdir(), `coatcheck-example-${name}-`));
+  after(() => rmSync(data, { recursive: true, force: true }));
+
+  it('walks through sign-in, devices and sign-out on SQLite', async () => {
+    const store = new SQLiteStore({ path: join(data, 'walk.db') });
+    const server = await serve(store, `the ${name} example: a secret of 32 bytes or more`);
+    try {
+      await walkExample(server.url);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+
+  it('serves the same walk from src/server.ts, as npm start runs it', async () => {
+    const server = await startExampleServer(fileURLToPath(exampleDir), data);
+    try {
+      await walkExample(server.url);
+    } finally {
+      await server.stop();
+    }
+  });
+}
 
 /** Runs the walk against an example app served at `url`. */
 export async function walkExample(url: string): Promise<void> {

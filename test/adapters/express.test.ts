@@ -50,9 +50,10 @@ for (const [label, makeApp] of EXPRESS) {
       app.post('/s/login/:user', async (req: AnyApp, res: AnyApp, next: AnyApp) => {
         try {
           if (req.query.slow) await sleep(150);
-          await req.session.rotate();
-          req.session.userId = req.params.user;
-          res.send(req.session.id);
+          const session = req.session; // held across rotate(): it is the session after it too
+          await session.rotate();
+          session.userId = req.params.user;
+          res.send(session.id);
         } catch (err) {
           next(err);
         }

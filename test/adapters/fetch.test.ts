@@ -48,9 +48,12 @@ function routes(sessions: FetchCookieSessions, csrf?: FetchCsrf) {
         return new Response('ok');
       case 'POST login':
         if (slow) await sleep(150);
-        await context.session.rotate();
-        data().userId = key;
-        return new Response(context.session.id);
+        {
+          const session = context.session; // held across rotate(): it is the session after it too
+          await session.rotate();
+          (session as unknown as Data).userId = key;
+          return new Response(session.id);
+        }
       case 'POST logout':
         await context.session.destroy();
         return new Response('bye');

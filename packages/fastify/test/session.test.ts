@@ -71,9 +71,10 @@ async function fastifyApp(
         '/login/:user',
         async (request) => {
           if (request.query.slow) await sleep(150);
-          await request.session.rotate();
-          data(request).userId = request.params.user;
-          return request.session.id;
+          const session = request.session; // held across rotate(): it is the session after it too
+          await session.rotate();
+          (session as unknown as Data).userId = request.params.user;
+          return session.id;
         },
       );
       scope.post('/logout', async (request) => {

@@ -41,9 +41,10 @@ function honoApp(sessions: HonoSessionMiddleware, csrfOptions?: CsrfOptions) {
   });
   app.post('/s/login/:user', async (c) => {
     if (c.req.query('slow')) await sleep(150);
-    await c.get('session').rotate();
-    (c.get('session') as unknown as Data).userId = c.req.param('user');
-    return c.text(c.get('session').id);
+    const session = c.get('session'); // held across rotate(): it is the session after it too
+    await session.rotate();
+    (session as unknown as Data).userId = c.req.param('user');
+    return c.text(session.id);
   });
   app.post('/s/logout', async (c) => {
     await c.get('session').destroy();

@@ -71,9 +71,12 @@ function koaApp(sessions: KoaSessionMiddleware, csrfOptions?: CsrfOptions) {
         return;
       case 'POST login':
         if (slow) await sleep(150);
-        await ctx.session.rotate();
-        data().userId = key;
-        ctx.body = ctx.session.id;
+        {
+          const session = ctx.session; // held across rotate(): it is the session after it too
+          await session.rotate();
+          (session as unknown as Data).userId = key;
+          ctx.body = session.id;
+        }
         return;
       case 'POST logout':
         await ctx.session.destroy();

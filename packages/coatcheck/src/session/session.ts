@@ -57,6 +57,24 @@ export function isReservedKey(key: string): boolean {
 }
 
 /**
+ * Makes `target` the session `source` was built as: its ID, bookkeeping and cookie, and, unless
+ * `keepData`, its (empty) data. rotate() and regenerate() end this way, so the object the
+ * application holds is the session after the call too: a reference taken before
+ * `await session.rotate()` does not silently point at a destroyed session.
+ */
+export function takeOver(target: Session, source: Session, keepData: boolean): void {
+  const data = target as unknown as Record<string, unknown>;
+  if (!keepData) {
+    for (const key of Object.keys(target)) if (key !== 'cookie') delete data[key];
+    for (const key of Object.keys(source)) {
+      if (key !== 'cookie') data[key] = (source as unknown as Record<string, unknown>)[key];
+    }
+  }
+  target.cookie = source.cookie;
+  (target as { [STATE]: SessionState })[STATE] = source[STATE];
+}
+
+/**
  * `req.session`: the session's data as plain properties, and express-session's methods, each of
  * which takes an optional callback and returns a promise.
  *
@@ -73,6 +91,7 @@ export class Session {
   /** The session cookie's settings. */
   cookie: Cookie;
   // A symbol key: invisible to Object.keys, for…in and JSON, so never mistaken for session data.
+  // Replaced only by takeOver(), when rotate() or regenerate() moves this object to a new ID.
   readonly [STATE]: SessionState;
 
   constructor(cookie: Cookie, state: SessionState, data?: Record<string, unknown>) {
@@ -90,14 +109,18 @@ export class Session {
     return this[STATE].id;
   }
 
-  /** Replaces this session with a new, empty one under a new ID; the old ID is deleted from the store. */
+  /**
+   * Empties this session and moves it to a new ID; the old ID is deleted from the store. The object
+   * stays the same (`req.session` before and after the call is one object), as with `rotate()`.
+   */
   regenerate(callback?: Callback): Promise<void> {
     return this.#run('regenerate', (host) => host.regenerate(this, false), callback);
   }
 
   /**
    * Moves this session's data to a new ID and deletes the old one, at once: call it on login and on
-   * any change of privilege, so an ID an attacker planted or saw before is worthless.
+   * any change of privilege, so an ID an attacker planted or saw before is worthless. This object
+   * is the session under its new ID afterwards, so a reference held across the call keeps working.
    */
   rotate(callback?: Callback): Promise<void> {
     return this.#run('rotate', (host) => host.regenerate(this, true), callback);

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SessionManager } from 'coatcheck';
 import { sessionAppWith } from '../helpers/app.js';
 import { type AnyApp, Client, EXPRESS } from '../helpers/http.js';
+import { assertKeptAlive } from '../helpers/idle.js';
 
 /** One session middleware, as the suite needs to know it. */
 export interface SessionFlavour {
@@ -223,6 +224,36 @@ export function describeSessionBehaviour(flavour: SessionFlavour): void {
         assert.notEqual(newId, oldId);
         assert.equal(await client.text('/id'), newId);
         assert.deepEqual(await (await client.fetch('/read')).json(), { cart: 'apples', userId: 'ada' });
+      });
+
+      it('rotate() and regenerate() move the object the app holds: no reference goes stale', async () => {
+        const server = await app(
+          {},
+          route('post', '/move/:how', async (req, res) => {
+            const held = req.session;
+            const before = held.id;
+            if (req.params.how === 'rotate') await held.rotate();
+            else await held.regenerate();
+            held.moved = req.params.how;
+            res.json({ same: req.session === held, idChanged: held.id !== before, keys: Object.keys(held) });
+          }),
+        );
+        const client = new Client(server.url);
+        await client.fetch('/set/cart/apples', { method: 'POST' });
+        const rotated = await client.fetch('/move/rotate', { method: 'POST' });
+        assert.deepEqual(await rotated.json(), {
+          same: true,
+          idChanged: true,
+          keys: ['cookie', 'cart', 'moved'],
+        });
+        assert.deepEqual(await (await client.fetch('/read')).json(), { cart: 'apples', moved: 'rotate' });
+        const regenerated = await client.fetch('/move/regenerate', { method: 'POST' });
+        assert.deepEqual(await regenerated.json(), {
+          same: true,
+          idChanged: true,
+          keys: ['cookie', 'moved'],
+        });
+        assert.deepEqual(await (await client.fetch('/read')).json(), { moved: 'regenerate' });
       });
 
       it('destroy() unsets req.session and clears the cookie', async () => {
@@ -493,25 +524,29 @@ export function describeSessionBehaviour(flavour: SessionFlavour): void {
       });
 
       it('the idle timeout ends a session left alone, and requests within it keep it alive', async () => {
-        const server = await app({ idleTimeout: 300, touchAfter: 0 });
-        const client = new Client(server.url);
-        for (let i = 1; i <= 5; i++) {
-          assert.equal(await client.text('/views'), String(i));
-          await sleep(150);
-        }
-        await sleep(400);
+        const server = await app({ idleTimeout: 800, touchAfter: 0 });
+        const client = await assertKeptAlive({ idleTimeout: 800, every: 200, count: 4 }, async () => {
+          const client = new Client(server.url);
+          assert.equal(await client.text('/views'), '1');
+          return {
+            state: client,
+            check: async (i) => assert.equal(await client.text('/views'), String(i + 1)),
+          };
+        });
+        await sleep(1000);
         assert.equal(await client.text('/views'), '1');
       });
 
       it('read-only requests keep the session alive past the idle timeout once touchAfter has passed', async () => {
-        const server = await app({ idleTimeout: 400, touchAfter: 100 });
-        const client = new Client(server.url);
-        await client.fetch('/views');
-        for (let i = 0; i < 5; i++) {
-          await sleep(150);
-          assert.deepEqual(await (await client.fetch('/read')).json(), { views: 1 });
-        }
-        assert.equal(await client.text('/views'), '2', '750 ms of reads kept a 400 ms idle session');
+        const server = await app({ idleTimeout: 800, touchAfter: 150 });
+        const client = await assertKeptAlive({ idleTimeout: 800, every: 250, count: 4 }, async () => {
+          const client = new Client(server.url);
+          await client.fetch('/views');
+          const check = async () =>
+            assert.deepEqual(await (await client.fetch('/read')).json(), { views: 1 });
+          return { state: client, check };
+        });
+        assert.equal(await client.text('/views'), '2', '1 s of reads kept an 800 ms idle session');
       });
 
       it('reports created, rotated and destroyed events with handles', async () => {

@@ -6,6 +6,7 @@ import express from 'express';
 import expressSession from 'express-session';
 import { idFromCookie, sessionApp, sessionAppWith } from '../helpers/app.js';
 import { Client, EXPRESS } from '../helpers/http.js';
+import { assertKeptAlive } from '../helpers/idle.js';
 
 type Logged = { [E in keyof SessionEvents]: [E, SessionEvents[E]] }[keyof SessionEvents];
 
@@ -209,7 +210,7 @@ for (const [framework, makeApp] of EXPRESS) {
         const server = await sessionAppWith(
           makeApp,
           make,
-          { idleTimeout: 400, touchAfter: 0, userKey: 'userId' },
+          { idleTimeout: 800, touchAfter: 0, userKey: 'userId' },
           (app) =>
             app.get('/why', (req: unknown, res: { json(b: unknown): void }) =>
               res.json({ ended: sessions?.ended(req as never) ?? 'none' }),
@@ -225,7 +226,7 @@ for (const [framework, makeApp] of EXPRESS) {
         const id = await client.text('/login/ada', { method: 'POST' });
         const cookie = client.cookieHeader();
         assert.deepEqual(await (await client.fetch('/why', { cookie })).json(), { ended: 'none' });
-        await sleep(550);
+        await sleep(1000);
         assert.deepEqual(await (await client.fetch('/why', { cookie })).json(), { ended: 'expired' });
         assert.deepEqual(expired, [{ handle: sessions.handleOf(id), reason: 'idle', user: 'ada' }]);
         assert.deepEqual(unknown, []);
@@ -233,22 +234,23 @@ for (const [framework, makeApp] of EXPRESS) {
 
       it('a session still in use is not reported, and past the grace an idle one is unknown', async () => {
         let sessions: SessionManager | undefined;
-        const server = await sessionAppWith(makeApp, make, { idleTimeout: 300, touchAfter: 0 }, (app) =>
+        const server = await sessionAppWith(makeApp, make, { idleTimeout: 800, touchAfter: 0 }, (app) =>
           app.get('/why', (req: unknown, res: { json(b: unknown): void }) =>
             res.json({ ended: sessions?.ended(req as never) ?? 'none' }),
           ),
         );
         sessions = server.middleware;
         servers.push(server);
-        const client = new Client(server.url);
-        await client.fetch('/views');
-        for (let i = 0; i < 3; i++) {
-          await sleep(150);
-          assert.deepEqual(await (await client.fetch('/why')).json(), { ended: 'none' });
-        }
+        const client = await assertKeptAlive({ idleTimeout: 800, every: 250, count: 4 }, async () => {
+          const client = new Client(server.url);
+          await client.fetch('/views');
+          const check = async () =>
+            assert.deepEqual(await (await client.fetch('/why')).json(), { ended: 'none' });
+          return { state: client, check };
+        });
         const cookie = client.cookieHeader();
         // Past the idle deadline and the grace of one more idle timeout: the store has let it go.
-        await sleep(750);
+        await sleep(1800);
         const why = (await (await client.fetch('/why', { cookie })).json()) as { ended: string };
         assert.ok(why.ended === (label === 'cookieSession()' ? 'none' : 'unknown'), `${label}: ${why.ended}`);
       });

@@ -6,7 +6,7 @@ import type { SessionRecord } from '../../stores/contract.js';
 import type { CookieOptions } from '../cookie.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CookieReading, RequestPersistence } from '../persistence.js';
-import { Session, type SessionHost, STATE } from '../session.js';
+import { Session, type SessionHost, STATE, takeOver } from '../session.js';
 import { changesOf } from './changes.js';
 import { type EngineContext, userOf } from './context.js';
 import { browserWouldDrop, shouldSendCookie } from './cookie-decision.js';
@@ -197,7 +197,9 @@ export class RequestSession implements SessionHost, EngineContext {
     } else if (!state.isNew) {
       this.#reportDestroyed(session.id, 'regenerate', state.user);
     }
-    this.#install(next);
+    // The application's object becomes the new session, so no reference to it goes stale.
+    takeOver(session, next, keepData);
+    this.#install(session);
   }
 
   /**

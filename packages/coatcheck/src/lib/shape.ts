@@ -16,7 +16,8 @@ const SECOND = Symbol('coatcheck.shape.second');
  * nothing else about the objects changes.
  */
 export function settleShapes(req: IncomingMessage, res: ServerResponse): void {
-  const http = (nodeHttp ??= loadNodeHttp());
+  if (nodeHttp === undefined) nodeHttp = loadNodeHttp();
+  const http = nodeHttp;
   if (Object.getPrototypeOf(req) !== http.IncomingMessage.prototype) toDictionaryMode(req);
   if (Object.getPrototypeOf(res) !== http.ServerResponse.prototype) toDictionaryMode(res);
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-type Listener = (...args: any[]) => void;
+type Listener = (...args: never[]) => void;
 type Entry = Listener & { listener?: Listener };
 
 const LISTENERS = Symbol('coatcheck.listeners');
@@ -104,7 +104,7 @@ const methods: EventEmitter = {
       }
       return false;
     }
-    for (const listener of [...list]) listener.apply(this, args);
+    for (const listener of [...list]) listener.apply(this, args as never[]);
     return true;
   },
   listenerCount(event) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Bun and Deno for test/runtimes (issue 17: the Fetch layer on other runtimes). Both publish their
-// Linux x64 binaries as npm packages, so they come from the package registry like everything else:
+// Bun, Deno and workerd for test/runtimes (issue 17: the Fetch layer on other runtimes). All three
+// publish their Linux x64 binaries as npm packages, so they come from the package registry like everything else:
 // `npm pack` the pinned version, unpack it under ~/.cache/coatcheck/runtimes, keep the binary.
 //
 //   node tools/runtimes/runtimes.mjs fetch     fetch any that is missing (what .ci/run does)
@@ -14,6 +14,9 @@ import { join } from 'node:path';
 export const RUNTIMES = {
   bun: { package: '@oven/bun-linux-x64', version: '1.4.5', binary: 'bin/bun' },
   deno: { package: '@deno/linux-x64-glibc', version: '2.9.6', binary: 'deno' },
+  // Cloudflare's Workers runtime, run with no compatibility flags: no `node:` modules, no Buffer,
+  // no process. test/runtimes/workerd.test.ts runs coatcheck/fetch on it.
+  workerd: { package: '@cloudflare/workerd-linux-64', version: '1.20261117.1', binary: 'bin/workerd' },
 };
 
 const cache = join(homedir(), '.cache', 'coatcheck', 'runtimes');
@@ -67,7 +70,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } else if (command === 'path' && name in RUNTIMES) {
     if (existsSync(runtimePath(name))) console.log(runtimePath(name));
   } else {
-    console.error('usage: runtimes.mjs fetch | path <bun|deno>');
+    console.error('usage: runtimes.mjs fetch | path <bun|deno|workerd>');
     process.exit(2);
   }
 }

@@ -33,11 +33,13 @@ export {
   type SealingKeysOptions,
   type SealOptions,
   seal,
+  sealAsync,
   sealingKeys,
   type UnsealFailure,
   type UnsealOptions,
   type UnsealResult,
   unseal,
+  unsealAsync,
 } from './seal.js';
 export {
   type CookieAttributes,

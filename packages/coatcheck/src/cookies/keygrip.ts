@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { equalText, keygripMac } from '#crypto';
 
 /** The digests keygrip is used with. */
 export type KeygripAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
 /** What keygrip accepts as a key: the raw secret, used as the HMAC key as it is. */
-export type KeygripKey = string | Buffer;
+export type KeygripKey = string | Buffer | Uint8Array;
 
 /**
  * keygrip's signature of `data` under `key`.
@@ -23,7 +23,7 @@ export type KeygripKey = string | Buffer;
  * ```
  */
 export function keygripSign(data: string, key: KeygripKey, algorithm: KeygripAlgorithm = 'sha1'): string {
-  return createHmac(algorithm, key).update(data).digest('base64url');
+  return keygripMac(algorithm, key, data);
 }
 
 /**
@@ -41,12 +41,11 @@ export function keygripIndex(
   keys: readonly KeygripKey[],
   algorithm: KeygripAlgorithm = 'sha1',
 ): number {
-  const given = Buffer.from(signature);
   for (let index = 0; index < keys.length; index++) {
-    const expected = Buffer.from(keygripSign(data, keys[index] as KeygripKey, algorithm));
+    const expected = keygripSign(data, keys[index] as KeygripKey, algorithm);
     // The length of a digest is public (it depends on the algorithm only), so a length mismatch
     // says nothing about the key.
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return index;
+    if (equalText(signature, expected)) return index;
   }
   return -1;
 }

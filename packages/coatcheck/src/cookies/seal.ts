@@ -1,5 +1,7 @@
-import { createCipheriv, createDecipheriv, type KeyObject, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { base64url, fromBase64url, openBody, sealBody, utf8 } from '#crypto';
 import { deriveSealingKey } from '../keys.js';
+import type { Maybe, OpenedBody } from '../lib/crypto/contract.js';
 import type { Secrets } from './sign.js';
 
 /** One key prepared by {@link sealingKeys}: an AES-256-GCM key and the short ID written into each seal. */
@@ -112,9 +114,9 @@ export function sealingKeys(secrets: Secrets, options: SealingKeysOptions = {}):
   if (list.length === 0) throw new TypeError(`${option} must not be an empty array`);
   return list.map((secret, index) => {
     const where = Array.isArray(secrets) ? `${option}[${index}]` : option;
-    let bytes: Buffer;
-    if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8');
-    else if (secret instanceof Uint8Array) bytes = Buffer.from(secret);
+    let bytes: Uint8Array;
+    if (typeof secret === 'string') bytes = utf8(secret);
+    else if (secret instanceof Uint8Array) bytes = secret.slice();
     else throw new TypeError(`${where} must be a string or a Buffer`);
     if (bytes.byteLength < MIN_SECRET_BYTES && options.onShort) options.onShort(where);
     else if (bytes.byteLength < MIN_SECRET_BYTES) {
@@ -124,9 +126,9 @@ export function sealingKeys(secrets: Secrets, options: SealingKeysOptions = {}):
   });
 }
 
-function additionalData(keyId: string, name: string): Buffer {
+function additionalData(keyId: string, name: string): string {
   // The version and key ID are authenticated with the cookie name, so none of them can be swapped.
-  return Buffer.from(`${SEAL_PREFIX}${keyId}.${name}`, 'utf8');
+  return `${SEAL_PREFIX}${keyId}.${name}`;
 }
 
 /**
@@ -142,6 +144,49 @@ function additionalData(keyId: string, name: string): Buffer {
  * ```
  */
 export function seal(value: string, keys: readonly SealingKey[], options: SealOptions): string {
+  const sealed = sealMaybe(value, keys, options);
+  if (typeof sealed !== 'string') throw synchronousOnly('seal', sealed);
+  return sealed;
+}
+
+/**
+ * {@link seal} on every runtime: on Node.js (and Bun and Deno) the seal is made at once; where
+ * only Web Crypto is available (Cloudflare Workers, Vercel's edge runtime) AES-GCM is asynchronous.
+ *
+ * @example
+ * ```ts
+ * const keys = sealingKeys(process.env.COOKIE_SECRET!);
+ * const value = await sealAsync(JSON.stringify({ cart: [42] }), keys, { name: 'cart', maxAge: 3600 });
+ * ```
+ */
+export async function sealAsync(
+  value: string,
+  keys: readonly SealingKey[],
+  options: SealOptions,
+): Promise<string> {
+  return sealMaybe(value, keys, options);
+}
+
+/** {@link unseal} on every runtime; see {@link sealAsync}. */
+export async function unsealAsync(
+  sealed: string,
+  keys: readonly SealingKey[],
+  options: UnsealOptions,
+): Promise<UnsealResult> {
+  return unsealMaybe(sealed, keys, options);
+}
+
+/** A promise where `seal()` or `unseal()` must answer at once: this runtime's AES-GCM is Web Crypto's. */
+function synchronousOnly(name: string, pending: Promise<unknown>): TypeError {
+  // The promise is dropped: keep its rejection (if any) from being reported as unhandled.
+  pending.catch(() => {});
+  return new TypeError(
+    `${name}() is synchronous on node:crypto only; on this runtime (Web Crypto) use ${name}Async()`,
+  );
+}
+
+/** {@link seal}, synchronous under node:crypto and a promise under Web Crypto: what sessions call. */
+export function sealMaybe(value: string, keys: readonly SealingKey[], options: SealOptions): Maybe<string> {
   const current = keys[0];
   if (current === undefined) throw new TypeError('seal needs at least one key');
   if (typeof value !== 'string') throw new TypeError('seal: value must be a string');
@@ -160,16 +205,9 @@ export function seal(value: string, keys: readonly SealingKey[], options: SealOp
   checkTime(issuedAt, 'issuedAt');
   checkTime(expiresAt, 'expires');
 
-  const plaintext = Buffer.allocUnsafe(TIMES_BYTES + Buffer.byteLength(value, 'utf8'));
-  plaintext.writeUIntBE(Math.floor(issuedAt), 0, 6);
-  plaintext.writeUIntBE(Math.floor(expiresAt), 6, 6);
-  plaintext.write(value, TIMES_BYTES, 'utf8');
-
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', current.key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(additionalData(current.id, options.name));
-  const body = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return `${SEAL_PREFIX}${current.id}.${body.toString('base64url')}`;
+  const body = sealBody(current.key, additionalData(current.id, options.name), issuedAt, expiresAt, value);
+  const prefix = `${SEAL_PREFIX}${current.id}.`;
+  return typeof body === 'string' ? prefix + body : body.then((encoded) => prefix + encoded);
 }
 
 function checkTime(time: number, option: string): void {
@@ -194,48 +232,72 @@ function checkTime(time: number, option: string): void {
  * ```
  */
 export function unseal(sealed: string, keys: readonly SealingKey[], options: UnsealOptions): UnsealResult {
+  const opened = unsealMaybe(sealed, keys, options);
+  if (opened instanceof Promise) throw synchronousOnly('unseal', opened);
+  return opened;
+}
+
+/** {@link unseal}, synchronous under node:crypto and a promise under Web Crypto: what sessions call. */
+export function unsealMaybe(
+  sealed: string,
+  keys: readonly SealingKey[],
+  options: UnsealOptions,
+): Maybe<UnsealResult> {
   if (typeof sealed !== 'string' || !sealed.startsWith(SEAL_PREFIX)) return failures.malformed;
   const idEnd = SEAL_PREFIX.length + KEY_ID_CHARS;
   if (sealed.charCodeAt(idEnd) !== 0x2e /* . */) return failures.malformed;
   const encoded = sealed.slice(idEnd + 1);
   if (!BASE64URL.test(encoded)) return failures.malformed;
-  const body = Buffer.from(encoded, 'base64url');
+  const body = fromBase64url(encoded);
   if (body.length < IV_BYTES + TIMES_BYTES + TAG_BYTES) return failures.malformed;
   // One spelling per seal: base64url ignores the unused bits of the last character, so without this
   // several strings would open the same seal.
-  if (body.toString('base64url') !== encoded) return failures.malformed;
+  if (base64url(body) !== encoded) return failures.malformed;
   const keyId = sealed.slice(SEAL_PREFIX.length, idEnd);
-  const name = typeof options?.name === 'string' ? options.name : '';
-
-  const iv = body.subarray(0, IV_BYTES);
-  const ciphertext = body.subarray(IV_BYTES, body.length - TAG_BYTES);
-  const tag = body.subarray(body.length - TAG_BYTES);
+  const aad = additionalData(keyId, typeof options?.name === 'string' ? options.name : '');
+  const now = options?.now;
   let known = false;
   for (let i = 0; i < keys.length; i++) {
     const candidate = keys[i] as SealingKey;
     // IDs are 48 bits, so two keys can share one; then each of them is tried.
     if (candidate.id !== keyId) continue;
     known = true;
-    let plaintext: Buffer;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', candidate.key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(additionalData(keyId, name));
-      decipher.setAuthTag(tag);
-      plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
-    } catch {
-      continue;
-    }
-    const issuedAt = plaintext.readUIntBE(0, 6);
-    const expiresAt = plaintext.readUIntBE(6, 6);
-    if ((options?.now ?? Date.now()) >= expiresAt) return failures.expired;
-    return {
-      valid: true,
-      value: plaintext.toString('utf8', TIMES_BYTES),
-      renew: i > 0,
-      issuedAt,
-      expiresAt,
-      keyId,
-    };
+    const opened = openBody(candidate.key, aad, body);
+    if (opened instanceof Promise) return openedLater(opened, i, keys, keyId, aad, body, now);
+    if (opened !== undefined) return unsealed(opened, i, keyId, now);
   }
   return known ? failures.forged : failures['unknown-key'];
+}
+
+/** The rest of {@link unsealMaybe}'s search where opening is asynchronous (Web Crypto). */
+async function openedLater(
+  first: Promise<OpenedBody | undefined>,
+  index: number,
+  keys: readonly SealingKey[],
+  keyId: string,
+  aad: string,
+  body: Uint8Array,
+  now: number | undefined,
+): Promise<UnsealResult> {
+  let found = await first;
+  let i = index;
+  while (found === undefined) {
+    i++;
+    while (i < keys.length && (keys[i] as SealingKey).id !== keyId) i++;
+    if (i >= keys.length) return failures.forged;
+    found = await openBody((keys[i] as SealingKey).key, aad, body);
+  }
+  return unsealed(found, i, keyId, now);
+}
+
+function unsealed(opened: OpenedBody, index: number, keyId: string, now: number | undefined): UnsealResult {
+  if ((now ?? Date.now()) >= opened.expiresAt) return failures.expired;
+  return {
+    valid: true,
+    value: opened.value,
+    renew: index > 0,
+    issuedAt: opened.issuedAt,
+    expiresAt: opened.expiresAt,
+    keyId,
+  };
 }

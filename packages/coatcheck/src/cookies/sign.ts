@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { equalText, hmacKey, macBase64, utf8, utf8Length } from '#crypto';
 
 /** A signing secret: text or bytes. */
 export type Secret = string | Buffer | Uint8Array;
@@ -33,11 +34,11 @@ export function signingKeys(secrets: Secrets, option = 'secret'): readonly KeyOb
     const where = Array.isArray(secrets) ? `${option}[${index}]` : option;
     if (typeof secret === 'string') {
       if (secret.length === 0) throw new TypeError(`${where} must not be empty`);
-      return createSecretKey(Buffer.from(secret, 'utf8'));
+      return hmacKey(utf8(secret));
     }
     if (secret instanceof Uint8Array) {
       if (secret.byteLength === 0) throw new TypeError(`${where} must not be empty`);
-      return createSecretKey(Buffer.from(secret));
+      return hmacKey(secret);
     }
     throw new TypeError(`${where} must be a string or a Buffer`);
   });
@@ -45,16 +46,11 @@ export function signingKeys(secrets: Secrets, option = 'secret'): readonly KeyOb
 
 /** The byte length of a secret, for the "shorter than 32 bytes" warning. */
 export function secretLength(secret: Secret): number {
-  return typeof secret === 'string' ? Buffer.byteLength(secret, 'utf8') : secret.byteLength;
+  return typeof secret === 'string' ? utf8Length(secret) : secret.byteLength;
 }
 
 /** 32 bytes of HMAC-SHA256 in base64 are 43 characters and one `=` of padding. */
 const MAC_CHARS = 43;
-
-function mac(value: string, key: KeyObject): string {
-  // cookie-signature's format: standard base64 with the padding removed.
-  return createHmac('sha256', key).update(value).digest('base64').slice(0, MAC_CHARS);
-}
 
 /**
  * Signs `value` with the first key: `value + '.' + base64(HMAC-SHA256)` without padding, the format
@@ -68,7 +64,8 @@ function mac(value: string, key: KeyObject): string {
 export function sign(value: string, keys: readonly KeyObject[]): string {
   const key = keys[0];
   if (key === undefined) throw new TypeError('sign needs at least one key');
-  return `${value}.${mac(value, key)}`;
+  // cookie-signature's format: standard base64 with the padding removed.
+  return `${value}.${macBase64(key, value)}`;
 }
 
 /**
@@ -89,10 +86,9 @@ export function unsign(signed: string, keys: readonly KeyObject[]): UnsignResult
   // per key on garbage.
   if (dot < 0 || signed.length - dot - 1 !== MAC_CHARS) return INVALID;
   const value = signed.slice(0, dot);
-  const given = Buffer.from(signed.slice(dot + 1), 'utf8');
+  const given = signed.slice(dot + 1);
   for (let i = 0; i < keys.length; i++) {
-    const expected = Buffer.from(mac(value, keys[i] as KeyObject), 'utf8');
-    if (expected.length === given.length && timingSafeEqual(expected, given)) {
+    if (equalText(macBase64(keys[i] as KeyObject, value), given)) {
       return { valid: true, value, renew: i > 0 };
     }
   }

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { base64url, equalBytes, fromBase64url, randomBase64url, randomBytes } from '#crypto';
 import { csrfContextSecret, previous } from '../keys.js';
 
 const SECRET_BYTES = 32;
@@ -19,12 +19,12 @@ const TOKEN = /^[A-Za-z0-9_-]{85}[AQgw]$/;
  * ```
  */
 export function createCsrfSecret(): string {
-  return randomBytes(SECRET_BYTES).toString('base64url');
+  return randomBase64url(SECRET_BYTES);
 }
 
-function secretBytes(secret: string): Buffer | null {
+function secretBytes(secret: string): Uint8Array | null {
   if (typeof secret !== 'string' || !BASE64URL.test(secret)) return null;
-  const bytes = Buffer.from(secret, 'base64url');
+  const bytes = fromBase64url(secret);
   return bytes.length === SECRET_BYTES ? bytes : null;
 }
 
@@ -60,11 +60,11 @@ export function previousCsrfBinding(secret: string, context: string): string | u
 export function createCsrfToken(secret: string): string {
   const bytes = secretBytes(secret);
   if (bytes === null) throw new TypeError('createCsrfToken: the secret is not one made by createCsrfSecret');
-  const pad = randomBytes(SECRET_BYTES);
-  const token = Buffer.allocUnsafe(2 * SECRET_BYTES);
-  pad.copy(token, 0);
-  for (let i = 0; i < SECRET_BYTES; i++) token[SECRET_BYTES + i] = (bytes[i] as number) ^ (pad[i] as number);
-  return token.toString('base64url');
+  const token = randomBytes(2 * SECRET_BYTES);
+  // The first half is the pad; the second, the secret masked with it.
+  for (let i = 0; i < SECRET_BYTES; i++)
+    token[SECRET_BYTES + i] = (bytes[i] as number) ^ (token[i] as number);
+  return base64url(token);
 }
 
 /**
@@ -80,10 +80,10 @@ export function verifyCsrfToken(token: unknown, secret: string): boolean {
   const expected = secretBytes(secret);
   if (expected === null) return false;
   if (typeof token !== 'string' || !TOKEN.test(token)) return false;
-  const bytes = Buffer.from(token, 'base64url');
-  const unmasked = Buffer.allocUnsafe(SECRET_BYTES);
+  const bytes = fromBase64url(token);
+  const unmasked = new Uint8Array(SECRET_BYTES);
   for (let i = 0; i < SECRET_BYTES; i++) {
     unmasked[i] = (bytes[i] as number) ^ (bytes[SECRET_BYTES + i] as number);
   }
-  return timingSafeEqual(unmasked, expected);
+  return equalBytes(unmasked, expected);
 }

@@ -1,4 +1,9 @@
-import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { nodeOnly } from '#crypto';
+
+// Device-bound sessions need node:crypto (public-key proofs); under Web Crypto they are refused
+// at construction, before any of these is called.
+const { createHmac, timingSafeEqual } = nodeOnly;
 
 /** What a bound cookie's value says about the request. */
 export type BoundCookieCheck = 'valid' | 'missing' | 'expired' | 'invalid';

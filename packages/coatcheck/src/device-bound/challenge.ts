@@ -1,4 +1,9 @@
-import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { nodeOnly } from '#crypto';
+
+// Device-bound sessions need node:crypto (public-key proofs); under Web Crypto they are refused
+// at construction, before any of these is called.
+const { createHmac, randomBytes, timingSafeEqual } = nodeOnly;
 
 /** What a challenge is for: it cannot be spent on the other endpoint. */
 export type ChallengePurpose = 'registration' | 'refresh';

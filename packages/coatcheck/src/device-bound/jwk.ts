@@ -1,5 +1,10 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { nodeOnly } from '#crypto';
 import type { DeviceKeyAlgorithm } from './structured.js';
+
+// Device-bound sessions need node:crypto (public-key proofs); under Web Crypto they are refused
+// at construction, before any of these is called.
+const { createHash, createPublicKey } = nodeOnly;
 
 /** A device's public key as the proof's header carries it: the members RFC 7638 thumbprints. */
 export type DevicePublicJwk =

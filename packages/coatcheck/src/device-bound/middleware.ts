@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { type KeyObject, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nodeOnly } from '#crypto';
 import { isCookieName } from '../cookies/attributes.js';
 import { findCookie } from '../cookies/parse.js';
 import { serializeCookie } from '../cookies/serialize.js';
@@ -27,6 +28,10 @@ import {
   sessionIdentifierOf,
   sfString,
 } from './structured.js';
+
+// Device-bound sessions need node:crypto (public-key proofs); under Web Crypto they are refused
+// at construction, before any of these is called.
+const { randomBytes } = nodeOnly;
 
 /**
  * The `deviceBound` option of `session()`: Device Bound Session Credentials (the W3C DBSC draft).

@@ -1,4 +1,5 @@
-import { constants, type KeyObject, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { nodeOnly } from '#crypto';
 import { DeviceProofError } from '../errors.js';
 import {
   algorithmOf,
@@ -9,6 +10,10 @@ import {
   publicKeyOf,
 } from './jwk.js';
 import type { DeviceKeyAlgorithm } from './structured.js';
+
+// Device-bound sessions need node:crypto (public-key proofs); under Web Crypto they are refused
+// at construction, before any of these is called.
+const { constants, verify } = nodeOnly;
 
 /** A proof whose signature and form have been verified; the challenge is still the caller's to check. */
 export interface VerifiedProof {

@@ -1,4 +1,6 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+type NodeHttp = typeof import('node:http');
 
 const FIRST = Symbol('coatcheck.shape.first');
 const SECOND = Symbol('coatcheck.shape.second');
@@ -14,8 +16,24 @@ const SECOND = Symbol('coatcheck.shape.second');
  * nothing else about the objects changes.
  */
 export function settleShapes(req: IncomingMessage, res: ServerResponse): void {
-  if (Object.getPrototypeOf(req) !== IncomingMessage.prototype) toDictionaryMode(req);
-  if (Object.getPrototypeOf(res) !== ServerResponse.prototype) toDictionaryMode(res);
+  if (nodeHttp === undefined) nodeHttp = loadNodeHttp();
+  const http = nodeHttp;
+  if (Object.getPrototypeOf(req) !== http.IncomingMessage.prototype) toDictionaryMode(req);
+  if (Object.getPrototypeOf(res) !== http.ServerResponse.prototype) toDictionaryMode(res);
+}
+
+let nodeHttp: NodeHttp | undefined;
+
+/**
+ * node:http, fetched on the first request rather than imported: this module is reached from
+ * `coatcheck/fetch` too (through the session middleware), which must load on runtimes with no
+ * `node:` modules; only the node:http adapter ever calls it, and there node:http exists.
+ */
+function loadNodeHttp(): NodeHttp {
+  const host = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  const http = host?.getBuiltinModule?.('node:http') as NodeHttp | undefined;
+  if (http === undefined) throw new TypeError('coatcheck: the node:http adapter needs node:http');
+  return http;
 }
 
 function toDictionaryMode(target: object): void {

@@ -64,7 +64,8 @@ export function storeCall<T>(
     pending.add(call);
     if (!sweeper) {
       sweeper = setInterval(sweep, Math.min(SWEEP_INTERVAL, timeout));
-      sweeper.unref();
+      // A number on runtimes without Node's timers (workerd), where nothing keeps a process alive anyway.
+      (sweeper as { unref?: () => void }).unref?.();
     }
     promise.then(
       (value) => {

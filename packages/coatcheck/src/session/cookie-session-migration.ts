@@ -64,6 +64,12 @@ export function legacyCookieSession(
 ): LegacyCookieSession | undefined {
   if (migrate === undefined) return undefined;
   const option = `${label} option migrate`;
+  // cookie-session's cookies are base64 JSON under SHA-1 keygrip signatures: Node's Buffer and crypto.
+  if (typeof (globalThis as { Buffer?: unknown }).Buffer !== 'function') {
+    throw new TypeError(
+      `${option} needs node:crypto and Buffer (Node.js, Bun, Deno), which this runtime lacks`,
+    );
+  }
   if (migrate === null || typeof migrate !== 'object' || Array.isArray(migrate)) {
     throw new TypeError(`${option} must be an object such as { cookieSession: { keys } }`);
   }

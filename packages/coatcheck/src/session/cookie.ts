@@ -1,5 +1,6 @@
 import { attributesFor, type CookieAttributes } from '../cookies/attributes.js';
 import { serializeCookie } from '../cookies/serialize.js';
+import { warn } from '../lib/warn.js';
 import type { CookieJSON } from '../stores/contract.js';
 
 /** `SameSite` values; `'auto'` means `None` on secure requests and `Lax` otherwise. */
@@ -38,7 +39,7 @@ let warnedMaxAgeDate = false;
 function warnMaxAgeDate(): void {
   if (warnedMaxAgeDate) return;
   warnedMaxAgeDate = true;
-  process.emitWarning('cookie.maxAge as a Date is deprecated; pass a number of milliseconds instead', {
+  warn('cookie.maxAge as a Date is deprecated; pass a number of milliseconds instead', {
     type: 'DeprecationWarning',
     code: 'COATCHECK_MAXAGE_DATE',
   });

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from '#events';
 import type { StoreError } from '../errors.js';
 import { HandleKeys } from '../keys.js';
+import { warn } from '../lib/warn.js';
 
 /**
  * What the session middleware reports, by event name. `handle` is a keyed hash of the session ID:
@@ -112,9 +113,7 @@ export class SessionReporter {
       this.emitter.emit(event, payload);
     } catch (err) {
       // A failing listener must not fail the request that happened to trigger it.
-      process.emitWarning(`coatcheck: a "${event}" listener threw: ${(err as Error)?.message ?? err}`, {
-        type: 'CoatcheckWarning',
-      });
+      warn(`coatcheck: a "${event}" listener threw: ${(err as Error)?.message ?? err}`);
     }
   }
 }

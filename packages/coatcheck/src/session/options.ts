@@ -14,6 +14,7 @@ import { DeviceBound, type DeviceBoundOptions } from '../device-bound/middleware
 import { StoreBreaker, type StoreBreakerOptions } from '../lib/breaker.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
 import { MIN_SECRET_BYTES, shortSecrets } from '../lib/secrets.js';
+import { warn as processWarning } from '../lib/warn.js';
 import { type ConnectStore, fromConnectStore, isConnectStore } from '../stores/connect.js';
 import { isSessionStore, type SessionStore } from '../stores/contract.js';
 import { MemoryStore } from '../stores/memory.js';
@@ -210,7 +211,7 @@ function suggestion(unknown: string, known: readonly string[]): string {
 }
 
 function warn(message: string): void {
-  process.emitWarning(message, { type: 'CoatcheckWarning', code: 'COATCHECK_OPTIONS' });
+  processWarning(message, { code: 'COATCHECK_OPTIONS' });
 }
 
 type AnyOptions = Record<string, unknown>;

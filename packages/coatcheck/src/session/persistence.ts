@@ -37,8 +37,11 @@ export interface RequestPersistence {
   readonly changed: boolean;
   /** Reads the session cookie(s) from a Cookie header. Never throws on request data. */
   readCookie(header: string | undefined): CookieReading | Promise<CookieReading>;
-  /** `Set-Cookie` values carrying the session `id`, with these attributes (resolved for this response). */
-  issue(id: string, attributes: CookieAttributes): string[];
+  /**
+   * `Set-Cookie` values carrying the session `id`, with these attributes (resolved for this response).
+   * A promise only where sealing is asynchronous (a sealed cookie under Web Crypto).
+   */
+  issue(id: string, attributes: CookieAttributes): string[] | Promise<string[]>;
   /** `Set-Cookie` values deleting the session cookie(s) the request carried; `attributes` already expired. */
   clear(attributes: CookieAttributes): string[];
   /**

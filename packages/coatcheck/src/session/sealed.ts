@@ -1,7 +1,9 @@
+import { utf8Length } from '#crypto';
 import type { CookieAttributes } from '../cookies/attributes.js';
 import { chunkedSize, expireChunks, readChunks, serializeChunks } from '../cookies/chunk.js';
-import { SEAL_PREFIX, type SealingKey, seal, unseal } from '../cookies/seal.js';
+import { SEAL_PREFIX, type SealingKey, sealMaybe, unsealMaybe } from '../cookies/seal.js';
 import { CookieTooLargeError } from '../errors.js';
+import type { Maybe } from '../lib/crypto/contract.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
 import type { LegacyCookieSession } from './cookie-session-migration.js';
 import { type CookieReading, NO_COOKIE, type Persistence, type RequestPersistence } from './persistence.js';
@@ -138,7 +140,7 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
       u: record.user,
     };
     const json = JSON.stringify(sealed);
-    const size = chunkedSize(this.#config.name, sealedLength(Buffer.byteLength(json)));
+    const size = chunkedSize(this.#config.name, sealedLength(utf8Length(json)));
     if (size > this.#config.maxSize) {
       throw new CookieTooLargeError(this.#config.name, size, this.#config.maxSize);
     }
@@ -199,7 +201,9 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     this.#chunksReceived = chunks.held;
     if (chunks.kind !== 'value') return { kind: 'tampered', reason: chunks.kind };
     const sealed = chunks.value;
-    const opened = unseal(sealed, keys, { name });
+    let opened = unsealMaybe(sealed, keys, { name });
+    // Awaited only where opening is asynchronous (Web Crypto): on node:crypto no extra tick.
+    if (opened instanceof Promise) opened = await opened;
     if (!opened.valid) {
       // An expired seal is authentic and simply over: a fresh session, not an attack.
       if (opened.reason === 'expired') return NO_COOKIE;
@@ -245,7 +249,7 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
       e: now + idle + idleGraceOf(idle),
     };
     const json = JSON.stringify(record);
-    if (chunkedSize(this.#config.name, sealedLength(Buffer.byteLength(json))) > this.#config.maxSize) {
+    if (chunkedSize(this.#config.name, sealedLength(utf8Length(json))) > this.#config.maxSize) {
       return { kind: 'tampered', reason: 'oversized' };
     }
     this.#id = record.i;
@@ -268,16 +272,26 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     return lines;
   }
 
-  issue(id: string, attributes: CookieAttributes): string[] {
+  issue(id: string, attributes: CookieAttributes): Maybe<string[]> {
     const json = this.#json;
     if (json === undefined || id !== this.#id) return [];
     const { name, keys, absoluteTimeout } = this.#config;
     // The seal ends at the idle deadline, never past the absolute one, whatever the browser keeps.
     const end =
       absoluteTimeout === false ? this.#expires : Math.min(this.#expires, this.#created + absoluteTimeout);
-    const sealed = seal(json, keys, { name, expires: end, issuedAt: Math.min(this.#issuedAt, Date.now()) });
+    const sealed = sealMaybe(json, keys, {
+      name,
+      expires: end,
+      issuedAt: Math.min(this.#issuedAt, Date.now()),
+    });
+    return typeof sealed === 'string'
+      ? this.#lines(sealed, attributes)
+      : sealed.then((value) => this.#lines(value, attributes));
+  }
+
+  #lines(sealed: string, attributes: CookieAttributes): string[] {
     return [
-      ...serializeChunks(name, sealed, attributes, this.#chunksReceived),
+      ...serializeChunks(this.#config.name, sealed, attributes, this.#chunksReceived),
       ...this.#expireLegacy(attributes),
     ];
   }

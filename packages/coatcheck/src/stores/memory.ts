@@ -153,7 +153,8 @@ export class MemoryStore extends Store implements SessionStore {
       maxBytes === Number.POSITIVE_INFINITY ? maxBytes : maxBytes - Math.floor(maxBytes * anonymousShare);
     if (pruneInterval > 0) {
       this.#timer = setInterval(() => this.prune(), pruneInterval);
-      this.#timer.unref();
+      // A number on runtimes without Node's timers (workerd), where nothing keeps a process alive anyway.
+      (this.#timer as { unref?: () => void }).unref?.();
     }
   }
 

@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { EventEmitter } from 'node:events';
+
 import type { IncomingMessage } from 'node:http';
+import { EventEmitter } from '#events';
 import { SessionNotFoundError } from '../errors.js';
 import { Cookie } from '../session/cookie.js';
 import { Session, type SessionHost, type SessionState, STATE } from '../session/session.js';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBase64url } from '#crypto';
 import { BINDING_KEY } from '../../device-bound/binding.js';
 import { SessionRecordError } from '../../errors.js';
 import { andThen } from '../../lib/settle.js';
@@ -13,7 +13,7 @@ import { endOf, isLive } from './timeouts.js';
 
 /** 192 bits from the CSPRNG, base64url: 32 characters, as long as express-session's IDs. */
 export function generateSessionId(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBase64url(24);
 }
 
 /** What loading made of the request's cookie. */

@@ -227,10 +227,7 @@ export class RequestSession implements SessionHost, EngineContext {
       this.#carryOnOrThrow(err);
       return undefined;
     }
-    if (!(modified instanceof Promise)) {
-      this.#decideCookie(session, modified);
-      return undefined;
-    }
+    if (!(modified instanceof Promise)) return this.#decideCookie(session, modified);
     return modified.then(
       (m) => this.#decideCookie(session, m),
       (err: unknown) => this.#carryOnOrThrow(err),
@@ -269,16 +266,20 @@ export class RequestSession implements SessionHost, EngineContext {
     });
   }
 
-  /** The cookie decision at the end of the response, once the session is saved. */
-  #decideCookie(session: Session, modified: boolean): void {
-    if (this.#cookieHandled) return;
+  /**
+   * The cookie decision at the end of the response, once the session is saved. A promise only
+   * while a sealed cookie is being sealed asynchronously (Web Crypto).
+   */
+  #decideCookie(session: Session, modified: boolean): Promise<void> | undefined {
+    if (this.#cookieHandled) return undefined;
     const state = session[STATE];
     if (state.gone) {
       this.#cleared = this.#cookieId !== undefined;
-      return;
+      return undefined;
     }
     // A session still new was never stored, so there is nothing for a cookie to point at.
-    if (!state.isNew && this.#sends(session, false, modified)) this.#setCookie(session);
+    if (!state.isNew && this.#sends(session, false, modified)) return this.#setCookie(session);
+    return undefined;
   }
 
   /** The last moment to add headers: before they are written (the body may still be streaming). */
@@ -303,7 +304,12 @@ export class RequestSession implements SessionHost, EngineContext {
         if (this.persistence.writeNow && writeDueEarly(this, session, changes, now)) {
           writeEarly(this, session, changes, now);
         }
-        if (this.#sends(session, state.isNew, changes.modified)) this.#setCookie(session);
+        if (this.#sends(session, state.isNew, changes.modified) && this.#setCookie(session) !== undefined) {
+          // Only the node:http adapter sends headers early, and it runs on node:crypto, which seals at once.
+          throw new TypeError(
+            'coatcheck: a sealed cookie cannot be sealed asynchronously once headers are going',
+          );
+        }
       }
     }
     this.#flushCleared();
@@ -331,11 +337,15 @@ export class RequestSession implements SessionHost, EngineContext {
     this.#appendSetCookie(this.persistence.clear(cookie.attributes(this.#secure)));
   }
 
-  #setCookie(session: Session): void {
+  /** Sets the session's cookie; a promise only where issuing it is asynchronous (see {@link RequestPersistence.issue}). */
+  #setCookie(session: Session): Promise<void> | undefined {
     const attributes = session.cookie.attributes(this.#secure);
-    if (browserWouldDrop(attributes.secure, this.#secure)) return;
+    if (browserWouldDrop(attributes.secure, this.#secure)) return undefined;
     this.#cleared = false;
-    this.#appendSetCookie(this.persistence.issue(this.#cookieTarget(session), attributes));
+    const values = this.persistence.issue(this.#cookieTarget(session), attributes);
+    if (values instanceof Promise) return values.then((lines) => this.#appendSetCookie(lines));
+    this.#appendSetCookie(values);
+    return undefined;
   }
 
   #appendSetCookie(values: string[]): void {

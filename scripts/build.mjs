@@ -92,6 +92,31 @@ function pointReferencesIntoDist(src, dist, dir = dist) {
   }
 }
 
+// The core's own subpath imports (`#crypto`, `#events`: package.json "imports") pick a backend by
+// export condition. TypeScript's node10 resolution, which apps on older settings use, does not read
+// "imports", so the published declarations name the node backend's declaration file instead (its
+// types are the ones the "imports" entry gives under "types" too).
+const backends = { '#crypto': 'lib/crypto/node.js', '#events': 'lib/events/node.js' };
+function pointSubpathImportsIntoDist(dist, dir = dist) {
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    if (statSync(file).isDirectory()) {
+      pointSubpathImportsIntoDist(dist, file);
+      continue;
+    }
+    if (!name.endsWith('.d.ts')) continue;
+    const text = readFileSync(file, 'utf8');
+    const rewritten = text.replace(
+      /(from |import\()(['"])(#crypto|#events)\2/g,
+      (_whole, head, quote, spec) => {
+        const target = relative(dirname(file), join(dist, backends[spec]));
+        return `${head}${quote}${target.startsWith('.') ? target : `./${target}`}${quote}`;
+      },
+    );
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+}
+
 for (const name of order) {
   if (only.length && !only.includes(name)) continue;
   const pkg = join(root, 'packages', name);
@@ -103,5 +128,6 @@ for (const name of order) {
   }
   copyDeclarations(join(pkg, 'src'), dist);
   pointReferencesIntoDist(join(pkg, 'src'), dist);
+  if (name === 'coatcheck') pointSubpathImportsIntoDist(dist);
   console.log(`built ${relative(root, dist)}`);
 }

@@ -44,7 +44,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /**
      * The request's session (coatcheck), in the contexts where `@coatcheck/fastify` is registered;
-     * after `rotate()` or `regenerate()`, the new one.
+     * `rotate()` and `regenerate()` move this object to its new ID.
      */
     session: SessionWithData;
     /**

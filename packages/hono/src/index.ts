@@ -35,7 +35,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** What the middleware puts on the context: `c.get('session')`. */
 export interface SessionVariables {
-  /** The request's session (typed by your `SessionData`); after `rotate()` or `regenerate()`, the new one. */
+  /** The request's session (typed by your `SessionData`); `rotate()` moves this object to its new ID. */
   session: SessionWithData;
 }
 

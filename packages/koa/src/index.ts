@@ -35,8 +35,8 @@ import type { Context, Middleware } from 'koa';
 declare module 'koa' {
   interface ExtendableContext {
     /**
-     * The request's session (coatcheck), where `@coatcheck/koa`'s middleware ran; after `rotate()` or
-     * `regenerate()`, the new one.
+     * The request's session (coatcheck), where `@coatcheck/koa`'s middleware ran; `rotate()` and
+     * `regenerate()` move this object to its new ID.
      */
     session: SessionWithData;
     /**

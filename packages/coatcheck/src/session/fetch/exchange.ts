@@ -32,7 +32,7 @@ export class FetchExchange implements Exchange {
   readonly request: Request;
   sessionId: unknown;
   #session: Session | null | undefined;
-  /** Told of each session the engine puts in place (after `rotate()` a new one), for adapters that hold it. */
+  /** Told of each session the engine puts in place (again after `rotate()`), for adapters that hold it. */
   readonly #onSession: ((session: Session | undefined) => void) | undefined;
   readonly #setCookies: string[] = [];
   readonly #defaults: Array<[string, string]> = [];

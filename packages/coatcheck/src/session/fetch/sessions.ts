@@ -7,13 +7,12 @@ import { Session } from '../session.js';
 import { FetchExchange } from './exchange.js';
 
 /**
- * A request's session, opened by {@link FetchSessions.open}, until its response is ready. Read
- * `session` from here each time: `rotate()` and `regenerate()` put a new `Session` in place (as
- * express-session's `regenerate()` replaces `req.session`), so a `Session` kept from before them is
- * the old one.
+ * A request's session, opened by {@link FetchSessions.open}, until its response is ready.
+ * `rotate()` and `regenerate()` move the `Session` object to its new ID, so one kept from before
+ * them is still the request's session.
  */
 export interface OpenedSession {
-  /** The request's session; after `regenerate()` or `rotate()`, the new one. */
+  /** The request's session (the same object after `regenerate()` or `rotate()`, under its new ID). */
   readonly session: SessionWithData;
   /**
    * Saves the session and returns `response` with its cookie: `Set-Cookie` added to those the
@@ -52,7 +51,7 @@ export interface FetchCookieSessions extends Omit<SessionManager, 'info' | 'ende
   ): Promise<Response>;
   /**
    * The primitive under `wrap` and `handle`, for adapters: loads the session; `respond()` saves it.
-   * `onSession` hears each session put in place (the loaded one, the new one after `rotate()` or
+   * `onSession` hears each session put in place (the loaded one, again after `rotate()` or
    * `regenerate()`, `undefined` after `destroy()`), for an adapter that keeps it somewhere else.
    */
   open(request: Request, onSession?: (session: Session | undefined) => void): Promise<OpenedSession>;

@@ -14,6 +14,7 @@ import {
   type StoreOperation,
 } from '../errors.js';
 import { isConnectionRefused } from '../lib/connection.js';
+import { warn } from '../lib/warn.js';
 import { Store } from './store.js';
 
 /** Table and schema names: letters, digits and `_`, leaving room for index-name suffixes. */
@@ -53,7 +54,7 @@ export function renamedOption<T>(store: string, options: object, name: string, o
   if (values[name] !== undefined) throw new TypeError(`${store}: give ${name} only (${old} is its old name)`);
   if (!warned.has(`${store}.${old}`)) {
     warned.add(`${store}.${old}`);
-    process.emitWarning(`${store}: the option ${old} is now called ${name}`, {
+    warn(`${store}: the option ${old} is now called ${name}`, {
       type: 'DeprecationWarning',
       code: 'COATCHECK_STORE_OPTION',
     });
@@ -161,7 +162,8 @@ export abstract class StoreBase extends Store {
         this.report(err);
       }
     }, interval);
-    this.#timer.unref();
+    // A number on runtimes without Node's timers (workerd), where nothing keeps a process alive anyway.
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   /** A background failure, to the store's `'error'` listeners if it has any. */

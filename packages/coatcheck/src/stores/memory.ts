@@ -5,10 +5,10 @@
  * @module
  */
 import { SessionRecordError, StoreClosedError, StoreError, type StoreOperation } from '../errors.js';
+import { checkPruneInterval, StoreBase } from './base.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { offerImmediateCalls } from './immediate.js';
 import { decodeRecord, decodeRows, skipDamaged } from './record.js';
-import { Store } from './store.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -99,7 +99,7 @@ class Lru {
  * app.use(session({ secret, store: new MemoryStore({ max: 50_000, maxBytes: 256 * 1024 * 1024 }) }));
  * ```
  */
-export class MemoryStore extends Store implements SessionStore {
+export class MemoryStore extends StoreBase implements SessionStore {
   /** What `maxBytes` counts for each session beyond the characters of its ID, data JSON and user. */
   static readonly entryOverhead = ENTRY_OVERHEAD;
   readonly name = 'memory';
@@ -112,8 +112,6 @@ export class MemoryStore extends Store implements SessionStore {
   readonly #anonymous = new Lru();
   readonly #signedIn = new Lru();
   readonly #byUser = new Map<string, Set<string>>();
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
     super();
@@ -142,24 +140,18 @@ export class MemoryStore extends Store implements SessionStore {
     if (typeof anonymousShare !== 'number' || !(anonymousShare >= 0 && anonymousShare < 1)) {
       throw new TypeError('MemoryStore: anonymousShare must be a number from 0 to below 1');
     }
-    if (!Number.isFinite(pruneInterval) || pruneInterval < 0) {
-      throw new TypeError('MemoryStore: pruneInterval must be a number of milliseconds ≥ 0');
-    }
+    checkPruneInterval('MemoryStore', pruneInterval);
     this.max = max;
     this.maxBytes = maxBytes;
     this.anonymousShare = anonymousShare;
     this.#signedInMax = max - Math.floor(max * anonymousShare);
     this.#signedInMaxBytes =
       maxBytes === Number.POSITIVE_INFINITY ? maxBytes : maxBytes - Math.floor(maxBytes * anonymousShare);
-    if (pruneInterval > 0) {
-      this.#timer = setInterval(() => this.prune(), pruneInterval);
-      // A number on runtimes without Node's timers (workerd), where nothing keeps a process alive anyway.
-      (this.#timer as { unref?: () => void }).unref?.();
-    }
+    this.startPruning(pruneInterval, () => this.prune());
   }
 
   #check(operation: StoreOperation): void {
-    if (this.#closed) throw new StoreClosedError(this.name, operation);
+    if (this.closed) throw new StoreClosedError(this.name, operation);
   }
 
   #classOf(entry: Entry): Lru {
@@ -424,13 +416,6 @@ export class MemoryStore extends Store implements SessionStore {
       }
     }
     return pruned;
-  }
-
-  /** Stops the sweep timer and refuses further reads and writes. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 }
 

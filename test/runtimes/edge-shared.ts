@@ -5,3 +5,5 @@
 export const EDGE_SECRET = 'the workerd test: a secret of thirty-two bytes or more';
 /** The name of the worker's sealed session cookie. */
 export const SEALED_COOKIE = 'edge.sealed';
+/** The name of the Hono app's sealed session cookie. */
+export const HONO_COOKIE = 'edge.hono';

@@ -1,10 +1,13 @@
 // A Workers-style module (`export default { fetch }`) over coatcheck/fetch, for test/runtimes/
 // workerd.test.ts: bundled for the `workerd` export condition and served by workerd with no
 // compatibility flags, so with no `node:` modules, no Buffer and no process. /sealed/* keeps the
-// session sealed in its cookie (fetchCookieSessions), /stored/* in a MemoryStore (fetchSessions).
+// session sealed in its cookie (fetchCookieSessions), /stored/* in a MemoryStore (fetchSessions),
+// /hono/* is a Hono app with @coatcheck/hono's cookieSession() and csrf(), as on Cloudflare Workers.
+import { cookieSession, csrf as honoCsrf, type SessionCsrfEnv } from '@coatcheck/hono';
 import { fetchCookieSessions, fetchCsrf, fetchSessions } from 'coatcheck/fetch';
 import { MemoryStore } from 'coatcheck/stores';
-import { EDGE_SECRET, SEALED_COOKIE } from './edge-shared.js';
+import { Hono } from 'hono';
+import { EDGE_SECRET, HONO_COOKIE, SEALED_COOKIE } from './edge-shared.js';
 
 const sealed = fetchCookieSessions({ secret: EDGE_SECRET, name: SEALED_COOKIE });
 // Made on the first request: MemoryStore starts its prune timer when constructed, and a Worker may
@@ -45,6 +48,17 @@ const sealedHandler = sealed.wrap(async (request, context) => {
 const storedHandler = (request: Request) =>
   storedSessions().handle(request, ({ session }) => Response.json({ views: views(session), id: session.id }));
 
+const hono = new Hono<SessionCsrfEnv>();
+hono.use('/hono/*', cookieSession({ secret: EDGE_SECRET, name: HONO_COOKIE }));
+hono.use('/hono/*', honoCsrf({ token: { require: 'always' } }));
+hono.get('/hono/views', (c) => c.json({ views: views(c.get('session')), id: c.get('session').id }));
+hono.get('/hono/token', (c) => c.json({ token: c.get('csrfToken')() }));
+hono.post('/hono/rotate', async (c) => {
+  const session = c.get('session');
+  await session.rotate();
+  return c.json({ id: session.id, views: session.views ?? 0 });
+});
+
 export default {
   async fetch(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
@@ -54,6 +68,7 @@ export default {
     }
     if (path.startsWith('/sealed/')) return sealedHandler(request);
     if (path.startsWith('/stored/')) return storedHandler(request);
+    if (path.startsWith('/hono/')) return hono.fetch(request);
     return new Response('not found', { status: 404 });
   },
 };

@@ -4,7 +4,7 @@
  * `node:crypto`, no Buffer, no process). test/runtimes/edge-worker.ts is bundled with esbuild for
  * the `workerd` export condition, as wrangler bundles for it, served on 127.0.0.1 and driven over
  * HTTP: a sealed session counting views, a tampered cookie, rotate(), CSRF, a MemoryStore session,
- * and sealed cookies moving between Node.js and workerd both ways. The binary comes from
+ * a Hono app with @coatcheck/hono, and sealed cookies moving between Node.js and workerd both ways. The binary comes from
  * tools/runtimes (the npm package of its official build); outside CI a missing one skips with a
  * line saying how to fetch it.
  */
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { seal, sealingKeys, unseal } from '../../packages/coatcheck/src/cookies/seal.js';
 import { RUNTIMES, runtimePath } from '../../tools/runtimes/runtimes.mjs';
-import { EDGE_SECRET, SEALED_COOKIE } from './edge-shared.js';
+import { EDGE_SECRET, HONO_COOKIE, SEALED_COOKIE } from './edge-shared.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -186,6 +186,33 @@ describe(`coatcheck/fetch on workerd ${RUNTIMES.workerd.version}, no compatibili
     const fresh = await get('/stored/views', forged);
     assert.equal(fresh.status, 200);
     assert.equal(((await fresh.json()) as { views: number }).views, 1);
+  });
+
+  it('@coatcheck/hono on a Hono app: a sealed session across requests, rotate() on the object held, CSRF', async () => {
+    const first = await get('/hono/views');
+    assert.equal(first.status, 200, await first.clone().text());
+    let cookie = cookieOf(first, HONO_COOKIE);
+    const before = (await first.json()) as { views: number; id: string };
+    assert.equal(before.views, 1);
+    const second = await get('/hono/views', cookie);
+    assert.equal(((await second.json()) as { views: number }).views, 2);
+    cookie = cookieOf(second, HONO_COOKIE);
+    // Handing out a token keeps its secret in the session: the sealed cookie is sent again.
+    const issued = await get('/hono/token', cookie);
+    const { token } = (await issued.json()) as { token: string };
+    cookie = cookieOf(issued, HONO_COOKIE);
+    // Same-origin, as a browser's form post says: the Origin check passes, the token decides.
+    const post = (headers: Record<string, string> = {}) =>
+      get('/hono/rotate', cookie, { method: 'POST', headers: { origin: base, ...headers } });
+    const refused = await post();
+    assert.equal(refused.status, 403, 'a POST without its CSRF token');
+    const rotated = await post({ 'x-csrf-token': token });
+    assert.equal(rotated.status, 200, await rotated.clone().text());
+    const moved = (await rotated.json()) as { views: number; id: string };
+    assert.equal(moved.views, 2);
+    assert.notEqual(moved.id, before.id);
+    const third = await get('/hono/views', cookieOf(rotated, HONO_COOKIE));
+    assert.deepEqual(await third.json(), { views: 3, id: moved.id });
   });
 
   it('a session sealed on Node.js opens on workerd, and one sealed there opens on Node.js', async () => {

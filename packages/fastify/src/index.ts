@@ -21,9 +21,13 @@
  */
 import type { CookieSessionOptions, SessionOptions, SessionWithData } from 'coatcheck';
 import {
+  type AdapterDeviceBinding,
   type CookieSessionEngine,
   cookieSessionEngine,
+  type DeviceBindingInfo,
+  type DeviceResponse,
   type Exchange,
+  type ExchangeDeviceHooks,
   isSecureRequest,
   type SessionEngine,
   type SessionRequest,
@@ -33,11 +37,19 @@ import { type CsrfOptions, csrfGuard } from 'coatcheck/csrf';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 
 /** What manages sessions outside a request; `info` and `ended` take the request. */
-export interface FastifySessions extends Omit<SessionEngine, 'open' | 'covers' | 'info' | 'ended'> {
+export interface FastifySessions
+  extends Omit<SessionEngine, 'open' | 'covers' | 'info' | 'ended' | 'device'> {
   /** Timing of the request's session (see `session()`'s `info`). */
   info(request: FastifyRequest): ReturnType<SessionEngine['info']>;
   /** Why the session the request's cookie named could not be used: `'expired'`, `'tampered'`, … */
   ended(request: FastifyRequest): ReturnType<SessionEngine['ended']>;
+  /**
+   * With `deviceBound`: asks the browser, on this request's reply, to bind the session to a device
+   * key (`start: 'manual'`, or after sign-in without a `userKey`), as `session()`'s `bindDevice`.
+   */
+  bindDevice(request: FastifyRequest, options?: { authorization?: string | undefined }): void;
+  /** With `deviceBound`: the request's session binding (for a "this device" page), or `undefined`. */
+  deviceBinding(request: FastifyRequest): DeviceBindingInfo | undefined;
 }
 
 declare module 'fastify' {
@@ -63,11 +75,13 @@ declare module 'fastify' {
 class FastifyExchange implements Exchange {
   readonly #request: FastifyRequest;
   readonly #reply: FastifyReply;
+  readonly device: ExchangeDeviceHooks | undefined;
   sessionId: unknown;
 
-  constructor(request: FastifyRequest, reply: FastifyReply) {
+  constructor(request: FastifyRequest, reply: FastifyReply, device?: ExchangeDeviceHooks) {
     this.#request = request;
     this.#reply = reply;
+    this.device = device;
   }
 
   /** Node's request: what `genid`, a `cookie` function and `ended()` get, as under `session()`. */
@@ -117,6 +131,37 @@ class FastifyExchange implements Exchange {
   }
 }
 
+/**
+ * Device binding's view of Fastify's reply: headers go through `reply.header()`, so they are sent
+ * with Fastify's own (a header set on the raw response would lose to a reply header of the same
+ * name), and `end()` keeps the body for `reply.send()`.
+ */
+class FastifyDeviceResponse implements DeviceResponse {
+  readonly #reply: FastifyReply;
+  statusCode = 200;
+  body = '';
+
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+
+  getHeader(name: string) {
+    return this.#reply.getHeader(name) as number | string | string[] | undefined;
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): void {
+    this.#reply.header(name, value);
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#reply.hasHeader(name);
+  }
+
+  end(body?: string): void {
+    this.body = body ?? '';
+  }
+}
+
 const OPENED = Symbol('coatcheck session');
 
 /**
@@ -142,7 +187,21 @@ const OPENED = Symbol('coatcheck session');
  */
 const plugin: FastifyPluginAsync<SessionOptions> = async (fastify: FastifyInstance, options) => {
   const { prefix: _prefix, ...sessionOptions } = options as SessionOptions & { prefix?: string };
-  hooksOn(fastify, sessionEngine(sessionOptions as SessionOptions, '@coatcheck/fastify'));
+  const engine = sessionEngine(sessionOptions as SessionOptions, '@coatcheck/fastify', { deviceBound: true });
+  const { device } = engine;
+  const needed = (): AdapterDeviceBinding => {
+    if (!device) throw new TypeError('bindDevice() and deviceBinding() need the session option deviceBound');
+    return device;
+  };
+  hooksOn(
+    fastify,
+    engine,
+    {
+      bindDevice: (request, bindOptions) => needed().bindDevice(request.raw, bindOptions),
+      deviceBinding: (request) => needed().info(request.raw, (request as { session?: unknown }).session),
+    },
+    device,
+  );
 };
 
 /**
@@ -169,18 +228,35 @@ const cookiePlugin: FastifyPluginAsync<CookieSessionOptions> = async (fastify, o
       '@coatcheck/fastify cookieSession: cookie sessions have no store to list or revoke; use notBefore to log a user out everywhere',
     );
   };
-  hooksOn(fastify, engine, { listByUser: noStore, revoke: noStore, revokeAll: noStore });
+  const noDevice = (): never => {
+    throw new TypeError(
+      '@coatcheck/fastify cookieSession: device binding needs the session plugin with deviceBound',
+    );
+  };
+  hooksOn(fastify, engine, {
+    listByUser: noStore,
+    revoke: noStore,
+    revokeAll: noStore,
+    bindDevice: noDevice,
+    deviceBinding: noDevice,
+  });
 };
 
-/** `fastify.sessions`, `request.session`, and the two hooks that load and save it. */
+/**
+ * `fastify.sessions`, `request.session`, and the two hooks that load and save it. With device
+ * binding, the registration and refresh endpoints are answered in `onRequest`, once the session is
+ * loaded, before any route: they need none (register the plugin at the root, where requests that
+ * match no route are handled too).
+ */
 function hooksOn(
   fastify: FastifyInstance,
   engine: CookieSessionEngine,
-  storeless: Partial<FastifySessions> = {},
+  extra: Partial<FastifySessions> = {},
+  device?: AdapterDeviceBinding,
 ): void {
-  const { open: _open, covers: _covers, info, ended, ...manager } = engine;
+  const { open: _open, covers: _covers, info, ended, device: _device, ...manager } = engine as SessionEngine;
   fastify.decorate('sessions', {
-    ...storeless,
+    ...extra,
     ...manager,
     info: (request: FastifyRequest) => info(request.raw),
     ended: (request: FastifyRequest) => ended(request.raw),
@@ -189,8 +265,16 @@ function hooksOn(
   fastify.decorateRequest(OPENED, null);
   fastify.addHook('onRequest', async (request, reply) => {
     if (!engine.covers(request.url.split('?')[0] ?? '/')) return;
-    const opened = await engine.open(new FastifyExchange(request, reply));
+    const answer = device && new FastifyDeviceResponse(reply);
+    const hooks = answer && device?.hooks(request.raw, answer);
+    const opened = await engine.open(new FastifyExchange(request, reply, hooks));
     (request as unknown as Record<symbol, unknown>)[OPENED] = opened;
+    const endpoint = device?.endpointOf(request.raw);
+    if (endpoint !== undefined && device && answer) {
+      device.serve(endpoint, request.raw, answer, (request as { session?: unknown }).session);
+      return reply.code(answer.statusCode).send(answer.body);
+    }
+    return undefined;
   });
   fastify.addHook('onSend', async (request, _reply, payload) => {
     const holder = request as unknown as Record<symbol, { commit(): Promise<void> } | null>;

@@ -107,14 +107,14 @@ describeAdapterBehaviour({
 });
 
 describe('@coatcheck/fastify options', () => {
-  it('refuses deviceBound with a TypeError', async () => {
+  it('refuses a bad deviceBound option with a TypeError naming it (device binding itself: device-bound.test.ts)', async () => {
     const app = Fastify();
     await assert.rejects(
       async () => {
-        await app.register(session, { secret: ADAPTER_SECRET, deviceBound: {} } as never);
+        await app.register(session, { secret: ADAPTER_SECRET, deviceBound: { refreshPath: 'refresh' } });
         await app.ready();
       },
-      (err: unknown) => err instanceof TypeError && /@coatcheck\/fastify: deviceBound/.test(err.message),
+      (err: unknown) => err instanceof TypeError && /deviceBound\.refreshPath/.test(err.message),
     );
     await app.close();
   });

@@ -21,9 +21,13 @@
  */
 import type { CookieSessionOptions, SessionOptions, SessionWithData } from 'coatcheck';
 import {
+  type AdapterDeviceBinding,
   type CookieSessionEngine,
   cookieSessionEngine,
+  type DeviceBindingInfo,
+  type DeviceResponse,
   type Exchange,
+  type ExchangeDeviceHooks,
   isSecureRequest,
   type SessionEngine,
   type SessionRequest,
@@ -50,10 +54,12 @@ declare module 'koa' {
 /** Where the session lives in Koa: on the context. */
 class KoaExchange implements Exchange {
   readonly #ctx: Context;
+  readonly device: ExchangeDeviceHooks | undefined;
   sessionId: unknown;
 
-  constructor(ctx: Context) {
+  constructor(ctx: Context, device?: ExchangeDeviceHooks) {
     this.#ctx = ctx;
+    this.device = device;
   }
 
   /** Node's request: what `genid`, a `cookie` function and `ended()` get, as under `session()`. */
@@ -97,12 +103,50 @@ class KoaExchange implements Exchange {
 }
 
 /**
+ * Device binding's view of Koa's response: its headers are Node's response's, which Koa sends with
+ * its own, and `end()` keeps the body for `ctx.body`, so the session is saved before Koa answers.
+ */
+class KoaDeviceResponse implements DeviceResponse {
+  readonly #ctx: Context;
+  statusCode = 200;
+  body = '';
+
+  constructor(ctx: Context) {
+    this.#ctx = ctx;
+  }
+
+  getHeader(name: string) {
+    return this.#ctx.res.getHeader(name);
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): void {
+    this.#ctx.res.setHeader(name, value);
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#ctx.res.hasHeader(name);
+  }
+
+  end(body?: string): void {
+    this.body = body ?? '';
+  }
+}
+
+/**
  * The middleware, and what manages sessions outside a request (as coatcheck's `session()`): the
  * store, a user's sessions, revoking them, handles, events; `info` and `ended` take the context.
  */
 export interface KoaSessionMiddleware
   extends KoaCookieSessionMiddleware,
-    Pick<SessionEngine, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
+    Pick<SessionEngine, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
+  /**
+   * With `deviceBound`: asks the browser, on this response, to bind the session to a device key
+   * (`start: 'manual'`, or after sign-in without a `userKey`), as `session()`'s `bindDevice`.
+   */
+  bindDevice(ctx: Context, options?: { authorization?: string | undefined }): void;
+  /** With `deviceBound`: the request's session binding (for a "this device" page), or `undefined`. */
+  deviceBinding(ctx: Context): DeviceBindingInfo | undefined;
+}
 
 /**
  * Session middleware for Koa: loads the session before the middleware after it, and saves it when
@@ -126,7 +170,17 @@ export interface KoaSessionMiddleware
  * ```
  */
 export function session(options: SessionOptions): KoaSessionMiddleware {
-  return middlewareOn(sessionEngine(options, '@coatcheck/koa')) as KoaSessionMiddleware;
+  const engine = sessionEngine(options, '@coatcheck/koa', { deviceBound: true });
+  const { device } = engine;
+  const needed = (): AdapterDeviceBinding => {
+    if (!device) throw new TypeError('bindDevice() and deviceBinding() need the session option deviceBound');
+    return device;
+  };
+  return Object.assign(middlewareOn(engine, device), {
+    bindDevice: (ctx: Context, bindOptions?: { authorization?: string | undefined }) =>
+      needed().bindDevice(ctx.req, bindOptions),
+    deviceBinding: (ctx: Context) => needed().info(ctx.req, (ctx as { session?: unknown }).session),
+  }) as KoaSessionMiddleware;
 }
 
 /** {@link session}'s middleware with the session sealed into the cookie: no store, nothing to list or revoke. */
@@ -157,20 +211,32 @@ export function cookieSession(options: CookieSessionOptions): KoaCookieSessionMi
   return middlewareOn(cookieSessionEngine(options, '@coatcheck/koa cookieSession'));
 }
 
-function middlewareOn(engine: CookieSessionEngine): KoaCookieSessionMiddleware {
+function middlewareOn(
+  engine: CookieSessionEngine,
+  device?: AdapterDeviceBinding,
+): KoaCookieSessionMiddleware {
   const middleware: Middleware = async (ctx, next) => {
     if ((ctx as { session?: unknown }).session !== undefined || !engine.covers(ctx.path)) {
       await next();
       return;
     }
-    const opened = await engine.open(new KoaExchange(ctx));
+    const reply = device && new KoaDeviceResponse(ctx);
+    const opened = await engine.open(new KoaExchange(ctx, reply && device?.hooks(ctx.req, reply)));
     try {
+      const endpoint = device?.endpointOf(ctx.req);
+      if (endpoint !== undefined && device && reply) {
+        // A registration or refresh: answered here, once the session is loaded, never passed on.
+        device.serve(endpoint, ctx.req, reply, (ctx as { session?: unknown }).session);
+        ctx.status = reply.statusCode;
+        ctx.body = reply.body;
+        return;
+      }
       await next();
     } finally {
       await opened.commit();
     }
   };
-  const { open: _open, covers: _covers, info, ended, ...manager } = engine;
+  const { open: _open, covers: _covers, info, ended, device: _device, ...manager } = engine as SessionEngine;
   return Object.assign(middleware, manager, {
     info: (ctx: Context) => info(ctx.req),
     ended: (ctx: Context) => ended(ctx.req),

@@ -113,10 +113,10 @@ describeAdapterBehaviour({
 });
 
 describe('@coatcheck/koa options', () => {
-  it('refuses deviceBound with a TypeError', () => {
+  it('refuses a bad deviceBound option with a TypeError naming it (device binding itself: device-bound.test.ts)', () => {
     assert.throws(
-      () => session({ secret: ADAPTER_SECRET, deviceBound: {} } as never),
-      (err: unknown) => err instanceof TypeError && /@coatcheck\/koa: deviceBound/.test(err.message),
+      () => session({ secret: ADAPTER_SECRET, deviceBound: { refreshPath: 'refresh' } }),
+      (err: unknown) => err instanceof TypeError && /deviceBound\.refreshPath/.test(err.message),
     );
   });
 });

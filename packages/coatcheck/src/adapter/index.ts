@@ -14,12 +14,16 @@
  *
  * @module
  */
+export type { DeviceResponse } from '../device-bound/hook.js';
+export type { DeviceBindingInfo } from '../device-bound/middleware.js';
 export {
+  type AdapterDeviceBinding,
   type CookieSessionEngine,
   cookieSessionEngine,
+  type EngineSupport,
   type OpenedRequest,
   type SessionEngine,
   sessionEngine,
 } from '../session/adapter.js';
-export type { Exchange } from '../session/engine/exchange.js';
+export type { Exchange, ExchangeDeviceHooks } from '../session/engine/exchange.js';
 export { isSecureRequest, pathOf, type SessionRequest } from '../session/http/exchange.js';

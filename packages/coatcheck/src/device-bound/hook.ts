@@ -1,5 +1,18 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Session } from '../session/session.js';
+
+/**
+ * The part of a node:http response device binding writes: a `ServerResponse` itself under Express,
+ * or an adapter's stand-in over its framework's reply (Koa's `ctx`, Fastify's `reply`), so that its
+ * headers go out with the framework's own and `end()` only records the body to send.
+ */
+export interface DeviceResponse {
+  statusCode: number;
+  getHeader(name: string): number | string | string[] | undefined;
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+  hasHeader(name: string): boolean;
+  end(body?: string): unknown;
+}
 
 /**
  * What the session engine asks of device binding, at the two points it matters; everything else
@@ -15,7 +28,7 @@ export interface DeviceBoundHook {
    */
   respond(
     req: IncomingMessage,
-    res: ServerResponse,
+    res: DeviceResponse,
     session: Session,
     user: string | undefined,
     secure: boolean,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { KeyObject } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { nodeOnly } from '#crypto';
 import { isCookieName } from '../cookies/attributes.js';
 import { findCookie } from '../cookies/parse.js';
@@ -19,7 +19,7 @@ import { type Session, STATE } from '../session/session.js';
 import { type BoundKey, bindingOf, type DeviceBinding, spend, withChallenge } from './binding.js';
 import { BoundCookies } from './bound-cookie.js';
 import { type ChallengePurpose, Challenges } from './challenge.js';
-import type { DeviceBoundHook } from './hook.js';
+import type { DeviceBoundHook, DeviceResponse } from './hook.js';
 import { verifyDeviceProof } from './proof.js';
 import {
   challengeHeader,
@@ -154,7 +154,7 @@ function positive(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
-function appendHeader(res: ServerResponse, name: string, value: string): void {
+function appendHeader(res: DeviceResponse, name: string, value: string): void {
   const previous = res.getHeader(name);
   if (previous === undefined) res.setHeader(name, value);
   else res.setHeader(name, [...(Array.isArray(previous) ? previous : [String(previous)]), value]);
@@ -312,7 +312,7 @@ export class DeviceBound implements DeviceBoundHook {
 
   respond(
     req: IncomingMessage,
-    res: ServerResponse,
+    res: DeviceResponse,
     session: Session,
     user: string | undefined,
     secure: boolean,
@@ -371,8 +371,11 @@ export class DeviceBound implements DeviceBoundHook {
   }
 
   /** The binding of the request's session, or `undefined` when it is not bound. */
-  info(req: IncomingMessage & { session?: unknown }): DeviceBindingInfo | undefined {
-    const session = req.session as Session | undefined;
+  info(
+    req: IncomingMessage & { session?: unknown },
+    current: unknown = req.session,
+  ): DeviceBindingInfo | undefined {
+    const session = current as Session | undefined;
     if (!session || typeof session !== 'object' || !(STATE in session)) return undefined;
     const key = this.#bindingOf(session)?.key;
     if (!key) return undefined;
@@ -398,7 +401,7 @@ export class DeviceBound implements DeviceBoundHook {
     return this.#cookies.value(sessionId, thumbprint, expires);
   }
 
-  #setBoundCookie(res: ServerResponse, sessionId: string, key: BoundKey, expires: number, now: number): void {
+  #setBoundCookie(res: DeviceResponse, sessionId: string, key: BoundKey, expires: number, now: number): void {
     const value = this.boundCookieValue(sessionId, key.thumbprint, expires);
     appendHeader(
       res,
@@ -433,7 +436,7 @@ export class DeviceBound implements DeviceBoundHook {
   }
 
   #refuse(
-    res: ServerResponse,
+    res: DeviceResponse,
     status: number,
     step: 'registration' | 'refresh',
     reason: string,
@@ -485,9 +488,10 @@ export class DeviceBound implements DeviceBoundHook {
   serve(
     endpoint: 'registration' | 'refresh',
     req: IncomingMessage & { session?: unknown },
-    res: ServerResponse,
+    res: DeviceResponse,
+    current: unknown = req.session,
   ): void {
-    const session = req.session as Session | undefined;
+    const session = current as Session | undefined;
     const live =
       session && typeof session === 'object' && STATE in session && !session[STATE].isNew
         ? session
@@ -496,7 +500,7 @@ export class DeviceBound implements DeviceBoundHook {
     else this.#refresh(req, res, live);
   }
 
-  #register(req: IncomingMessage, res: ServerResponse, session: Session | undefined): void {
+  #register(req: IncomingMessage, res: DeviceResponse, session: Session | undefined): void {
     if (!session) {
       this.#refuse(res, 401, 'registration', 'no-session', undefined);
       return;
@@ -542,7 +546,7 @@ export class DeviceBound implements DeviceBoundHook {
     this.#answer(res, key);
   }
 
-  #answer(res: ServerResponse, key: BoundKey): void {
+  #answer(res: DeviceResponse, key: BoundKey): void {
     res.statusCode = 200;
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-store');
@@ -558,7 +562,7 @@ export class DeviceBound implements DeviceBoundHook {
     return challengeHeader(value, key.id);
   }
 
-  #refresh(req: IncomingMessage, res: ServerResponse, session: Session | undefined): void {
+  #refresh(req: IncomingMessage, res: DeviceResponse, session: Session | undefined): void {
     if (!session) {
       this.#refuse(res, 401, 'refresh', 'no-session', undefined);
       return;

@@ -1,7 +1,10 @@
+import type { IncomingMessage } from 'node:http';
+import type { DeviceResponse } from '../device-bound/hook.js';
+import type { DeviceBindingInfo } from '../device-bound/middleware.js';
 import type { StoreError } from '../errors.js';
 import { type CookieSessionOptions, resolveCookieSession } from './cookie-session.js';
 import { coversPath } from './engine/cookie-decision.js';
-import type { Exchange } from './engine/exchange.js';
+import type { Exchange, ExchangeDeviceHooks } from './engine/exchange.js';
 import { RequestSession } from './engine/request-session.js';
 import {
   type SessionManager,
@@ -30,7 +33,46 @@ export interface OpenedRequest {
  */
 export interface SessionEngine
   extends CookieSessionEngine,
-    Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
+    Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
+  /**
+   * Device binding, with the `deviceBound` option, for an adapter that declared
+   * `{ deviceBound: true }` (one on node:http); `undefined` otherwise.
+   */
+  readonly device: AdapterDeviceBinding | undefined;
+}
+
+/** What an adapter may declare it can do, beyond an {@link Exchange}. */
+export interface EngineSupport {
+  /**
+   * The adapter runs on node:http (its exchanges have node's request as `request`) and can stand
+   * in for the response's headers ({@link DeviceResponse}): `deviceBound` is allowed.
+   */
+  deviceBound?: boolean;
+}
+
+/**
+ * Device-bound sessions (DBSC) for an adapter on node:http: the exchange's two hooks, and the
+ * registration and refresh endpoints, which the adapter serves once the request's session is
+ * loaded, never passing the request on. `res` stands in for the framework's reply: its headers go
+ * out with the response, and `end(body)` gives the body to answer with.
+ */
+export interface AdapterDeviceBinding {
+  /** The hooks of one request's exchange. */
+  hooks(req: IncomingMessage, res: DeviceResponse): ExchangeDeviceHooks;
+  /** The endpoint a request is for, if any. */
+  endpointOf(req: IncomingMessage): 'registration' | 'refresh' | undefined;
+  /** Answers a registration or refresh request into `res`. */
+  serve(
+    endpoint: 'registration' | 'refresh',
+    req: IncomingMessage,
+    res: DeviceResponse,
+    session: unknown,
+  ): void;
+  /** `session()`'s `bindDevice(req)`: asks for a registration on this request's response. */
+  bindDevice(req: IncomingMessage, options?: { authorization?: string | undefined }): void;
+  /** `session()`'s `deviceBinding(req)`, with the request's session given. */
+  info(req: IncomingMessage, session: unknown): DeviceBindingInfo | undefined;
+}
 
 /**
  * The engine of a cookie session ({@link cookieSessionEngine}): requests, handles, `info`, `ended`
@@ -45,7 +87,8 @@ export interface CookieSessionEngine extends Omit<SessionManager, never> {
 /**
  * The engine behind every adapter but node:http's (which hooks the response itself):
  * `coatcheck/fetch`, `@coatcheck/hono`, `@coatcheck/koa`. `adapter` names the caller in errors.
- * `deviceBound` is refused with a `TypeError`: it needs node:http's response today.
+ * `deviceBound` is refused with a `TypeError` unless the adapter declares `{ deviceBound: true }`
+ * (it runs on node:http); then `engine.device` has the hooks and endpoints to wire.
  *
  * @example
  * ```ts
@@ -55,14 +98,34 @@ export interface CookieSessionEngine extends Omit<SessionManager, never> {
  * await opened.commit(); // Set-Cookie and Cache-Control went through exchange.appendSetCookie()
  * ```
  */
-export function sessionEngine(options: SessionOptions, adapter: string): SessionEngine {
-  if (options !== null && typeof options === 'object' && options.deviceBound) {
+export function sessionEngine(
+  options: SessionOptions,
+  adapter: string,
+  support: EngineSupport = {},
+): SessionEngine {
+  if (options !== null && typeof options === 'object' && options.deviceBound && !support.deviceBound) {
     throw new TypeError(
-      `${adapter}: deviceBound is not supported here yet; it runs with session() on node:http and Express`,
+      `${adapter}: deviceBound is not supported here yet; it needs node:http (session() with Express, @coatcheck/koa, @coatcheck/fastify)`,
     );
   }
   const resolved = resolveOptions(options);
-  return { ...requestsOf(resolved, storeRefusal(resolved)), ...storeManagerOf(resolved) } as SessionEngine;
+  const bound = resolved.deviceBound;
+  const device: AdapterDeviceBinding | undefined = bound && {
+    hooks: (req, res) => ({
+      admits: (session, now) => bound.admits(req, session, now),
+      respond: (session, user, secure, arrivedWith) =>
+        bound.respond(req, res, session, user, secure, arrivedWith),
+    }),
+    endpointOf: (req) => bound.endpointOf(req),
+    serve: (endpoint, req, res, session) => bound.serve(endpoint, req, res, session),
+    bindDevice: (req, bindOptions) => bound.bindDevice(req, bindOptions),
+    info: (req, session) => bound.info(req, session),
+  };
+  return {
+    ...requestsOf(resolved, storeRefusal(resolved)),
+    ...storeManagerOf(resolved),
+    device,
+  } as SessionEngine;
 }
 
 /**

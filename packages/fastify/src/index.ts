@@ -25,10 +25,10 @@ import {
   type CookieSessionEngine,
   cookieSessionEngine,
   type DeviceBindingInfo,
-  type DeviceResponse,
   type Exchange,
   type ExchangeDeviceHooks,
   isSecureRequest,
+  ReplyDeviceResponse,
   type SessionEngine,
   type SessionRequest,
   sessionEngine,
@@ -132,35 +132,15 @@ class FastifyExchange implements Exchange {
 }
 
 /**
- * Device binding's view of Fastify's reply: headers go through `reply.header()`, so they are sent
- * with Fastify's own (a header set on the raw response would lose to a reply header of the same
- * name), and `end()` keeps the body for `reply.send()`.
+ * Device binding's view of Fastify's reply: headers through `reply.header()`, so they are sent with
+ * Fastify's own (a header set on the raw response would lose to a reply header of the same name).
  */
-class FastifyDeviceResponse implements DeviceResponse {
-  readonly #reply: FastifyReply;
-  statusCode = 200;
-  body = '';
-
-  constructor(reply: FastifyReply) {
-    this.#reply = reply;
-  }
-
-  getHeader(name: string) {
-    return this.#reply.getHeader(name) as number | string | string[] | undefined;
-  }
-
-  setHeader(name: string, value: number | string | readonly string[]): void {
-    this.#reply.header(name, value);
-  }
-
-  hasHeader(name: string): boolean {
-    return this.#reply.hasHeader(name);
-  }
-
-  end(body?: string): void {
-    this.body = body ?? '';
-  }
-}
+const fastifyReply = (reply: FastifyReply) =>
+  new ReplyDeviceResponse({
+    get: (name) => reply.getHeader(name) as number | string | string[] | undefined,
+    set: (name, value) => reply.header(name, value),
+    has: (name) => reply.hasHeader(name),
+  });
 
 const OPENED = Symbol('coatcheck session');
 
@@ -265,7 +245,7 @@ function hooksOn(
   fastify.decorateRequest(OPENED, null);
   fastify.addHook('onRequest', async (request, reply) => {
     if (!engine.covers(request.url.split('?')[0] ?? '/')) return;
-    const answer = device && new FastifyDeviceResponse(reply);
+    const answer = device && fastifyReply(reply);
     const hooks = answer && device?.hooks(request.raw, answer);
     const opened = await engine.open(new FastifyExchange(request, reply, hooks));
     (request as unknown as Record<symbol, unknown>)[OPENED] = opened;

@@ -25,10 +25,10 @@ import {
   type CookieSessionEngine,
   cookieSessionEngine,
   type DeviceBindingInfo,
-  type DeviceResponse,
   type Exchange,
   type ExchangeDeviceHooks,
   isSecureRequest,
+  ReplyDeviceResponse,
   type SessionEngine,
   type SessionRequest,
   sessionEngine,
@@ -102,35 +102,13 @@ class KoaExchange implements Exchange {
   }
 }
 
-/**
- * Device binding's view of Koa's response: its headers are Node's response's, which Koa sends with
- * its own, and `end()` keeps the body for `ctx.body`, so the session is saved before Koa answers.
- */
-class KoaDeviceResponse implements DeviceResponse {
-  readonly #ctx: Context;
-  statusCode = 200;
-  body = '';
-
-  constructor(ctx: Context) {
-    this.#ctx = ctx;
-  }
-
-  getHeader(name: string) {
-    return this.#ctx.res.getHeader(name);
-  }
-
-  setHeader(name: string, value: number | string | readonly string[]): void {
-    this.#ctx.res.setHeader(name, value);
-  }
-
-  hasHeader(name: string): boolean {
-    return this.#ctx.res.hasHeader(name);
-  }
-
-  end(body?: string): void {
-    this.body = body ?? '';
-  }
-}
+/** Device binding's view of Koa's response: Node's response's headers, which Koa sends with its own. */
+const koaReply = (ctx: Context) =>
+  new ReplyDeviceResponse({
+    get: (name) => ctx.res.getHeader(name),
+    set: (name, value) => ctx.res.setHeader(name, value),
+    has: (name) => ctx.res.hasHeader(name),
+  });
 
 /**
  * The middleware, and what manages sessions outside a request (as coatcheck's `session()`): the
@@ -220,7 +198,7 @@ function middlewareOn(
       await next();
       return;
     }
-    const reply = device && new KoaDeviceResponse(ctx);
+    const reply = device && koaReply(ctx);
     const opened = await engine.open(new KoaExchange(ctx, reply && device?.hooks(ctx.req, reply)));
     try {
       const endpoint = device?.endpointOf(ctx.req);

@@ -22,6 +22,8 @@ export {
   cookieSessionEngine,
   type EngineSupport,
   type OpenedRequest,
+  ReplyDeviceResponse,
+  type ReplyHeaders,
   type SessionEngine,
   sessionEngine,
 } from '../session/adapter.js';

@@ -41,6 +41,43 @@ export interface SessionEngine
   readonly device: AdapterDeviceBinding | undefined;
 }
 
+/** A framework's response headers, as {@link ReplyDeviceResponse} reaches them. */
+export interface ReplyHeaders {
+  get(name: string): number | string | string[] | undefined;
+  set(name: string, value: number | string | readonly string[]): void;
+  has(name: string): boolean;
+}
+
+/**
+ * A {@link DeviceResponse} over a framework's reply: headers go through the framework, so they are
+ * sent with its own, and `end()` keeps the body for the adapter to send once the session is saved.
+ */
+export class ReplyDeviceResponse implements DeviceResponse {
+  readonly #headers: ReplyHeaders;
+  statusCode = 200;
+  body = '';
+
+  constructor(headers: ReplyHeaders) {
+    this.#headers = headers;
+  }
+
+  getHeader(name: string) {
+    return this.#headers.get(name);
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): void {
+    this.#headers.set(name, value);
+  }
+
+  hasHeader(name: string): boolean {
+    return this.#headers.has(name);
+  }
+
+  end(body?: string): void {
+    this.body = body ?? '';
+  }
+}
+
 /** What an adapter may declare it can do, beyond an {@link Exchange}. */
 export interface EngineSupport {
   /**

@@ -1,5 +1,5 @@
 /**
- * Device-bound sessions (DBSC) through a framework adapter on node:http, over HTTPS, driven by the
+ * Device-bound sessions (DBSC) through a framework adapter, over HTTPS, driven by the
  * DBSC client of coatcheck's tests (a device key in node:crypto, as Chromium's key provider signs):
  * registration on sign-in, a copied session cookie refused without the bound cookie, the refresh
  * with a signed proof once the bound cookie expires, rotate() carrying the binding, and

@@ -37,7 +37,15 @@ export async function serveFetch(
   handler: FetchHandler,
   scheme: 'http' | 'https' = 'http',
 ): Promise<TestServer> {
-  return listen((req, res) => {
+  return listen(fetchListener(handler, scheme));
+}
+
+/** `handler` as a node:http request listener, for a server of the caller's (HTTPS: `listenHttps`). */
+export function fetchListener(
+  handler: FetchHandler,
+  scheme: 'http' | 'https',
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     Promise.resolve()
       .then(() => handler(toRequest(req, scheme)))
       .then(
@@ -52,5 +60,5 @@ export async function serveFetch(
           ),
       )
       .catch(() => res.destroy());
-  });
+  };
 }

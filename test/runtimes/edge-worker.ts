@@ -2,7 +2,8 @@
 // workerd.test.ts: bundled for the `workerd` export condition and served by workerd with no
 // compatibility flags, so with no `node:` modules, no Buffer and no process. /sealed/* keeps the
 // session sealed in its cookie (fetchCookieSessions), /stored/* in a MemoryStore (fetchSessions),
-// /hono/* is a Hono app with @coatcheck/hono's cookieSession() and csrf(), as on Cloudflare Workers.
+// /hono/* is a Hono app with @coatcheck/hono's cookieSession() and csrf(), as on Cloudflare Workers;
+// /device-bound says how `deviceBound` is refused there.
 import { cookieSession, csrf as honoCsrf, type SessionCsrfEnv } from '@coatcheck/hono';
 import { fetchCookieSessions, fetchCsrf, fetchSessions } from 'coatcheck/fetch';
 import { MemoryStore } from 'coatcheck/stores';
@@ -65,6 +66,15 @@ export default {
     if (path === '/runtime') {
       const host = globalThis as Record<string, unknown>;
       return Response.json({ buffer: typeof host.Buffer, process: typeof host.process });
+    }
+    if (path === '/device-bound') {
+      // Device-bound sessions need node:crypto: refused at construction, with a TypeError.
+      try {
+        fetchSessions({ secret: EDGE_SECRET, store: new MemoryStore(), deviceBound: {} });
+        return Response.json({ refused: false });
+      } catch (err) {
+        return Response.json({ refused: err instanceof TypeError, message: (err as Error).message });
+      }
     }
     if (path.startsWith('/sealed/')) return sealedHandler(request);
     if (path.startsWith('/stored/')) return storedHandler(request);

@@ -124,6 +124,12 @@ describe(`coatcheck/fetch on workerd ${RUNTIMES.workerd.version}, no compatibili
     assert.deepEqual(await (await get('/runtime')).json(), { buffer: 'undefined', process: 'undefined' });
   });
 
+  it('deviceBound is refused at construction with a TypeError: the proofs need node:crypto', async () => {
+    const answer = (await (await get('/device-bound')).json()) as { refused: boolean; message: string };
+    assert.equal(answer.refused, true);
+    assert.match(answer.message, /deviceBound needs node:crypto/);
+  });
+
   it('a sealed session counts views across requests', async () => {
     let cookie: string | undefined;
     for (const expected of [1, 2, 3]) {

@@ -50,7 +50,15 @@ export interface SessionEnv {
  */
 export interface HonoSessionMiddleware
   extends HonoCookieSessionMiddleware,
-    Pick<FetchSessions, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
+    Pick<FetchSessions, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
+  /**
+   * With `deviceBound`: asks the browser, on this response, to bind the session to a device key
+   * (`start: 'manual'`, or after sign-in without a `userKey`), as `session()`'s `bindDevice`.
+   */
+  bindDevice(c: Context, options?: { authorization?: string | undefined }): void;
+  /** With `deviceBound`: the binding of the request's session (for a "this device" page), or `undefined`. */
+  deviceBinding(c: Context): ReturnType<FetchSessions['deviceBinding']>;
+}
 
 /**
  * A coatcheck error with a status (a store outage is 503, a session gone during `rotate()` 404) as
@@ -85,7 +93,13 @@ function asHttpException(err: unknown): unknown {
  * ```
  */
 export function session(options: SessionOptions): HonoSessionMiddleware {
-  return middlewareOn(fetchSessions(options)) as HonoSessionMiddleware;
+  const sessions = fetchSessions(options);
+  const { bindDevice, deviceBinding } = sessions;
+  return Object.assign(middlewareOn(sessions), {
+    bindDevice: (c: Context, bindOptions?: { authorization?: string | undefined }) =>
+      bindDevice(c.req.raw, bindOptions),
+    deviceBinding: (c: Context) => deviceBinding(c.req.raw),
+  }) as HonoSessionMiddleware;
 }
 
 /** {@link session}'s middleware with the session sealed into the cookie: no store, nothing to list or revoke. */
@@ -129,10 +143,12 @@ function middlewareOn(sessions: FetchCookieSessions): HonoCookieSessionMiddlewar
     } catch (err) {
       throw asHttpException(err);
     }
-    await next();
+    // A device-binding registration or refresh (`deviceBound`) is answered here, never passed on.
+    const answer = opened.deviceAnswer;
+    if (answer === undefined) await next();
     let response: Response;
     try {
-      response = await opened.respond(c.res);
+      response = await opened.respond(answer ?? c.res);
     } catch (err) {
       throw asHttpException(err);
     }
@@ -144,7 +160,16 @@ function middlewareOn(sessions: FetchCookieSessions): HonoCookieSessionMiddlewar
       c.res = response;
     }
   };
-  const { wrap: _wrap, handle: _handle, open: _open, info, ended, ...manager } = sessions;
+  const {
+    wrap: _wrap,
+    handle: _handle,
+    open: _open,
+    bindDevice: _bindDevice,
+    deviceBinding: _deviceBinding,
+    info,
+    ended,
+    ...manager
+  } = sessions as FetchSessions;
   return Object.assign(middleware, manager, {
     info: (c: Context) => info(c.req.raw),
     ended: (c: Context) => ended(c.req.raw),

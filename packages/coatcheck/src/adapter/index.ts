@@ -14,7 +14,7 @@
  *
  * @module
  */
-export type { DeviceResponse } from '../device-bound/hook.js';
+export type { DeviceRequest, DeviceResponse } from '../device-bound/hook.js';
 export type { DeviceBindingInfo } from '../device-bound/middleware.js';
 export {
   type AdapterDeviceBinding,

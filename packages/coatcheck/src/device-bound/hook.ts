@@ -1,5 +1,23 @@
-import type { IncomingMessage } from 'node:http';
 import type { Session } from '../session/session.js';
+
+/**
+ * The part of a request device binding reads: a node:http `DeviceRequest` itself (Express, Koa,
+ * Fastify), or, for a Fetch `Request`, a view of it made once per request (session/fetch/). Only the
+ * method, the URL and three headers are read (`cookie`, `secure-session-response`,
+ * `sec-secure-session-id`), by lower-case name as node:http gives them. The object is also the key
+ * of the request's binding state, so an adapter passes the same one for the whole request.
+ */
+export interface DeviceRequest {
+  readonly method?: string | undefined;
+  /** The path and query. */
+  readonly url?: string | undefined;
+  /** Express's URL before a router mounted the app elsewhere; preferred to `url` when present. */
+  readonly originalUrl?: string | undefined;
+  readonly headers: {
+    readonly cookie?: string | undefined;
+    readonly [name: string]: string | string[] | undefined;
+  };
+}
 
 /**
  * The part of a node:http response device binding writes: a `ServerResponse` itself under Express,
@@ -21,13 +39,13 @@ export interface DeviceResponse {
  */
 export interface DeviceBoundHook {
   /** A live record was loaded for this request: may it serve it? `false` gives the request a fresh session. */
-  admits(req: IncomingMessage, session: Session, now: number): boolean;
+  admits(req: DeviceRequest, session: Session, now: number): boolean;
   /**
    * The response is about to be saved: start a registration or renew the bound cookie, if due.
    * `arrivedWith` is the session ID the request's cookie named. Once per request.
    */
   respond(
-    req: IncomingMessage,
+    req: DeviceRequest,
     res: DeviceResponse,
     session: Session,
     user: string | undefined,

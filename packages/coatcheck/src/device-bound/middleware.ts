@@ -7,8 +7,7 @@
  * @module
  */
 import type { KeyObject } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { nodeOnly } from '#crypto';
+import { backend, nodeOnly } from '#crypto';
 import { isCookieName } from '../cookies/attributes.js';
 import { findCookie } from '../cookies/parse.js';
 import { serializeCookie } from '../cookies/serialize.js';
@@ -19,7 +18,7 @@ import { type Session, STATE } from '../session/session.js';
 import { type BoundKey, bindingOf, type DeviceBinding, spend, withChallenge } from './binding.js';
 import { BoundCookies } from './bound-cookie.js';
 import { type ChallengePurpose, Challenges } from './challenge.js';
-import type { DeviceBoundHook, DeviceResponse } from './hook.js';
+import type { DeviceBoundHook, DeviceRequest, DeviceResponse } from './hook.js';
 import { verifyDeviceProof } from './proof.js';
 import {
   challengeHeader,
@@ -140,7 +139,7 @@ function macKeys(secrets: readonly KeyObject[], use: 'challenge' | 'cookie'): Ke
   ];
 }
 
-function pathOf(req: IncomingMessage & { originalUrl?: string }): string {
+function pathOf(req: DeviceRequest): string {
   const url = req.originalUrl ?? req.url ?? '/';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
@@ -177,13 +176,19 @@ export class DeviceBound implements DeviceBoundHook {
   readonly #reporter: SessionReporter;
   readonly #challenges: Challenges;
   readonly #cookies: BoundCookies;
-  readonly #requests = new WeakMap<IncomingMessage, RequestBinding>();
+  readonly #requests = new WeakMap<DeviceRequest, RequestBinding>();
   /** Challenges spent in this process, so a replay racing the first use loses even before the store has it. */
   readonly #spent = new Map<string, number>();
 
   constructor(options: DeviceBoundOptions, context: DeviceBoundContext) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('session option deviceBound must be an object');
+    }
+    if (backend !== 'node:crypto') {
+      // The proofs are public-key signatures, checked synchronously with node:crypto.
+      throw new TypeError(
+        'session option deviceBound needs node:crypto (Node.js, Bun or Deno); this runtime has Web Crypto only',
+      );
     }
     for (const key of Object.keys(options)) {
       if (!OPTION_NAMES.includes(key))
@@ -256,7 +261,7 @@ export class DeviceBound implements DeviceBoundHook {
     );
   }
 
-  #request(req: IncomingMessage): RequestBinding {
+  #request(req: DeviceRequest): RequestBinding {
     let state = this.#requests.get(req);
     if (!state) {
       state = {};
@@ -266,7 +271,7 @@ export class DeviceBound implements DeviceBoundHook {
   }
 
   /** The endpoint a request is for, if any. */
-  endpointOf(req: IncomingMessage): 'registration' | 'refresh' | undefined {
+  endpointOf(req: DeviceRequest): 'registration' | 'refresh' | undefined {
     if (req.method !== 'POST') return undefined;
     const path = pathOf(req);
     if (path === this.registrationPath) return 'registration';
@@ -289,7 +294,7 @@ export class DeviceBound implements DeviceBoundHook {
     state.bindingChanged = true;
   }
 
-  admits(req: IncomingMessage, session: Session, now: number): boolean {
+  admits(req: DeviceRequest, session: Session, now: number): boolean {
     const key = this.#bindingOf(session)?.key;
     if (!key) return true;
     const value = findCookie(req.headers.cookie, this.cookieName);
@@ -311,7 +316,7 @@ export class DeviceBound implements DeviceBoundHook {
   }
 
   respond(
-    req: IncomingMessage,
+    req: DeviceRequest,
     res: DeviceResponse,
     session: Session,
     user: string | undefined,
@@ -365,14 +370,14 @@ export class DeviceBound implements DeviceBoundHook {
   }
 
   /** Asks for a registration on this request's response (`start: 'manual'`, or again after a failure). */
-  bindDevice(req: IncomingMessage, options: { authorization?: string | undefined } = {}): void {
+  bindDevice(req: DeviceRequest, options: { authorization?: string | undefined } = {}): void {
     if (options.authorization !== undefined) sfString(options.authorization);
     this.#request(req).requested = { authorization: options.authorization };
   }
 
   /** The binding of the request's session, or `undefined` when it is not bound. */
   info(
-    req: IncomingMessage & { session?: unknown },
+    req: DeviceRequest & { session?: unknown },
     current: unknown = req.session,
   ): DeviceBindingInfo | undefined {
     const session = current as Session | undefined;
@@ -487,7 +492,7 @@ export class DeviceBound implements DeviceBoundHook {
   /** Serves a registration or refresh request; the session has been loaded by then. */
   serve(
     endpoint: 'registration' | 'refresh',
-    req: IncomingMessage & { session?: unknown },
+    req: DeviceRequest & { session?: unknown },
     res: DeviceResponse,
     current: unknown = req.session,
   ): void {
@@ -500,7 +505,7 @@ export class DeviceBound implements DeviceBoundHook {
     else this.#refresh(req, res, live);
   }
 
-  #register(req: IncomingMessage, res: DeviceResponse, session: Session | undefined): void {
+  #register(req: DeviceRequest, res: DeviceResponse, session: Session | undefined): void {
     if (!session) {
       this.#refuse(res, 401, 'registration', 'no-session', undefined);
       return;
@@ -562,7 +567,7 @@ export class DeviceBound implements DeviceBoundHook {
     return challengeHeader(value, key.id);
   }
 
-  #refresh(req: IncomingMessage, res: DeviceResponse, session: Session | undefined): void {
+  #refresh(req: DeviceRequest, res: DeviceResponse, session: Session | undefined): void {
     if (!session) {
       this.#refuse(res, 401, 'refresh', 'no-session', undefined);
       return;

@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import type { DeviceResponse } from '../device-bound/hook.js';
+import type { DeviceRequest, DeviceResponse } from '../device-bound/hook.js';
 import type { DeviceBindingInfo } from '../device-bound/middleware.js';
 import type { StoreError } from '../errors.js';
 import { type CookieSessionOptions, resolveCookieSession } from './cookie-session.js';
@@ -36,7 +35,7 @@ export interface SessionEngine
     Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
   /**
    * Device binding, with the `deviceBound` option, for an adapter that declared
-   * `{ deviceBound: true }` (one on node:http); `undefined` otherwise.
+   * `{ deviceBound: true }`; `undefined` otherwise.
    */
   readonly device: AdapterDeviceBinding | undefined;
 }
@@ -81,34 +80,35 @@ export class ReplyDeviceResponse implements DeviceResponse {
 /** What an adapter may declare it can do, beyond an {@link Exchange}. */
 export interface EngineSupport {
   /**
-   * The adapter runs on node:http (its exchanges have node's request as `request`) and can stand
-   * in for the response's headers ({@link DeviceResponse}): `deviceBound` is allowed.
+   * The adapter gives device binding a {@link DeviceRequest} per request (node's request itself, or a
+   * view of a Fetch `Request`) and stands in for the response's headers ({@link DeviceResponse}):
+   * `deviceBound` is allowed.
    */
   deviceBound?: boolean;
 }
 
 /**
- * Device-bound sessions (DBSC) for an adapter on node:http: the exchange's two hooks, and the
+ * Device-bound sessions (DBSC) for an adapter: the exchange's two hooks, and the
  * registration and refresh endpoints, which the adapter serves once the request's session is
  * loaded, never passing the request on. `res` stands in for the framework's reply: its headers go
  * out with the response, and `end(body)` gives the body to answer with.
  */
 export interface AdapterDeviceBinding {
   /** The hooks of one request's exchange. */
-  hooks(req: IncomingMessage, res: DeviceResponse): ExchangeDeviceHooks;
+  hooks(req: DeviceRequest, res: DeviceResponse): ExchangeDeviceHooks;
   /** The endpoint a request is for, if any. */
-  endpointOf(req: IncomingMessage): 'registration' | 'refresh' | undefined;
+  endpointOf(req: DeviceRequest): 'registration' | 'refresh' | undefined;
   /** Answers a registration or refresh request into `res`. */
   serve(
     endpoint: 'registration' | 'refresh',
-    req: IncomingMessage,
+    req: DeviceRequest,
     res: DeviceResponse,
     session: unknown,
   ): void;
   /** `session()`'s `bindDevice(req)`: asks for a registration on this request's response. */
-  bindDevice(req: IncomingMessage, options?: { authorization?: string | undefined }): void;
+  bindDevice(req: DeviceRequest, options?: { authorization?: string | undefined }): void;
   /** `session()`'s `deviceBinding(req)`, with the request's session given. */
-  info(req: IncomingMessage, session: unknown): DeviceBindingInfo | undefined;
+  info(req: DeviceRequest, session: unknown): DeviceBindingInfo | undefined;
 }
 
 /**
@@ -124,8 +124,8 @@ export interface CookieSessionEngine extends Omit<SessionManager, never> {
 /**
  * The engine behind every adapter but node:http's (which hooks the response itself):
  * `coatcheck/fetch`, `@coatcheck/hono`, `@coatcheck/koa`. `adapter` names the caller in errors.
- * `deviceBound` is refused with a `TypeError` unless the adapter declares `{ deviceBound: true }`
- * (it runs on node:http); then `engine.device` has the hooks and endpoints to wire.
+ * `deviceBound` is refused with a `TypeError` unless the adapter declares `{ deviceBound: true }`;
+ * then `engine.device` has the hooks and endpoints to wire.
  *
  * @example
  * ```ts
@@ -141,9 +141,7 @@ export function sessionEngine(
   support: EngineSupport = {},
 ): SessionEngine {
   if (options !== null && typeof options === 'object' && options.deviceBound && !support.deviceBound) {
-    throw new TypeError(
-      `${adapter}: deviceBound is not supported here yet; it needs node:http (session() with Express, @coatcheck/koa, @coatcheck/fastify)`,
-    );
+    throw new TypeError(`${adapter}: deviceBound is not supported by this adapter`);
   }
   const resolved = resolveOptions(options);
   const bound = resolved.deviceBound;

@@ -1,5 +1,73 @@
-import type { Exchange } from '../engine/exchange.js';
+import type { DeviceRequest } from '../../device-bound/hook.js';
+import type { ReplyHeaders } from '../adapter.js';
+import type { Exchange, ExchangeDeviceHooks } from '../engine/exchange.js';
 import type { Session } from '../session.js';
+
+/** The request headers device binding reads (device-bound/hook.ts). */
+const DEVICE_HEADERS = ['cookie', 'secure-session-response', 'sec-secure-session-id'] as const;
+
+/**
+ * Device binding's view of a Fetch `Request`: its method, path and query, and the three headers it
+ * reads. Made once per request, since device binding keys the request's state by this object.
+ */
+export function deviceRequestOf(request: Request): DeviceRequest {
+  const headers: Record<string, string> = {};
+  for (const name of DEVICE_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  let url = '/';
+  try {
+    const parsed = new URL(request.url);
+    url = parsed.pathname + parsed.search;
+  } catch {
+    // A Request always has an absolute URL; '/' only guards a stand-in.
+  }
+  return { method: request.method, url, headers };
+}
+
+/** Headers added by both device binding and the handler: device binding's are added to the handler's. */
+const ADDED = new Set(['set-cookie', 'secure-session-registration']);
+
+/**
+ * The headers device binding sets on a Fetch response, held until there is a `Response` to put them
+ * on ({@link FetchExchange.applyTo}): `Set-Cookie` and `Secure-Session-Registration` are added to
+ * the handler's, `Cache-Control` is set only if the handler chose none, and the rest (the endpoints'
+ * `Content-Type` and `Secure-Session-Challenge`) replace the response's.
+ */
+export class HeldHeaders implements ReplyHeaders {
+  readonly #values = new Map<string, string | string[]>();
+
+  get(name: string): string | string[] | undefined {
+    return this.#values.get(name.toLowerCase());
+  }
+
+  set(name: string, value: number | string | readonly string[]): void {
+    this.#values.set(
+      name.toLowerCase(),
+      typeof value === 'number' ? String(value) : typeof value === 'string' ? value : [...value],
+    );
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(name.toLowerCase());
+  }
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** Puts them on `headers`, by the rules above. */
+  writeTo(headers: Headers, present: ReadonlySet<string>): void {
+    for (const [name, value] of this.#values) {
+      if (ADDED.has(name)) {
+        for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
+      } else if (name !== 'cache-control' || !present.has(name)) {
+        headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+    }
+  }
+}
 
 /**
  * Whether a Fetch `Request` came over HTTPS: with `proxy: true`, the first `X-Forwarded-Proto`;
@@ -37,10 +105,20 @@ export class FetchExchange implements Exchange {
   readonly #setCookies: string[] = [];
   readonly #defaults: Array<[string, string]> = [];
   #sent = false;
+  /** Device binding's hooks for this request (`deviceBound`). */
+  readonly device: ExchangeDeviceHooks | undefined;
+  /** What device binding set, for the response. */
+  readonly #deviceHeaders: HeldHeaders | undefined;
 
-  constructor(request: Request, onSession?: (session: Session | undefined) => void) {
+  constructor(
+    request: Request,
+    onSession?: (session: Session | undefined) => void,
+    device?: { hooks: ExchangeDeviceHooks; headers: HeldHeaders },
+  ) {
     this.request = request;
     this.#onSession = onSession;
+    this.device = device?.hooks;
+    this.#deviceHeaders = device?.headers;
   }
 
   get session(): Session | null | undefined {
@@ -84,7 +162,9 @@ export class FetchExchange implements Exchange {
    */
   applyTo(response: Response): Response {
     this.#sent = true;
-    if (this.#setCookies.length === 0 && this.#defaults.length === 0) return response;
+    if (this.#setCookies.length === 0 && this.#defaults.length === 0 && !this.#deviceHeaders?.size) {
+      return response;
+    }
     let target = response;
     try {
       this.#write(target.headers);
@@ -104,6 +184,8 @@ export class FetchExchange implements Exchange {
   #write(headers: Headers): void {
     // Checked before any change, so that an immutable set of headers fails before it is half-written.
     const missing = this.#defaults.filter(([name]) => !headers.has(name));
+    const present = new Set(headers.has('cache-control') ? ['cache-control'] : []);
+    this.#deviceHeaders?.writeTo(headers, present);
     for (const value of this.#setCookies) headers.append('Set-Cookie', value);
     for (const [name, value] of missing) headers.set(name, value);
   }

@@ -1,10 +1,18 @@
+import type { DeviceRequest } from '../../device-bound/hook.js';
+import type { DeviceBindingInfo } from '../../device-bound/middleware.js';
 import type { SessionWithData } from '../../index.js';
-import { type CookieSessionEngine, cookieSessionEngine, sessionEngine } from '../adapter.js';
+import {
+  type AdapterDeviceBinding,
+  type CookieSessionEngine,
+  cookieSessionEngine,
+  ReplyDeviceResponse,
+  sessionEngine,
+} from '../adapter.js';
 import type { CookieSessionOptions } from '../cookie-session.js';
 import type { CurrentSessionInfo, SessionManager, SessionMiddleware } from '../middleware.js';
 import type { SessionOptions } from '../options.js';
 import { Session } from '../session.js';
-import { FetchExchange } from './exchange.js';
+import { deviceRequestOf, FetchExchange, HeldHeaders } from './exchange.js';
 
 /**
  * A request's session, opened by {@link FetchSessions.open}, until its response is ready.
@@ -21,6 +29,12 @@ export interface OpenedSession {
    * error instead. Call once.
    */
   respond(response: Response): Promise<Response>;
+  /**
+   * With `deviceBound`, on a `POST` to its registration or refresh path: device binding's answer,
+   * made once the session was loaded. Give it to `respond()` instead of running the handler (`wrap`
+   * and `handle` do so). `undefined` on every other request.
+   */
+  readonly deviceAnswer: Response | undefined;
 }
 
 /** A Fetch handler that is given the request's session, as `context.session`. */
@@ -36,7 +50,17 @@ export type SessionHandler<Rest extends unknown[] = []> = (
  */
 export interface FetchSessions
   extends FetchCookieSessions,
-    Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {}
+    Pick<SessionMiddleware, 'store' | 'listByUser' | 'revoke' | 'revokeAll'> {
+  /**
+   * With `deviceBound`: asks the browser, on this request's response, to bind the session to a
+   * device key (`start: 'manual'`, or after sign-in without a `userKey`), as `session()`'s
+   * `bindDevice`. `request` is one being handled (in `wrap` or `handle`, or between `open()` and
+   * `respond()`).
+   */
+  bindDevice(request: Request, options?: { authorization?: string | undefined }): void;
+  /** With `deviceBound`: the binding of the request's session (for a "this device" page), or `undefined`. */
+  deviceBinding(request: Request): DeviceBindingInfo | undefined;
+}
 
 /** Sessions sealed into the cookie for Fetch API handlers, with no store; see {@link fetchCookieSessions}. */
 export interface FetchCookieSessions extends Omit<SessionManager, 'info' | 'ended' | 'on' | 'once' | 'off'> {
@@ -71,8 +95,10 @@ export interface FetchCookieSessions extends Omit<SessionManager, 'info' | 'ende
  * updates, a logout never undone, idle and absolute timeouts, `rotate()`). Only the handlers you wrap
  * have a session, so there is no cookie path to skip.
  *
- * Not here yet: `deviceBound` (it needs node:http; a `TypeError` says so). For a session sealed
- * into the cookie instead of a store, see {@link fetchCookieSessions}.
+ * With `deviceBound` (on a runtime with node:crypto: Node.js, Bun, Deno), wrapped handlers answer
+ * the registration and refresh endpoints themselves, and `bindDevice(request)` and
+ * `deviceBinding(request)` work as on `session()`. For a session sealed into the cookie instead of
+ * a store, see {@link fetchCookieSessions}.
  *
  * @example
  * ```ts
@@ -87,7 +113,29 @@ export interface FetchCookieSessions extends Omit<SessionManager, 'info' | 'ende
  * ```
  */
 export function fetchSessions(options: SessionOptions): FetchSessions {
-  return fetchSessionsOn(sessionEngine(options, 'fetchSessions'), 'fetchSessions') as FetchSessions;
+  const engine = sessionEngine(options, 'fetchSessions', { deviceBound: true });
+  const device = engine.device;
+  // The view of each request being handled, for bindDevice() and deviceBinding(): weak, so a
+  // request never responded to is not kept.
+  const views = new WeakMap<Request, { view: DeviceRequest; session: () => unknown }>();
+  const viewOf = (request: Request, call: string) => {
+    if (!device) throw new TypeError(`fetchSessions: ${call}() needs the session option deviceBound`);
+    const held = views.get(request);
+    if (!held) {
+      throw new TypeError(`fetchSessions: ${call}() takes a request being handled (in wrap() or handle())`);
+    }
+    return { device, ...held };
+  };
+  return Object.assign(fetchSessionsOn(engine, 'fetchSessions', device && { device, views }), {
+    bindDevice(request: Request, bindOptions?: { authorization?: string | undefined }) {
+      const held = viewOf(request, 'bindDevice');
+      held.device.bindDevice(held.view, bindOptions);
+    },
+    deviceBinding(request: Request) {
+      const held = viewOf(request, 'deviceBinding');
+      return held.device.info(held.view, held.session());
+    },
+  }) as FetchSessions;
 }
 
 /**
@@ -110,8 +158,18 @@ export function fetchCookieSessions(options: CookieSessionOptions): FetchCookieS
   return fetchSessionsOn(cookieSessionEngine(options, 'fetchCookieSessions'), 'fetchCookieSessions');
 }
 
+/** Device binding for {@link fetchSessionsOn}: the engine's, and where each open request's view is kept. */
+interface FetchDeviceBinding {
+  device: AdapterDeviceBinding;
+  views: WeakMap<Request, { view: DeviceRequest; session: () => unknown }>;
+}
+
 /** `wrap`, `handle` and `open` over either engine; `label` names the caller in errors. */
-function fetchSessionsOn(engine: CookieSessionEngine, label: string): FetchCookieSessions {
+function fetchSessionsOn(
+  engine: CookieSessionEngine,
+  label: string,
+  binding?: FetchDeviceBinding,
+): FetchCookieSessions {
   async function open(
     request: Request,
     onSession?: (session: Session | undefined) => void,
@@ -119,10 +177,29 @@ function fetchSessionsOn(engine: CookieSessionEngine, label: string): FetchCooki
     if (!(request instanceof Request)) {
       throw new TypeError(`${label}: open(), handle() and wrap() take a Fetch Request`);
     }
-    const exchange = new FetchExchange(request, onSession);
+    const view = binding && deviceRequestOf(request);
+    const headers = binding && new HeldHeaders();
+    const reply = headers && new ReplyDeviceResponse(headers);
+    const exchange = new FetchExchange(
+      request,
+      onSession,
+      binding && view && headers && reply ? { hooks: binding.device.hooks(view, reply), headers } : undefined,
+    );
     const opened = await engine.open(exchange);
+    let deviceAnswer: Response | undefined;
+    if (binding && view && reply) {
+      binding.views.set(request, { view, session: () => exchange.session });
+      const endpoint = binding.device.endpointOf(view);
+      if (endpoint !== undefined) {
+        // A registration or refresh: answered here, once the session is loaded; its headers are
+        // held with the rest of device binding's and put on this response by respond().
+        binding.device.serve(endpoint, view, reply, exchange.session);
+        deviceAnswer = new Response(reply.body === '' ? null : reply.body, { status: reply.statusCode });
+      }
+    }
     let responded = false;
     return {
+      deviceAnswer,
       get session() {
         const session = exchange.session;
         if (!(session instanceof Session)) {
@@ -134,7 +211,11 @@ function fetchSessionsOn(engine: CookieSessionEngine, label: string): FetchCooki
         if (!(response instanceof Response)) throw new TypeError(`${label}: respond() takes a Response`);
         if (responded) throw new TypeError(`${label}: respond() was called twice`);
         responded = true;
-        await opened.commit();
+        try {
+          await opened.commit();
+        } finally {
+          binding?.views.delete(request);
+        }
         return exchange.applyTo(response);
       },
     };
@@ -148,12 +229,12 @@ function fetchSessionsOn(engine: CookieSessionEngine, label: string): FetchCooki
     open,
     async handle(request: Request, handler: (context: OpenedSession) => Response | Promise<Response>) {
       const opened = await open(request);
-      return opened.respond(await handler(opened));
+      return opened.respond(opened.deviceAnswer ?? (await handler(opened)));
     },
     wrap<Rest extends unknown[]>(handler: SessionHandler<Rest>) {
       return async (request: Request, ...rest: Rest) => {
         const opened = await open(request);
-        return opened.respond(await handler(request, opened, ...rest));
+        return opened.respond(opened.deviceAnswer ?? (await handler(request, opened, ...rest)));
       };
     },
   } as FetchCookieSessions;

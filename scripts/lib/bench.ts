@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 
 export interface BenchServer {
   url: string;
-  /** The session cookie of a session the server has already stored, when asked to log in. */
+  /** The cookies of a session the server has already stored, when asked to log in (all of them). */
   cookie: string;
   /** Server CPU time so far, in microseconds (from its `/__cpu` route). */
   cpu(): Promise<number>;
@@ -16,8 +16,8 @@ export interface BenchServer {
 /**
  * Starts `script` (TypeScript, through tsx) in its own process with `args`; it prints its URL on
  * stdout. Workspace packages resolve to their compiled `dist/` (no `coatcheck-source` condition),
- * as in production: run `npm run build` (or `scripts/build.mjs`) first. With `login`, GETs it once
- * and keeps the session cookie.
+ * as in production: run `npm run build` (or `scripts/build.mjs`) first. With `login`, GETs it once,
+ * keeps every cookie it sets, and checks that `/read` then finds the session.
  */
 export async function startBenchServer(script: URL, args: string[], login?: string): Promise<BenchServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script), ...args], {
@@ -30,7 +30,24 @@ export async function startBenchServer(script: URL, args: string[], login?: stri
   if (login) {
     const response = await fetch(url + login);
     await response.text();
-    cookie = response.headers.getSetCookie()[0]?.split(';')[0] ?? '';
+    // Every cookie the login set, the last value of each name, as a browser keeps them: a signed
+    // cookie session (koa-session) is two cookies, its value and its signature, and without the
+    // second the library serves no session at all; hono-sessions sets its cookie twice, the
+    // session before the route ran and then the one it stored.
+    const jar = new Map<string, string>();
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0] ?? '';
+      jar.set(pair.slice(0, pair.indexOf('=')), pair);
+    }
+    cookie = [...jar.values()].join('; ');
+    // Each server's /read answers the stored name, or 'nobody' without a session: measuring a route
+    // that found no session would compare nothing.
+    const read = await fetch(`${url}/read`, { headers: cookie ? { cookie } : {} });
+    const body = await read.text();
+    if (body === 'nobody' || read.status !== 200) {
+      child.kill('SIGTERM');
+      throw new Error(`${args.join(' ')}: /read found no session after ${login} (${read.status} ${body})`);
+    }
   }
   return {
     url,

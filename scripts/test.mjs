@@ -16,6 +16,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ferretdbBinary, startFerretDB } from '../tools/ferretdb/ferretdb.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -118,6 +119,9 @@ for (const group of groups) {
       '--conditions=coatcheck-source',
       '--import',
       'tsx',
+      // Inherited by each test file's process: a file that ends before its tests is a failure.
+      '--import',
+      pathToFileURL(join(root, 'scripts', 'lib', 'file-guard.mjs')).href,
       join(root, 'scripts', 'lib', 'run-tests.mjs'),
       ...group.concurrency,
       ...group.files,

@@ -14,10 +14,10 @@ const files = args.filter((arg) => arg !== setting);
 // Without a setting, what `node --test` does: one file fewer than the CPUs at once.
 const concurrency = setting ? Number(setting.slice('--concurrency='.length)) : true;
 
-// forceExit: a file whose tests have all finished exits even if it left a handle open. A test of
-// the Redis command counts once left a MONITOR connection open after its before hook failed, and
-// the whole run then waited on that file for ever instead of reporting the failure.
-const stream = run({ files, concurrency, forceExit: true });
+// No forceExit: it ends each file's process as soon as its last test is done, cutting off the part
+// of its report still buffered (the results go missing, the run still passes). A file that leaves
+// a handle open is ended by scripts/lib/file-guard.mjs instead, once its report is out.
+const stream = run({ files, concurrency });
 stream.on('test:fail', () => {
   process.exitCode = 1;
 });

@@ -99,9 +99,23 @@ const ordered = [...selected].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 
 // cores, a probe that takes 500 ms by design once answered after 1,266 ms.
 const TIMED = new Set(['test/reliability/breaker.test.ts', 'test/reliability/outage.test.ts']);
 const isTimed = (file) => TIMED.has(file.split('\\').join('/'));
+// The device-bound suites in Chromium (one per adapter) launch three browsers each: beside the
+// soak and the store tests on two cores they starved the databases (a store timeout's 503 in the
+// 50-overlapping-writes test, a 3.7 s request in an idle-timeout test), so they run after the
+// others, one at a time, before the timed files.
+const isBrowser = (file) => file.split('\\').join('/').endsWith('chromium.test.ts');
 const groups = [
-  { files: ordered.filter((file) => !isTimed(file)), concurrency },
-  { files: ordered.filter(isTimed), concurrency: ['--concurrency=1'] },
+  {
+    label: 'every file but the browser and timed ones',
+    files: ordered.filter((file) => !isTimed(file) && !isBrowser(file)),
+    concurrency,
+  },
+  {
+    label: 'the device-bound suites in Chromium, one at a time',
+    files: ordered.filter(isBrowser),
+    concurrency: ['--concurrency=1'],
+  },
+  { label: 'the timed files, alone', files: ordered.filter(isTimed), concurrency: ['--concurrency=1'] },
 ].filter((group) => group.files.length > 0);
 
 let current;
@@ -110,9 +124,7 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => current?.kill('SIGTERM'));
 let status = 0;
 for (const group of groups) {
-  if (groups.length > 1) {
-    console.log(`# ${group === groups[0] ? 'every file but the timed ones' : 'the timed files, alone'}:`);
-  }
+  if (groups.length > 1) console.log(`# ${group.label}:`);
   current = spawn(
     process.execPath,
     [

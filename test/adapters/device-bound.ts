@@ -16,6 +16,7 @@ import {
   type HttpsClient,
   type Registered,
   refresh,
+  refreshWithAnotherKey,
   register,
 } from '../../packages/coatcheck/test/helpers/device.js';
 
@@ -85,19 +86,8 @@ export function describeDeviceBound(label: string, boundApp: BoundApp): void {
       assert.deepEqual(await me(browser), { user: 'alice', ended: null, proven: true, bound: true });
       // The thief cannot sign: a proof by another key is refused, with no cookie.
       copy.jar.delete(BOUND);
-      const asked = await copy.request(registered.refreshUrl, {
-        method: 'POST',
-        headers: { 'sec-secure-session-id': registered.id },
-      });
+      const { asked, forged } = await refreshWithAnotherKey(copy, registered);
       assert.equal(asked.status, 403);
-      const { challenge } = challengeOf(asked.headers['secure-session-challenge']);
-      const forged = await copy.request(registered.refreshUrl, {
-        method: 'POST',
-        headers: {
-          'sec-secure-session-id': registered.id,
-          'secure-session-response': new DeviceKey('ES256').proof(challenge),
-        },
-      });
       assert.equal(forged.status, 401);
       assert.equal(forged.setCookies.length, 0);
     });

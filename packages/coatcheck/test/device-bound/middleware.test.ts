@@ -10,6 +10,7 @@ import {
   listenHttps,
   type Registered,
   refresh,
+  refreshWithAnotherKey,
   register,
   registrationOf,
   type TestHttpsServer,
@@ -209,19 +210,8 @@ for (const [name, makeApp] of EXPRESS) {
       assert.equal(again.status, 200);
       // The thief still has nothing: it cannot sign.
       copy.jar.delete(BOUND);
-      const stolen = await copy.request(registered.refreshUrl, {
-        method: 'POST',
-        headers: { 'sec-secure-session-id': registered.id },
-      });
+      const { asked: stolen, forged } = await refreshWithAnotherKey(copy, registered);
       assert.equal(stolen.status, 403);
-      const { challenge } = challengeOf(stolen.headers['secure-session-challenge']);
-      const forged = await copy.request(registered.refreshUrl, {
-        method: 'POST',
-        headers: {
-          'sec-secure-session-id': registered.id,
-          'secure-session-response': new DeviceKey('ES256').proof(challenge),
-        },
-      });
       assert.equal(forged.status, 401);
       assert.equal(forged.setCookies.length, 0);
       assert.equal((await me(copy)).user, null);

@@ -219,3 +219,27 @@ export async function refresh(
     headers: { 'sec-secure-session-id': registered.id, 'secure-session-response': device.proof(challenge) },
   });
 }
+
+/**
+ * What a thief holding a copy of the cookies can do at the refresh endpoint without the device's
+ * key: ask for a challenge (403 with one), then answer it signed by a key of its own. Returns both
+ * answers; the second must be a 401 that sets no cookie.
+ */
+export async function refreshWithAnotherKey(
+  copy: HttpsClient,
+  registered: Registered,
+): Promise<{ asked: HttpsAnswer; forged: HttpsAnswer }> {
+  const asked = await copy.request(registered.refreshUrl, {
+    method: 'POST',
+    headers: { 'sec-secure-session-id': registered.id },
+  });
+  const { challenge } = challengeOf(asked.headers['secure-session-challenge']);
+  const forged = await copy.request(registered.refreshUrl, {
+    method: 'POST',
+    headers: {
+      'sec-secure-session-id': registered.id,
+      'secure-session-response': new DeviceKey('ES256').proof(challenge),
+    },
+  });
+  return { asked, forged };
+}

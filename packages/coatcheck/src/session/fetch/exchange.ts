@@ -58,11 +58,13 @@ export class HeldHeaders implements ReplyHeaders {
   }
 
   /** Puts them on `headers`, by the rules above. */
-  writeTo(headers: Headers, present: ReadonlySet<string>): void {
+  writeTo(headers: Headers): void {
+    // Read before any write: the handler's own Cache-Control, not one set here, is what wins.
+    const handlerCaching = headers.has('cache-control');
     for (const [name, value] of this.#values) {
       if (ADDED.has(name)) {
         for (const one of Array.isArray(value) ? value : [value]) headers.append(name, one);
-      } else if (name !== 'cache-control' || !present.has(name)) {
+      } else if (name !== 'cache-control' || !handlerCaching) {
         headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
     }
@@ -184,8 +186,7 @@ export class FetchExchange implements Exchange {
   #write(headers: Headers): void {
     // Checked before any change, so that an immutable set of headers fails before it is half-written.
     const missing = this.#defaults.filter(([name]) => !headers.has(name));
-    const present = new Set(headers.has('cache-control') ? ['cache-control'] : []);
-    this.#deviceHeaders?.writeTo(headers, present);
+    if (this.#deviceHeaders?.size) this.#deviceHeaders.writeTo(headers);
     for (const value of this.#setCookies) headers.append('Set-Cookie', value);
     for (const [name, value] of missing) headers.set(name, value);
   }

@@ -8,13 +8,15 @@
  * | `GET /public`                  | answers `String(session)` where the framework keeps it        |
  * | `GET /s/views`                 | adds one to `views` and answers it                            |
  * | `GET /s/read`                  | answers the session's data as JSON, without `cookie`          |
- * | `POST /s/set/:key/:value`      | sets one key (after 150 ms with `?slow=1`)                    |
+ * | `POST /s/set/:key/:value`      | sets one key                                                  |
  * | `POST /s/login/:user`          | `rotate()`, then `userId` on the object held across it        |
- * |                                | (after 150 ms with `?slow=1`)                                 |
  * | `POST /s/logout`               | `destroy()`                                                   |
  * | `GET /s/ended`                 | answers `{ ended }`: the manager's `ended()` for this request |
  * | `GET /s/redirect`              | sets `redirected`, answers a 303 to `/s/read`                 |
  * | `GET /s/csrf-token`            | answers a CSRF token (with `csrf` in the setup)               |
+ *
+ * The three `POST` routes first wait in {@link holdWhenAsked} with the request's `hold` query
+ * parameter, so that a test can order them on the server exactly.
  *
  * With `mode: 'cookie'` in the setup the session middleware is the framework's `cookieSession()`
  * (no store); with `csrf`, the framework's `csrf()` runs after it under `/s/`, and the app parses
@@ -79,6 +81,61 @@ export interface Adapter {
 }
 
 type Data = Record<string, unknown>;
+
+interface Signal {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function signal(): Signal {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+interface Hold {
+  arrived: Signal;
+  released: Signal;
+}
+
+const holds = new Map<string, Hold>();
+
+function holdNamed(name: string): Hold {
+  let hold = holds.get(name);
+  if (hold === undefined) {
+    hold = { arrived: signal(), released: signal() };
+    holds.set(name, hold);
+  }
+  return hold;
+}
+
+/**
+ * Where a route of the apps waits, its session loaded, when its request names a hold (`?hold=NAME`,
+ * passed here as `name`), until the test calls {@link releaseHold}: two requests on one session are
+ * then ordered on the server exactly, however loaded the machine is. Without a name it goes on.
+ */
+export async function holdWhenAsked(name: unknown): Promise<void> {
+  if (typeof name !== 'string' || name === '') return;
+  const hold = holdNamed(name);
+  hold.arrived.resolve();
+  await hold.released.promise;
+  holds.delete(name);
+}
+
+/** Resolves once a request holding at `name` has reached {@link holdWhenAsked}. */
+function holdReached(name: string): Promise<void> {
+  return holdNamed(name).arrived.promise;
+}
+
+/** Lets the request holding at `name` go on. */
+function releaseHold(name: string): void {
+  holdNamed(name).released.resolve();
+}
+
+let holdsMade = 0;
+const newHold = () => `hold${++holdsMade}`;
 
 export function describeAdapterBehaviour(adapter: Adapter): void {
   describe(`${adapter.label} sessions when the store fails`, () => {
@@ -166,30 +223,46 @@ export function describeAdapterBehaviour(adapter: Adapter): void {
       it('a logout is not undone by a slower save or a slower rotate', async (t) => {
         if (skipped) return t.skip(skipped);
         const { client } = await start();
-        for (const slow of ['/s/set/late/write?slow=1', '/s/login/mallory?slow=1']) {
+        const signedIn = async () => {
           const browser = client();
           await browser.fetch('/s/set/mark/alice', { method: 'POST' });
           await browser.fetch('/s/login/alice', { method: 'POST' });
-          const cookie = browser.cookieHeader();
-          const pending = browser.fetch(slow, { method: 'POST', cookie });
-          await sleep(30);
+          return { browser, cookie: browser.cookieHeader() };
+        };
+        const markIn = async (browser: Client, setCookies: string[]) => {
+          const issued = setCookies.find((line) => line.startsWith('connect.sid=s%3A'));
+          if (!issued) return undefined;
+          const read = await browser.fetch('/s/read', { cookie: issued.split(';')[0] });
+          return ((await read.json()) as Data).mark;
+        };
+        for (const slow of ['/s/set/late/write', '/s/login/mallory']) {
+          // The slower request has loaded alice's session; the logout runs to its end; then it goes on.
+          const { browser, cookie } = await signedIn();
+          const hold = newHold();
+          const pending = browser.fetch(`${slow}?hold=${hold}`, { method: 'POST', cookie });
+          await holdReached(hold);
           assert.equal((await browser.fetch('/s/logout', { method: 'POST', cookie })).status, 200);
+          releaseHold(hold);
           const late = await pending;
           assert.deepEqual(
             await (await browser.fetch('/s/read', { cookie })).json(),
             {},
             `${slow}: logged out`,
           );
-          // A slow request that reached the server only after the logout (a loaded machine) starts a
-          // fresh session, and may keep it; what must never come back is alice's.
-          const issued = late.setCookies.find((line) => line.startsWith('connect.sid=s%3A'));
-          if (issued) {
-            const after = (await (
-              await browser.fetch('/s/read', { cookie: issued.split(';')[0] })
-            ).json()) as Data;
-            assert.equal(after.mark, undefined, `${slow}: the logged-out session is not revived`);
-          }
+          assert.equal(await markIn(browser, late.setCookies), undefined, `${slow}: not brought back`);
         }
+        // The twin race: the logout has loaded the session, a login rotates it meanwhile, then the
+        // logout removes the old ID, which is already gone. What the rotate made must go with it.
+        const { browser, cookie } = await signedIn();
+        const hold = newHold();
+        const logout = browser.fetch(`/s/logout?hold=${hold}`, { method: 'POST', cookie });
+        await holdReached(hold);
+        const login = await browser.fetch('/s/login/mallory', { method: 'POST', cookie });
+        assert.equal(login.status, 200);
+        assert.equal(await markIn(browser, login.setCookies), 'alice', 'the rotate moved the data');
+        releaseHold(hold);
+        assert.equal((await logout).status, 200);
+        assert.equal(await markIn(browser, login.setCookies), undefined, 'the rotated session is logged out');
       });
 
       it("rotates the ID on login, keeps the data, and lists and revokes a user's sessions", async (t) => {

@@ -11,7 +11,6 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SessionInfo, SessionOptions } from 'coatcheck';
 import {
-  challengeOf,
   DeviceKey,
   type HttpsClient,
   type Registered,

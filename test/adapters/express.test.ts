@@ -3,12 +3,11 @@
  * so that every framework is held to one suite on every store: what holds for Hono, Koa and Fetch
  * handlers holds for Express, and the other way round.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import session, { type CookieSessionOptions, cookieSession, csrf, type SessionOptions } from 'coatcheck';
 import express5 from 'express';
 import express4 from 'express4';
 import { type AnyApp, EXPRESS, listen } from '../../packages/coatcheck/test/helpers/http.js';
-import { describeAdapterBehaviour, served } from './behaviour.js';
+import { describeAdapterBehaviour, holdWhenAsked, served } from './behaviour.js';
 
 type Data = Record<string, unknown>;
 
@@ -43,13 +42,13 @@ for (const [label, makeApp] of EXPRESS) {
         res.json(rest);
       });
       app.post('/s/set/:key/:value', async (req: AnyApp, res: AnyApp) => {
-        if (req.query.slow) await sleep(150);
+        await holdWhenAsked(req.query.hold);
         req.session[req.params.key] = req.params.value;
         res.send('ok');
       });
       app.post('/s/login/:user', async (req: AnyApp, res: AnyApp, next: AnyApp) => {
         try {
-          if (req.query.slow) await sleep(150);
+          await holdWhenAsked(req.query.hold);
           const session = req.session; // held across rotate(): it is the session after it too
           await session.rotate();
           session.userId = req.params.user;
@@ -59,6 +58,7 @@ for (const [label, makeApp] of EXPRESS) {
         }
       });
       app.post('/s/logout', async (req: AnyApp, res: AnyApp) => {
+        await holdWhenAsked(req.query.hold);
         await req.session.destroy();
         res.send('bye');
       });

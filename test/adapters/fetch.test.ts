@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type CookieSessionOptions, MemoryStore, type SessionOptions } from 'coatcheck';
 import {
   type FetchCookieSessions,
@@ -18,7 +17,7 @@ import {
 } from 'coatcheck/fetch';
 import { Client, type TestServer } from '../../packages/coatcheck/test/helpers/http.js';
 import { serveFetch } from '../helpers/fetch-server.js';
-import { ADAPTER_SECRET, describeAdapterBehaviour, served } from './behaviour.js';
+import { ADAPTER_SECRET, describeAdapterBehaviour, holdWhenAsked, served } from './behaviour.js';
 
 type Data = Record<string, unknown>;
 
@@ -33,7 +32,7 @@ function routes(sessions: FetchCookieSessions, csrf?: FetchCsrf) {
     }
     const [, , action = '', key = '', value = ''] = url.pathname.split('/');
     const data = () => context.session as unknown as Data;
-    const slow = url.searchParams.has('slow');
+    const hold = url.searchParams.get('hold');
     switch (`${request.method} ${action}`) {
       case 'GET views':
         data().views = Number(data().views ?? 0) + 1;
@@ -43,11 +42,11 @@ function routes(sessions: FetchCookieSessions, csrf?: FetchCsrf) {
         return Response.json(rest);
       }
       case 'POST set':
-        if (slow) await sleep(150);
+        await holdWhenAsked(hold);
         data()[key] = value;
         return new Response('ok');
       case 'POST login':
-        if (slow) await sleep(150);
+        await holdWhenAsked(hold);
         {
           const session = context.session; // held across rotate(): it is the session after it too
           await session.rotate();
@@ -55,6 +54,7 @@ function routes(sessions: FetchCookieSessions, csrf?: FetchCsrf) {
           return new Response(session.id);
         }
       case 'POST logout':
+        await holdWhenAsked(hold);
         await context.session.destroy();
         return new Response('bye');
       case 'GET ended':

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CookieSessionOptions, SessionOptions } from 'coatcheck';
 import type { CsrfOptions } from 'coatcheck/csrf';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -14,6 +13,7 @@ import {
   ADAPTER_SECRET,
   type AdapterSetup,
   describeAdapterBehaviour,
+  holdWhenAsked,
   served,
 } from '../../../test/adapters/behaviour.js';
 import { cookieSession, csrf, session } from '../src/index.js';
@@ -59,25 +59,26 @@ async function fastifyApp(
         const { cookie: _cookie, ...rest } = data(request);
         return rest;
       });
-      scope.post<{ Params: { key: string; value: string }; Querystring: { slow?: string } }>(
+      scope.post<{ Params: { key: string; value: string }; Querystring: { hold?: string } }>(
         '/set/:key/:value',
         async (request) => {
-          if (request.query.slow) await sleep(150);
+          await holdWhenAsked(request.query.hold);
           data(request)[request.params.key] = request.params.value;
           return 'ok';
         },
       );
-      scope.post<{ Params: { user: string }; Querystring: { slow?: string } }>(
+      scope.post<{ Params: { user: string }; Querystring: { hold?: string } }>(
         '/login/:user',
         async (request) => {
-          if (request.query.slow) await sleep(150);
+          await holdWhenAsked(request.query.hold);
           const session = request.session; // held across rotate(): it is the session after it too
           await session.rotate();
           (session as unknown as Data).userId = request.params.user;
           return session.id;
         },
       );
-      scope.post('/logout', async (request) => {
+      scope.post<{ Querystring: { hold?: string } }>('/logout', async (request) => {
+        await holdWhenAsked(request.query.hold);
         await request.session.destroy();
         return 'bye';
       });

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { getRequestListener } from '@hono/node-server';
 import type { CookieSessionOptions, SessionOptions } from 'coatcheck';
 import type { CsrfOptions } from 'coatcheck/csrf';
 import { Hono } from 'hono';
-import { describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
+import { describeAdapterBehaviour, holdWhenAsked, served } from '../../../test/adapters/behaviour.js';
 import { listen } from '../../coatcheck/test/helpers/http.js';
 import {
   cookieSession,
@@ -35,18 +34,19 @@ function honoApp(sessions: HonoSessionMiddleware, csrfOptions?: CsrfOptions) {
     return c.json(rest);
   });
   app.post('/s/set/:key/:value', async (c) => {
-    if (c.req.query('slow')) await sleep(150);
+    await holdWhenAsked(c.req.query('hold'));
     (c.get('session') as unknown as Data)[c.req.param('key')] = c.req.param('value');
     return c.text('ok');
   });
   app.post('/s/login/:user', async (c) => {
-    if (c.req.query('slow')) await sleep(150);
+    await holdWhenAsked(c.req.query('hold'));
     const session = c.get('session'); // held across rotate(): it is the session after it too
     await session.rotate();
     (session as unknown as Data).userId = c.req.param('user');
     return c.text(session.id);
   });
   app.post('/s/logout', async (c) => {
+    await holdWhenAsked(c.req.query('hold'));
     await c.get('session').destroy();
     return c.text('bye');
   });

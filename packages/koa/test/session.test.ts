@@ -5,11 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CookieSessionOptions, SessionOptions } from 'coatcheck';
 import type { CsrfOptions } from 'coatcheck/csrf';
 import Koa from 'koa';
-import { ADAPTER_SECRET, describeAdapterBehaviour, served } from '../../../test/adapters/behaviour.js';
+import {
+  ADAPTER_SECRET,
+  describeAdapterBehaviour,
+  holdWhenAsked,
+  served,
+} from '../../../test/adapters/behaviour.js';
 import { listen } from '../../coatcheck/test/helpers/http.js';
 import { cookieSession, csrf, type KoaSessionMiddleware, session } from '../src/index.js';
 
@@ -53,7 +57,7 @@ function koaApp(sessions: KoaSessionMiddleware, csrfOptions?: CsrfOptions) {
       return;
     }
     const data = () => ctx.session as unknown as Data;
-    const slow = ctx.query.slow !== undefined;
+    const hold = ctx.query.hold;
     switch (`${ctx.method} ${action}`) {
       case 'GET views':
         data().views = Number(data().views ?? 0) + 1;
@@ -65,12 +69,12 @@ function koaApp(sessions: KoaSessionMiddleware, csrfOptions?: CsrfOptions) {
         return;
       }
       case 'POST set':
-        if (slow) await sleep(150);
+        await holdWhenAsked(hold);
         data()[key] = value;
         ctx.body = 'ok';
         return;
       case 'POST login':
-        if (slow) await sleep(150);
+        await holdWhenAsked(hold);
         {
           const session = ctx.session; // held across rotate(): it is the session after it too
           await session.rotate();
@@ -79,6 +83,7 @@ function koaApp(sessions: KoaSessionMiddleware, csrfOptions?: CsrfOptions) {
         }
         return;
       case 'POST logout':
+        await holdWhenAsked(hold);
         await ctx.session.destroy();
         ctx.body = 'bye';
         return;

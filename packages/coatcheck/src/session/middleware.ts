@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BINDING_KEY } from '../device-bound/binding.js';
 import { type DeviceBindingInfo, DeviceBound } from '../device-bound/middleware.js';
 import { StoreError, type StoreOperation } from '../errors.js';
+import { RotationTrail } from '../lib/rotation-trail.js';
 import type { ConnectStore } from '../stores/connect.js';
 import type { SessionStore } from '../stores/contract.js';
 import { remoteCall } from './engine/store-calls.js';
@@ -258,6 +259,9 @@ export function storeManagerOf(
       const match = entries.find(([id]) => reporter.isHandleOf(id, handle));
       if (!match) return false;
       await call('remove', () => store.remove(match[0]));
+      // Listed before a slower request rotated it: what it became goes too (see RotationTrail).
+      for (const next of RotationTrail.of(store).take(match[0]))
+        await call('remove', () => store.remove(next));
       reporter.emit('revoked', { handles: [handle], user });
       return true;
     },

@@ -31,8 +31,11 @@
  *    data or raw session IDs.
  * 6. `rotate` is one decision: either the old record was live and is gone, and the new one exists,
  *    or (old record missing, removed, revoked or expired) nothing changed and it resolves `false`.
- *    A `remove` or `removeByUser` that lands while a rotate is in flight therefore either beats it
- *    (the rotate fails) or finds the new record and removes that: a logout is never undone.
+ *    A `removeByUser` that lands while a rotate is in flight therefore either beats it (the rotate
+ *    fails) or finds the new record and removes that. A `remove(oldId)` decided after the rotate
+ *    finds nothing: the middleware removes the new ID as well when this process made the rotate
+ *    (it keeps a trail of its rotations), so a logout that loaded the session before a slower
+ *    rotate still ends it; a rotate made by another process is not on that trail.
  * 7. `refresh` given a cookie stores it as `data.cookie`, so the stored cookie's expiry moves with
  *    the record's (express-session stores derive their TTL from it).
  *

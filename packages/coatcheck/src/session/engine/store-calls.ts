@@ -1,6 +1,7 @@
 import { type SessionRecordError, StoreError, type StoreOperation } from '../../errors.js';
 import type { StoreBreaker } from '../../lib/breaker.js';
 import type { KeyedLock } from '../../lib/keyed-lock.js';
+import { RotationTrail } from '../../lib/rotation-trail.js';
 import { asStoreError, storeCall } from '../../lib/timeout.js';
 import {
   applyPatch,
@@ -32,6 +33,10 @@ export type Maybe<T> = T | Promise<T>;
  * text (MemoryStore) stores it as it is. It is a hint between coatcheck's parts, not store contract.
  * Stores without `patch`, `refresh` or `rotate` get them as a read-then-write under the
  * per-session lock (atomic within this process only).
+ *
+ * Every rotate is noted on the store's {@link RotationTrail} before it is made, and every remove
+ * then removes what the session was moved to as well: a logout that loaded the session before a
+ * slower request rotated it still ends it (in this process; see the store contract).
  */
 export interface StoreCalls {
   readonly store: SessionStore;
@@ -112,11 +117,13 @@ class ImmediateCalls implements StoreCalls {
   readonly store: SessionStore;
   readonly #policy: StoreCallPolicy;
   readonly #calls: ImmediateStoreCalls;
+  readonly #trail: RotationTrail;
 
   constructor(policy: StoreCallPolicy, store: SessionStore, calls: ImmediateStoreCalls) {
     this.#policy = policy;
     this.store = store;
     this.#calls = calls;
+    this.#trail = RotationTrail.of(store);
   }
 
   #now<T>(operation: StoreOperation, run: () => T): T {
@@ -143,10 +150,18 @@ class ImmediateCalls implements StoreCalls {
     return this.#now('refresh', () => this.#calls.refresh(id, expires, touched, cookie));
   }
   rotate(oldId: string, newId: string, record: SessionRecord, json?: ReadonlyMap<string, string>) {
-    return this.#now('rotate', () => this.#calls.rotate(oldId, newId, record, json));
+    this.#trail.note(oldId, newId);
+    let moved = false;
+    try {
+      moved = this.#now('rotate', () => this.#calls.rotate(oldId, newId, record, json));
+    } finally {
+      if (!moved) this.#trail.drop(oldId, newId);
+    }
+    return moved;
   }
   remove(id: string) {
-    return this.#now('remove', () => this.#calls.remove(id));
+    this.#now('remove', () => this.#calls.remove(id));
+    for (const next of this.#trail.take(id)) this.#now('remove', () => this.#calls.remove(next));
   }
   carriesOn(err: unknown): boolean {
     return carriesOn(this.#policy, false, err);
@@ -160,12 +175,15 @@ class PromisedCalls implements StoreCalls {
   readonly #local: boolean;
   /** Saves are read-then-write under the per-session lock, so deletes take the lock too. */
   readonly #locksWholeRecords: boolean;
+  /** None for a sealed cookie: its store is this request's alone, so no other request can race it. */
+  readonly #trail: RotationTrail | undefined;
 
   constructor(policy: StoreCallPolicy, store: SessionStore, local: boolean) {
     this.#policy = policy;
     this.store = store;
     this.#local = local;
     this.#locksWholeRecords = !local && (store.patch === undefined || store.rotate === undefined);
+    this.#trail = local ? undefined : RotationTrail.of(store);
   }
 
   #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
@@ -229,7 +247,19 @@ class PromisedCalls implements StoreCalls {
     });
   }
 
-  rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+  async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
+    const trail = this.#trail;
+    trail?.note(oldId, newId);
+    let moved = false;
+    try {
+      moved = await this.#rotate(oldId, newId, record);
+    } finally {
+      if (!moved) trail?.drop(oldId, newId);
+    }
+    return moved;
+  }
+
+  #rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
     const store = this.store;
     if (store.rotate) {
       return this.#call('rotate', () =>
@@ -245,7 +275,14 @@ class PromisedCalls implements StoreCalls {
   }
 
   /** Where saves lock the session, the delete takes the same lock, so a slower save cannot bring it back. */
-  remove(id: string): Promise<void> {
+  async remove(id: string): Promise<void> {
+    await this.#remove(id);
+    // Only after the old ID is gone: a rotate the store had not decided yet has failed by now, or
+    // made the new ID, which this finds.
+    for (const next of this.#trail?.take(id) ?? []) await this.#remove(next);
+  }
+
+  #remove(id: string): Promise<void> {
     const run = () => this.store.remove(id);
     return this.#call('remove', this.#locksWholeRecords ? () => this.#locked(id, run) : run);
   }

@@ -1,7 +1,7 @@
 import { utf8Length } from '#crypto';
 import type { CookieAttributes } from '../cookies/attributes.js';
 import { chunkedSize, expireChunks, readChunks, serializeChunks } from '../cookies/chunk.js';
-import { SEAL_PREFIX, type SealingKey, sealMaybe, unsealMaybe } from '../cookies/seal.js';
+import { SEAL_PREFIX, type SealingKey, sealMaybe, type UnsealResult, unsealMaybe } from '../cookies/seal.js';
 import { CookieTooLargeError } from '../errors.js';
 import type { Maybe } from '../lib/crypto/contract.js';
 import { applyPatch, type SessionPatch, type SessionRecord, type SessionStore } from '../stores/contract.js';
@@ -75,10 +75,68 @@ function timeOf(value: Date | number | undefined | null): number | undefined {
   return time;
 }
 
+type Opened = Extract<UnsealResult, { valid: true }>;
+
+/** How many opened seals {@link OpenedSeals} keeps, and how many characters (seals and values) in all. */
+export const OPENED_SEALS_LIMIT = 1000;
+export const OPENED_SEALS_CHARS = 4_000_000;
+
+/**
+ * Seals this middleware opened or made lately, by their exact text. A browser sends the same
+ * sealed cookie on every request until the session changes, and opening it (an AES-GCM context,
+ * the decoding around it) is most of what reading a cookie session costs; a seal made on a response
+ * is the one the browser sends next. Only authentic seals get in, under keys that never change for
+ * the life of the middleware; the expiry inside each is checked again on every use. At most
+ * {@link OPENED_SEALS_LIMIT} entries and {@link OPENED_SEALS_CHARS} characters, the least recently
+ * used dropped first, so a flood of new sessions costs a bounded amount of memory.
+ */
+export class OpenedSeals {
+  readonly #entries = new Map<string, Opened>();
+  #chars = 0;
+
+  /** The seal `sealed` opened to, if kept and not expired by `now`. */
+  get(sealed: string, now: number): Opened | 'expired' | undefined {
+    const entries = this.#entries;
+    const opened = entries.get(sealed);
+    if (opened === undefined) return undefined;
+    entries.delete(sealed);
+    if (now >= opened.expiresAt) {
+      this.#chars -= sealed.length + opened.value.length;
+      return 'expired';
+    }
+    entries.set(sealed, opened);
+    return opened;
+  }
+
+  /**
+   * Keeps `opened` for `sealed`. `fromRequest`: the seal is a slice of the request's Cookie header,
+   * which keeping it would keep alive, so a clone is kept, a string of its own.
+   */
+  remember(sealed: string, opened: Opened, fromRequest: boolean): void {
+    const size = sealed.length + opened.value.length;
+    if (size > OPENED_SEALS_CHARS / 16 || this.#entries.has(sealed)) return;
+    const key = fromRequest ? structuredClone(sealed) : sealed;
+    this.#entries.set(key, opened);
+    this.#chars += size;
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#entries.size <= OPENED_SEALS_LIMIT && this.#chars <= OPENED_SEALS_CHARS) break;
+      this.#entries.delete(oldest);
+      this.#chars -= oldest.length + entry.value.length;
+    }
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
 /** `cookieSession()`: the record is sealed into the cookie; each request's "store" is its own copy of it. */
 export function sealedPersistence(config: SealedConfig): Persistence {
-  return { forRequest: () => new SealedCookieStore(config) };
+  const opened = new OpenedSeals();
+  return { forRequest: () => new SealedCookieStore(config, opened) };
 }
+
+const EXPIRED = Object.freeze({ valid: false, reason: 'expired', renew: false }) as UnsealResult;
 
 /**
  * One request's session record, read from the sealed cookie(s) and written back through the store
@@ -89,6 +147,7 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
   readonly local = true;
   changed = false;
   readonly #config: SealedConfig;
+  readonly #opened: OpenedSeals;
   #id: string | undefined;
   /** JSON of the current record, as it will be sealed. */
   #json: string | undefined;
@@ -107,8 +166,9 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
   /** The request carried cookie-session's signature cookie: the response deletes it. */
   #legacyHeld = false;
 
-  constructor(config: SealedConfig) {
+  constructor(config: SealedConfig, opened: OpenedSeals) {
     this.#config = config;
+    this.#opened = opened;
   }
 
   get store(): SessionStore {
@@ -201,9 +261,12 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     this.#chunksReceived = chunks.held;
     if (chunks.kind !== 'value') return { kind: 'tampered', reason: chunks.kind };
     const sealed = chunks.value;
-    let opened = unsealMaybe(sealed, keys, { name });
+    const now = Date.now();
+    const known = this.#opened.get(sealed, now);
+    let opened = known === 'expired' ? EXPIRED : (known ?? unsealMaybe(sealed, keys, { name, now }));
     // Awaited only where opening is asynchronous (Web Crypto): on node:crypto no extra tick.
     if (opened instanceof Promise) opened = await opened;
+    if (opened.valid && known === undefined) this.#opened.remember(sealed, opened, true);
     if (!opened.valid) {
       // An expired seal is authentic and simply over: a fresh session, not an attack.
       if (opened.reason === 'expired') return NO_COOKIE;
@@ -279,14 +342,25 @@ class SealedCookieStore implements SessionStore, RequestPersistence {
     // The seal ends at the idle deadline, never past the absolute one, whatever the browser keeps.
     const end =
       absoluteTimeout === false ? this.#expires : Math.min(this.#expires, this.#created + absoluteTimeout);
-    const sealed = sealMaybe(json, keys, {
-      name,
-      expires: end,
-      issuedAt: Math.min(this.#issuedAt, Date.now()),
+    const issuedAt = Math.min(this.#issuedAt, Date.now());
+    const sealed = sealMaybe(json, keys, { name, expires: end, issuedAt });
+    // What opening it will find, for the browser's next request (see OpenedSeals).
+    const opened: Opened = {
+      valid: true,
+      value: json,
+      renew: false,
+      issuedAt: Math.floor(issuedAt),
+      expiresAt: Math.floor(end),
+      keyId: (keys[0] as SealingKey).id,
+    };
+    if (typeof sealed === 'string') {
+      this.#opened.remember(sealed, opened, false);
+      return this.#lines(sealed, attributes);
+    }
+    return sealed.then((value) => {
+      this.#opened.remember(value, opened, false);
+      return this.#lines(value, attributes);
     });
-    return typeof sealed === 'string'
-      ? this.#lines(sealed, attributes)
-      : sealed.then((value) => this.#lines(value, attributes));
   }
 
   #lines(sealed: string, attributes: CookieAttributes): string[] {

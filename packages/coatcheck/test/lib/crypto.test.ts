@@ -283,6 +283,37 @@ describe('encodings of the Web Crypto backend, against Buffer', () => {
   });
 });
 
+describe('random bytes of the node:crypto backend, served from a pool', () => {
+  it('never hands out the same bytes twice, across many refills of the pool', () => {
+    // 24-byte IDs: about 170 per 4 KiB fill, so 20,000 of them span over a hundred refills.
+    const ids = new Set<string>();
+    for (let i = 0; i < 20_000; i++) ids.add(node.randomBase64url(24));
+    assert.equal(ids.size, 20_000);
+    const bytes = new Set<string>();
+    for (let i = 0; i < 5_000; i++) bytes.add(Buffer.from(node.randomBytes(12)).toString('hex'));
+    assert.equal(bytes.size, 5_000);
+  });
+
+  it('gives every length asked for, pooled or not, with bytes spread over all values', () => {
+    for (const length of [1, 12, 16, 24, 48, 255, 256, 257, 4096, 10_000]) {
+      assert.equal(node.randomBytes(length).length, length, `${length} bytes`);
+      assert.equal(
+        node.randomBase64url(length).length,
+        Math.ceil((length * 4) / 3),
+        `${length} as base64url`,
+      );
+    }
+    const counts = new Array<number>(256).fill(0);
+    for (let i = 0; i < 4_000; i++)
+      for (const byte of node.randomBytes(16)) counts[byte] = (counts[byte] ?? 0) + 1;
+    // 64,000 bytes, 250 expected per value: a pool handing out zeros or stale bytes fails this.
+    assert.ok(
+      Math.min(...counts) > 150 && Math.max(...counts) < 350,
+      `${Math.min(...counts)}…${Math.max(...counts)}`,
+    );
+  });
+});
+
 describe('the EventEmitter stand-in for runtimes without node:events', () => {
   it('runs listeners in order, once only once, off by the original listener', () => {
     const emitter = new WebEmitter();

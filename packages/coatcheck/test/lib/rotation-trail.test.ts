@@ -3,6 +3,7 @@ import { createSecretKey } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import session, { MemoryStore, type SessionRecord, type SessionStore } from 'coatcheck';
 import express from 'express';
+import expressSession from 'express-session';
 import { KeyedLock } from '../../src/lib/keyed-lock.js';
 import { RotationTrail, TRAIL_LIMIT, TRAIL_TTL } from '../../src/lib/rotation-trail.js';
 import { type StoreCallPolicy, storeCallsFor } from '../../src/session/engine/store-calls.js';
@@ -145,7 +146,7 @@ describe('a logout that loaded the session before a slower rotate or regenerate'
   const servers: TestServer[] = [];
   after(() => Promise.all(servers.map((server) => server.close())));
 
-  async function start(store: SessionStore) {
+  async function start(store: SessionStore | expressSession.Store) {
     const sessions = session({ secret: SECRET, store, userKey: 'userId' });
     const app: AnyApp = express();
     const held = new Map<string, ReturnType<typeof gate> & { arrived: ReturnType<typeof gate> }>();
@@ -186,8 +187,13 @@ describe('a logout that loaded the session before a slower rotate or regenerate'
     return { server, sessions, hold: (name: string) => hold(name) as NonNullable<ReturnType<typeof hold>> };
   }
 
-  for (const store of [() => new MemoryStore({ pruneInterval: 0 }), () => new GatedStore()]) {
-    it(`ends what regenerate() made in the meantime (${store().name})`, async () => {
+  const stores: Array<[string, () => SessionStore | expressSession.Store]> = [
+    ['MemoryStore', () => new MemoryStore({ pruneInterval: 0 })],
+    ['a store through promises', () => new GatedStore()],
+    ["express-session's MemoryStore, a connect store", () => new expressSession.MemoryStore()],
+  ];
+  for (const [name, store] of stores) {
+    it(`ends what regenerate() made in the meantime (${name})`, async () => {
       const { server, hold } = await start(store());
       const browser = new Client(server.url);
       await browser.fetch('/set/userId/alice', { method: 'POST' });

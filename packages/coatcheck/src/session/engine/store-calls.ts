@@ -92,6 +92,8 @@ const cache = new WeakMap<StoreCallPolicy, WeakMap<SessionStore, StoreCalls>>();
 
 /** The store-call path for `store` under `policy`; `local` for a request's own sealed cookie. */
 export function storeCallsFor(policy: StoreCallPolicy, store: SessionStore, local: boolean): StoreCalls {
+  // A sealed cookie's store is new on every request: caching its calls would only fill the WeakMap.
+  if (local) return new PromisedCalls(policy, store, true);
   let byStore = cache.get(policy);
   if (byStore === undefined) {
     byStore = new WeakMap();
@@ -99,10 +101,10 @@ export function storeCallsFor(policy: StoreCallPolicy, store: SessionStore, loca
   }
   let calls = byStore.get(store);
   if (calls === undefined) {
-    const immediate = local ? undefined : immediateCallsOf(store);
+    const immediate = immediateCallsOf(store);
     calls = immediate
       ? new ImmediateCalls(policy, store, immediate)
-      : new PromisedCalls(policy, store, local);
+      : new PromisedCalls(policy, store, false);
     byStore.set(store, calls);
   }
   return calls;

@@ -38,8 +38,11 @@ export interface PrivateServer {
   start(): Promise<void>;
   /** Kills the server as a crash would (no clean shutdown); its data stays on disk. */
   stop(): Promise<void>;
-  /** Freezes every process of the server: connections stay open, nothing answers. */
-  pause(): void;
+  /**
+   * Freezes every process of the server: connections stay open, nothing answers. Resolves once
+   * every thread is stopped, not when the signal is sent (see {@link waitStopped}).
+   */
+  pause(): Promise<void>;
   /** Unfreezes a paused server. */
   resume(): void;
   /** Stops the server and deletes its data. Safe to call more than once, and after a failed start. */
@@ -141,6 +144,45 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     try {
       process.kill(pid, signal);
     } catch {}
+  }
+}
+
+/** A thread's state letter from `/proc/PID/task/TID/stat` (`T` stopped, `t` traced), or `undefined` once gone. */
+function threadState(pid: number, tid: string): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until every thread of the server's process tree is stopped. SIGSTOP stops a process's
+ * threads only as the kernel gets round to them: the signal goes to one thread, which then stops
+ * the others, and until it runs the others go on. On two loaded cores, a MariaDB connection thread
+ * answered a query sent after `kill()` had returned (a CI run got 200 from a "frozen" server), so a
+ * test that means "the server is frozen" waits for it.
+ */
+async function waitStopped(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const running = processTree(child.pid).some((pid) => {
+      let tids: string[];
+      try {
+        tids = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        return false;
+      }
+      return tids.some((tid) => {
+        const state = threadState(pid, tid);
+        return state !== undefined && state !== 'T' && state !== 't' && state !== 'Z' && state !== 'X';
+      });
+    });
+    if (!running) return;
+    if (Date.now() > deadline) throw new Error(`process ${child.pid} did not stop within 10 s of SIGSTOP`);
+    await sleep(1);
   }
 }
 
@@ -400,8 +442,10 @@ export async function startPrivateServer(kind: ServerKind): Promise<PrivateServe
       });
       if (kind === 'postgres') rmSync(join(dir, 'data', 'postmaster.pid'), { force: true });
     },
-    pause() {
-      if (child) killGroup(child, 'SIGSTOP');
+    async pause() {
+      if (!child) return;
+      killGroup(child, 'SIGSTOP');
+      await waitStopped(child);
     },
     resume() {
       if (child) killGroup(child, 'SIGCONT');

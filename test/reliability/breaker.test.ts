@@ -196,7 +196,7 @@ for (const kind of ['redis', 'postgres', 'mysql'] as const) {
         });
 
         it('frozen: once the first requests time out the circuit opens and the rest get 503 at once; back within 1 s', async () => {
-          server.pause();
+          await server.pause();
           let resumed = false;
           try {
             // The first wave waits out storeTimeout (5 s): a frozen server looks like a slow one.

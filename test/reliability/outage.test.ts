@@ -79,6 +79,8 @@ const TARGETS: Target[] = [
 const figures: string[] = [];
 
 interface Timed {
+  /** The method and path asked for, for a failure's message. */
+  asked: string;
   status: number;
   code: string | undefined;
   /** The error that reached the error handler was a `StoreError`. */
@@ -103,12 +105,17 @@ async function timed(client: Client, path: string, method = 'GET', cookie?: stri
   try {
     ({ code, typed = false } = JSON.parse(text) as { code?: string; typed?: boolean });
   } catch {}
-  return { status: response.status, code, typed, ms, setCookie: response.setCookies.length > 0, text };
+  const setCookie = response.setCookies.length > 0;
+  return { asked: `${method} ${path}`, status: response.status, code, typed, ms, setCookie, text };
 }
 
 function assertRefused(results: Timed[], codes: readonly string[]): number {
   for (const result of results) {
-    assert.equal(result.status, 503, `expected 503, got ${result.status} (${result.code})`);
+    assert.equal(
+      result.status,
+      503,
+      `${result.asked}: expected 503, got ${result.status} in ${Math.round(result.ms)} ms: ${result.text.slice(0, 200)}`,
+    );
     assert.ok(result.code && codes.includes(result.code), `unexpected code ${result.code}`);
     assert.ok(result.typed, 'the error handler receives a StoreError');
     assert.equal(result.setCookie, false, 'a failed request must not set a session cookie');
@@ -234,7 +241,7 @@ for (const kind of ['redis', 'postgres', 'mysql', 'mongodb'] as const) {
         });
 
         it('answers 503 ERR_STORE_TIMEOUT within the bound while the server is frozen, then recovers', async () => {
-          server.pause();
+          await server.pause();
           try {
             const reads = clients.slice(0, 10).map(({ client }) => timed(client, '/get'));
             const writes = Array.from({ length: 5 }, () => timed(new Client(app.url), '/put/x', 'PUT'));

@@ -4,6 +4,8 @@ import {
   checkBoolean,
   checkPruneInterval,
   decodeRows,
+  ROTATION_FORWARD_TTL,
+  removeWithForwards,
   type SessionPatch,
   StoreBase,
 } from 'coatcheck/stores';
@@ -70,6 +72,15 @@ export interface MongoDBStoreOptions {
 
 /** Passes of {@link MongoDBStore.removeByUser} before it stops chasing new logins. */
 const MAX_REMOVE_PASSES = 5;
+/** MongoDB's duplicate key error. */
+const DUPLICATE_KEY = 11000;
+
+/** Where a rotated session went: one document per old ID. */
+export interface ForwardDocument {
+  _id: string;
+  to: string[];
+  expires: Date;
+}
 /** The store's own pruning period on a server without TTL indexes, as the SQL stores'. */
 const DEFAULT_PRUNE_INTERVAL = 15 * 60_000;
 
@@ -119,6 +130,11 @@ export class MongoDBStore extends StoreBase implements SessionStore {
   readonly name = 'mongodb';
   /** The collection of sessions. */
   readonly collection: Collection<SessionDocument>;
+  /**
+   * Where rotations leave their forwards (store contract, rule 8): the collection's name plus
+   * `_forwards`, one document per old ID, `{ _id, to: [new IDs], expires }`.
+   */
+  readonly forwards: Collection<ForwardDocument>;
   readonly #pruneInterval: number | undefined;
   readonly #layout: LayoutOptions;
   #serialUpdates: boolean | undefined;
@@ -179,6 +195,7 @@ export class MongoDBStore extends StoreBase implements SessionStore {
     this.#pruneInterval = pruneInterval;
     this.#layout = { legacySession };
     this.collection = mongo.db(databaseName).collection<SessionDocument>(collection);
+    this.forwards = mongo.db(databaseName).collection<ForwardDocument>(`${collection}_forwards`);
     // Learnt once, before the first operation (not now: constructing the store connects nothing).
     this.setUp(async () => {
       try {
@@ -230,6 +247,12 @@ export class MongoDBStore extends StoreBase implements SessionStore {
         await this.collection.createIndex({ ...key }, { ...fallback });
         if (ttl) serverExpires = false;
       }
+    }
+    try {
+      await this.forwards.createIndex({ expires: 1 }, { name: 'expires_1', expireAfterSeconds: 0 });
+    } catch (err) {
+      // Without TTL indexes (FerretDB v1) prune() deletes expired forwards with the sessions.
+      if (!isNotImplemented(err)) throw err;
     }
     this.#serverExpires = serverExpires;
     if (!serverExpires && this.#pruneInterval === undefined) {
@@ -359,7 +382,8 @@ export class MongoDBStore extends StoreBase implements SessionStore {
     // After any update of the old session this process has in flight (FerretDB v1: see #update).
     return this.run('rotate', () =>
       this.#update(oldId, async () => {
-        await this.collection.insertOne(doc);
+        // The forward before the decision: a remove of the old ID that the decision beats finds it.
+        await Promise.all([this.collection.insertOne(doc), this.#forward(oldId, newId)]);
         const now = Date.now();
         let taken: { deletedCount: number };
         if (this.#serialUpdates) {
@@ -377,10 +401,33 @@ export class MongoDBStore extends StoreBase implements SessionStore {
     );
   }
 
+  /** Notes that `oldId` is being rotated to `newId`, for {@link ROTATION_FORWARD_TTL}. */
+  async #forward(oldId: string, newId: string): Promise<void> {
+    const update = {
+      $addToSet: { to: newId },
+      $set: { expires: new Date(Date.now() + ROTATION_FORWARD_TTL) },
+    };
+    try {
+      await this.forwards.updateOne({ _id: oldId }, update, { upsert: true });
+    } catch (err) {
+      // Two rotations of one session at once: both upserts may try to insert; the loser updates.
+      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      await this.forwards.updateOne({ _id: oldId }, update);
+    }
+  }
+
+  /** The session, then where it was rotated to since, and so on (see {@link removeWithForwards}). */
   async remove(id: string): Promise<void> {
-    await this.run('remove', async () => {
-      await this.collection.deleteOne(idFilter(id));
-    });
+    await this.run('remove', () =>
+      removeWithForwards(id, async (one) => {
+        await this.collection.deleteOne(idFilter(one));
+        // By `_id` alone (FerretDB scans for any other filter); the expiry is checked here.
+        const forward = await this.forwards.findOne({ _id: one });
+        if (forward === null || !(forward.expires instanceof Date)) return [];
+        if (forward.expires.getTime() <= Date.now() || !Array.isArray(forward.to)) return [];
+        return forward.to.filter((to): to is string => typeof to === 'string');
+      }),
+    );
   }
 
   async ids(): Promise<string[]> {
@@ -404,6 +451,7 @@ export class MongoDBStore extends StoreBase implements SessionStore {
   async purge(): Promise<void> {
     await this.run('purge', async () => {
       await this.collection.deleteMany({});
+      await this.forwards.deleteMany({});
     });
   }
 
@@ -442,7 +490,9 @@ export class MongoDBStore extends StoreBase implements SessionStore {
    */
   async prune(): Promise<number> {
     return this.run('prune', async () => {
-      const result = await this.collection.deleteMany(expiredFilter(Date.now()));
+      const now = Date.now();
+      await this.forwards.deleteMany({ expires: { $lte: new Date(now) } });
+      const result = await this.collection.deleteMany(expiredFilter(now));
       return result.deletedCount;
     });
   }

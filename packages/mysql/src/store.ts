@@ -6,6 +6,8 @@ import {
   checkPruneInterval,
   decodeRecord,
   decodeRows,
+  ROTATION_FORWARD_TTL,
+  removeWithForwards,
   renamedOption,
   type SessionPatch,
   StoreBase,
@@ -79,6 +81,8 @@ export class MySQLStore extends StoreBase implements SessionStore {
   readonly name = 'mysql';
   /** The quoted table name used in every statement. */
   readonly table: string;
+  /** Where rotations leave their forwards (store contract, rule 8): the table's name plus `_forwards`. */
+  readonly forwardsTable: string;
   readonly #db: Pick<mysql.Pool, 'execute' | 'query'>;
 
   constructor(options: MySQLStoreOptions) {
@@ -105,7 +109,10 @@ export class MySQLStore extends StoreBase implements SessionStore {
     const createTable = checkBoolean('MySQLStore', 'createTable', options.createTable ?? true);
     const pruneInterval = checkPruneInterval('MySQLStore', options.pruneInterval ?? 15 * 60_000);
 
-    this.table = schemaName === undefined ? `\`${tableName}\`` : `\`${schemaName}\`.\`${tableName}\``;
+    const qualify = (name: string) =>
+      schemaName === undefined ? `\`${name}\`` : `\`${schemaName}\`.\`${name}\``;
+    this.table = qualify(tableName);
+    this.forwardsTable = qualify(`${tableName}_forwards`);
     if (url === undefined) {
       this.#db = promiseApi(pool as Executor);
     } else {
@@ -122,6 +129,11 @@ export class MySQLStore extends StoreBase implements SessionStore {
       `CREATE TABLE IF NOT EXISTS ${this.table} (id VARBINARY(512) NOT NULL PRIMARY KEY, data JSON NOT NULL, ` +
         'expires BIGINT NOT NULL, created BIGINT NOT NULL, touched BIGINT NOT NULL, user_id VARBINARY(512), ' +
         'INDEX expires_idx (expires), INDEX user_idx (user_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
+    );
+    await this.#db.query(
+      `CREATE TABLE IF NOT EXISTS ${this.forwardsTable} (old_id VARBINARY(512) NOT NULL, ` +
+        'new_id VARBINARY(512) NOT NULL, expires BIGINT NOT NULL, PRIMARY KEY (old_id, new_id), ' +
+        'INDEX expires_idx (expires)) ENGINE=InnoDB',
     );
   }
 
@@ -209,20 +221,35 @@ export class MySQLStore extends StoreBase implements SessionStore {
   }
 
   /**
-   * One `UPDATE` renames the row only while it is live (the row lock orders it against a `DELETE`
-   * of the old ID). See {@link MySQLStore.removeByUser} for the delete by owner.
+   * The forward first, then one `UPDATE` that renames the row only while it is live (the row lock
+   * orders it against a `DELETE` of the old ID). A remove of the old ID that comes after the rename
+   * finds the forward, which committed before it; one that comes before makes the rename fail, and
+   * the forward then leads to an ID that never existed. See {@link MySQLStore.removeByUser} for
+   * the delete by owner.
    */
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
     const { data, expires, created, touched, user } = record;
+    const now = Date.now();
+    await this.#execute(
+      'rotate',
+      `INSERT IGNORE INTO ${this.forwardsTable} (old_id, new_id, expires) VALUES (?, ?, ?)`,
+      [oldId, newId, now + ROTATION_FORWARD_TTL],
+    );
     const sql =
       `UPDATE ${this.table} SET id = ?, data = ?, expires = ?, created = ?, touched = ?, user_id = ? ` +
       'WHERE id = ? AND expires > ?';
-    const values = [newId, JSON.stringify(data), expires, created, touched, user ?? null, oldId, Date.now()];
+    const values = [newId, JSON.stringify(data), expires, created, touched, user ?? null, oldId, now];
     return (await this.#changed('rotate', sql, values)) === 1;
   }
 
+  /** Each delete, then its forwards' lookup, as separate statements: see {@link removeWithForwards}. */
   async remove(id: string): Promise<void> {
-    await this.#execute('remove', `DELETE FROM ${this.table} WHERE id = ?`, [id]);
+    await removeWithForwards(id, async (one) => {
+      await this.#execute('remove', `DELETE FROM ${this.table} WHERE id = ?`, [one]);
+      const sql = `SELECT new_id FROM ${this.forwardsTable} WHERE old_id = ? AND expires > ?`;
+      const rows = await this.#execute<Array<{ new_id: Buffer }>>('remove', sql, [one, Date.now()]);
+      return rows.map((row) => row.new_id.toString('utf8'));
+    });
   }
 
   async ids(): Promise<string[]> {
@@ -243,6 +270,7 @@ export class MySQLStore extends StoreBase implements SessionStore {
 
   async purge(): Promise<void> {
     await this.#execute('purge', `DELETE FROM ${this.table}`, []);
+    await this.#execute('purge', `DELETE FROM ${this.forwardsTable}`, []);
   }
 
   listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
@@ -265,8 +293,10 @@ export class MySQLStore extends StoreBase implements SessionStore {
   }
 
   /** Deletes expired sessions now and resolves how many; the store's timer calls this every `pruneInterval`. */
-  prune(): Promise<number> {
-    return this.#changed('prune', `DELETE FROM ${this.table} WHERE expires <= ?`, [Date.now()]);
+  async prune(): Promise<number> {
+    const now = Date.now();
+    await this.#execute('prune', `DELETE FROM ${this.forwardsTable} WHERE expires <= ?`, [now]);
+    return this.#changed('prune', `DELETE FROM ${this.table} WHERE expires <= ?`, [now]);
   }
 }
 

@@ -6,6 +6,8 @@ import {
   checkPruneInterval,
   decodeRecord,
   decodeRows,
+  ROTATION_FORWARD_TTL,
+  removeWithForwards,
   renamedOption,
   type SessionPatch,
   StoreBase,
@@ -41,10 +43,18 @@ type Statement =
   | 'refreshCookie'
   | 'rotate'
   | 'remove'
+  | 'forwardsOf'
   | 'ids'
   | 'entries'
   | 'count';
-type StatementName = Statement | 'purge' | 'listByUser' | 'removeByUser' | 'prune';
+type StatementName =
+  | Statement
+  | 'purge'
+  | 'purgeForwards'
+  | 'listByUser'
+  | 'removeByUser'
+  | 'prune'
+  | 'pruneForwards';
 
 const COLUMNS = 'data, expires, created, touched, user_id';
 
@@ -113,6 +123,8 @@ export class PostgresStore extends StoreBase implements SessionStore {
   readonly name = 'postgres';
   /** The quoted, schema-qualified table name used in every statement. */
   readonly table: string;
+  /** Where rotations leave their forwards (store contract, rule 8): the table's name plus `_forwards`. */
+  readonly forwardsTable: string;
   readonly #pool: Queryable;
   readonly #statements: Record<StatementName, { name: string; text: string }>;
   readonly #tableName: string;
@@ -142,7 +154,9 @@ export class PostgresStore extends StoreBase implements SessionStore {
     const createTable = checkBoolean('PostgresStore', 'createTable', options.createTable ?? true);
     const pruneInterval = checkPruneInterval('PostgresStore', options.pruneInterval ?? 15 * 60_000);
 
-    this.table = schemaName === undefined ? `"${tableName}"` : `"${schemaName}"."${tableName}"`;
+    const qualify = (name: string) => (schemaName === undefined ? `"${name}"` : `"${schemaName}"."${name}"`);
+    this.table = qualify(tableName);
+    this.forwardsTable = qualify(`${tableName}_forwards`);
     if (pool === undefined) {
       const own = new pg.Pool({ connectionString: url });
       // An idle connection dropped by the server is an 'error' on the pool, which would end the
@@ -161,6 +175,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
 
   #prepare(qualified: string): Record<StatementName, { name: string; text: string }> {
     const t = this.table;
+    const f = this.forwardsTable;
     const texts: Record<StatementName, string> = {
       read: `SELECT ${COLUMNS} FROM ${t} WHERE id = $1 AND expires > $2`,
       write:
@@ -179,20 +194,27 @@ export class PostgresStore extends StoreBase implements SessionStore {
       // One statement renames the row only while it is live. A DELETE of the old ID that commits
       // first leaves nothing to rename; one that waits on the row lock rechecks the new version
       // (id changed: nothing to delete), and a DELETE by user_id rechecks it and deletes it.
+      // The forward commits with the rename: a remove of the old ID that waited on the row lock
+      // finds nothing to delete, and its next statement (a new snapshot) finds the forward.
       rotate:
-        `UPDATE ${t} SET id = $2, data = $3, expires = $4, created = $5, touched = $6, user_id = $7 ` +
-        'WHERE id = $1 AND expires > $8',
+        `WITH moved AS (UPDATE ${t} SET id = $2, data = $3, expires = $4, created = $5, touched = $6, ` +
+        'user_id = $7 WHERE id = $1 AND expires > $8 RETURNING id), ' +
+        `forwarded AS (INSERT INTO ${f} (old_id, new_id, expires) SELECT $1, $2, $9 FROM moved ` +
+        'ON CONFLICT DO NOTHING) SELECT count(*)::int AS n FROM moved',
       remove: `DELETE FROM ${t} WHERE id = $1`,
+      forwardsOf: `SELECT new_id FROM ${f} WHERE old_id = $1 AND expires > $2`,
       ids: `SELECT id FROM ${t} WHERE expires > $1`,
       entries: `SELECT id, ${COLUMNS} FROM ${t} WHERE expires > $1`,
       count: `SELECT count(*)::int AS n FROM ${t} WHERE expires > $1`,
       purge: `DELETE FROM ${t}`,
+      purgeForwards: `DELETE FROM ${f}`,
       listByUser: `SELECT id, ${COLUMNS} FROM ${t} WHERE user_id = $1 AND expires > $2`,
       // Expired sessions of the user go too, but only live ones count as logged out.
       removeByUser:
         `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING expires) ` +
         'SELECT (count(*) FILTER (WHERE expires > $3))::int AS n FROM gone',
       prune: `DELETE FROM ${t} WHERE expires <= $1`,
+      pruneForwards: `DELETE FROM ${f} WHERE expires <= $1`,
     };
     const statements = {} as Record<StatementName, { name: string; text: string }>;
     for (const key of Object.keys(texts) as StatementName[]) {
@@ -215,6 +237,8 @@ export class PostgresStore extends StoreBase implements SessionStore {
         'expires bigint NOT NULL, created bigint NOT NULL, touched bigint NOT NULL, user_id text COLLATE "C")',
       `CREATE INDEX IF NOT EXISTS ${index('expires_idx')} ON ${t} (expires)`,
       `CREATE INDEX IF NOT EXISTS ${index('user_idx')} ON ${t} (user_id) WHERE user_id IS NOT NULL`,
+      `CREATE TABLE IF NOT EXISTS ${this.forwardsTable} (old_id text COLLATE "C" NOT NULL, ` +
+        'new_id text COLLATE "C" NOT NULL, expires bigint NOT NULL, PRIMARY KEY (old_id, new_id))',
     ].join(';\n');
     await this.#pool.query(ddl);
   }
@@ -273,12 +297,33 @@ export class PostgresStore extends StoreBase implements SessionStore {
 
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
     const { data, expires, created, touched, user } = record;
-    const values = [oldId, newId, JSON.stringify(data), expires, created, touched, user ?? null, Date.now()];
-    return (await this.#run('rotate', 'rotate', values)).rowCount === 1;
+    const now = Date.now();
+    const json = JSON.stringify(data);
+    const values = [
+      oldId,
+      newId,
+      json,
+      expires,
+      created,
+      touched,
+      user ?? null,
+      now,
+      now + ROTATION_FORWARD_TTL,
+    ];
+    return (await this.#run<{ n: number }>('rotate', 'rotate', values)).rows[0]?.n === 1;
   }
 
+  /**
+   * Deletes the session, then asks where it was rotated to, and goes on there. Two statements, in
+   * this order: a rotate that held the row while the delete waited has committed its forward by
+   * the time the second statement takes its snapshot (in one statement it would not be seen).
+   */
   async remove(id: string): Promise<void> {
-    await this.#run('remove', 'remove', [id]);
+    await removeWithForwards(id, async (one) => {
+      await this.#run('remove', 'remove', [one]);
+      const { rows } = await this.#run<{ new_id: string }>('remove', 'forwardsOf', [one, Date.now()]);
+      return rows.map((row) => row.new_id);
+    });
   }
 
   async ids(): Promise<string[]> {
@@ -296,6 +341,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
 
   async purge(): Promise<void> {
     await this.#run('purge', 'purge', []);
+    await this.#run('purge', 'purgeForwards', []);
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
@@ -313,6 +359,8 @@ export class PostgresStore extends StoreBase implements SessionStore {
    * `pruneInterval`. Expired sessions are never served in between.
    */
   async prune(): Promise<number> {
-    return (await this.#run('prune', 'prune', [Date.now()])).rowCount ?? 0;
+    const now = Date.now();
+    await this.#run('prune', 'pruneForwards', [now]);
+    return (await this.#run('prune', 'prune', [now])).rowCount ?? 0;
   }
 }

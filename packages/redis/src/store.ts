@@ -1,5 +1,12 @@
 import type { SessionRecord, SessionStore } from 'coatcheck';
-import { type CookieJSON, type SessionPatch, StoreBase, skipDamaged } from 'coatcheck/stores';
+import {
+  type CookieJSON,
+  ROTATION_FORWARD_TTL,
+  removeWithForwards,
+  type SessionPatch,
+  StoreBase,
+  skipDamaged,
+} from 'coatcheck/stores';
 import { type Commander, commanderFor, type RedisClient, runScript, type Send } from './client.js';
 import {
   dataField,
@@ -31,8 +38,8 @@ export interface RedisStoreOptions {
   client: RedisClient;
   /**
    * Prefix of every key the store writes: sessions are `<prefix>sess:<id>`, user indexes
-   * `<prefix>user:<user>`. Printable ASCII without spaces, at most 200 characters.
-   * Default `coatcheck:`.
+   * `<prefix>user:<user>`, the IDs a session was rotated to `<prefix>moved:<id>`. Printable ASCII
+   * without spaces, at most 200 characters. Default `coatcheck:`.
    */
   prefix?: string;
   /** Keys per `SCAN` step when listing or purging. Default 500. */
@@ -151,6 +158,11 @@ export class RedisStore extends StoreBase implements SessionStore {
     return `${this.prefix}user:${user}`;
   }
 
+  /** The key of the set of IDs session `id` was rotated to (store contract, rule 8). */
+  movedKey(id: string): string {
+    return `${this.prefix}moved:${id}`;
+  }
+
   protected override scrub(err: unknown): unknown {
     return scrub(err);
   }
@@ -262,7 +274,12 @@ export class RedisStore extends StoreBase implements SessionStore {
     const fields = dataFields(record.data);
     return this.run('rotate', async () => {
       const now = Date.now();
-      await this.#writeHash(newId, record, fields, now);
+      // The forward before the decision: a remove of the old ID that the decision beats finds it.
+      const until = String(now + ROTATION_FORWARD_TTL);
+      await Promise.all([
+        this.#writeHash(newId, record, fields, now),
+        runScript(this.#send, INDEX_ADD, this.movedKey(oldId), [newId, until]),
+      ]);
       const taken = (await runScript(this.#send, TAKE, this.sessionKey(oldId), [String(now)])) as
         | 0
         | [1]
@@ -330,13 +347,21 @@ export class RedisStore extends StoreBase implements SessionStore {
     return true;
   }
 
+  /** The session, then where it was rotated to since, and so on (see {@link removeWithForwards}). */
   async remove(id: string): Promise<void> {
-    await this.run('remove', async () => {
-      // The connect-redis key first: a concurrent move checks it after copying (see #moveLegacy).
-      await this.#dropLegacy(id);
-      const owner = await runScript(this.#send, REMOVE, this.sessionKey(id), []);
-      if (typeof owner === 'string') await this.#unindex(owner, [id]);
-    });
+    await this.run('remove', () =>
+      removeWithForwards(id, async (one) => {
+        // The connect-redis key first: a concurrent move checks it after copying (see #moveLegacy).
+        await this.#dropLegacy(one);
+        const owner = await runScript(this.#send, REMOVE, this.sessionKey(one), []);
+        // After the delete, as removeWithForwards needs; the unindex alongside, in the same round trip.
+        const [, moved] = await Promise.all([
+          typeof owner === 'string' ? this.#unindex(owner, [one]) : undefined,
+          this.#send(['SMEMBERS', this.movedKey(one)]),
+        ]);
+        return (moved as unknown[]).map(String);
+      }),
+    );
   }
 
   /** Batches of keys starting with `prefix`, from every master (one, unless on a cluster). */
@@ -398,7 +423,7 @@ export class RedisStore extends StoreBase implements SessionStore {
 
   async purge(): Promise<void> {
     await this.run('purge', async () => {
-      for (const pattern of [this.sessionKey(''), this.userKey('')]) {
+      for (const pattern of [this.sessionKey(''), this.userKey(''), this.movedKey('')]) {
         // One key per UNLINK: on a cluster, keys of different slots cannot share a command.
         for await (const keys of this.#scan(pattern))
           await Promise.all(keys.map((key) => this.#send(['UNLINK', key])));

@@ -143,7 +143,11 @@ describe('RedisStore on a real server', { skip }, () => {
       ],
       ['patch of a logged-in session: one script', () => store.patch(id, patchOf({ c: 3 })), ['EVALSHA']],
       ['read of a logged-in session: one HGETALL', () => store.read(id), ['HGETALL']],
-      ['logout (remove): session, then SREM from the index', () => store.remove(id), ['EVALSHA', 'SREM']],
+      [
+        'logout (remove): session, then SREM from the index and SMEMBERS of its forwards together',
+        () => store.remove(id),
+        ['EVALSHA', 'SREM', 'SMEMBERS'],
+      ],
     ];
     for (const [label, work, expected] of table) {
       it(label, async () => assert.deepEqual(await commandsOf(work), expected));

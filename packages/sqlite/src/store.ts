@@ -11,6 +11,8 @@ import {
   decodeData,
   decodeRecord,
   decodeRows,
+  ROTATION_FORWARD_TTL,
+  removeWithForwards,
   type SessionPatch,
   StoreBase,
 } from 'coatcheck/stores';
@@ -52,12 +54,16 @@ const LIVE = "typeof(expires) IN ('integer', 'real') AND expires > ?";
 
 function prepare(db: Database.Database, table: string, createTable: boolean) {
   const t = `"${table}"`;
+  // Where a rotate leaves its forward from the old ID to the new one (store contract, rule 8).
+  const f = `"${table}_forwards"`;
   if (createTable) {
     db.exec(
       `CREATE TABLE IF NOT EXISTS ${t} (id TEXT NOT NULL PRIMARY KEY, data TEXT NOT NULL, ` +
         'expires INTEGER NOT NULL, created INTEGER NOT NULL, touched INTEGER NOT NULL, user_id TEXT);' +
         `CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${t} (expires);` +
-        `CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL;`,
+        `CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL;` +
+        `CREATE TABLE IF NOT EXISTS ${f} (old_id TEXT NOT NULL, new_id TEXT NOT NULL, ` +
+        'expires INTEGER NOT NULL, PRIMARY KEY (old_id, new_id)) WITHOUT ROWID;',
     );
   }
   const row = 'data, expires, created, touched, user_id';
@@ -86,11 +92,16 @@ function prepare(db: Database.Database, table: string, createTable: boolean) {
     rotate: db.prepare<[string, string, number, number, number, string | null, string, number]>(
       `UPDATE ${t} SET id = ?, data = ?, expires = ?, created = ?, touched = ?, user_id = ? WHERE id = ? AND ${LIVE}`,
     ),
+    forward: db.prepare<[string, string, number]>(`INSERT OR REPLACE INTO ${f} VALUES (?, ?, ?)`),
+    forwardsOf: db
+      .prepare<[string, number], string>(`SELECT new_id FROM ${f} WHERE old_id = ? AND expires > ?`)
+      .pluck(),
     remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE id = ?`),
     ids: db.prepare<[number], string>(`SELECT id FROM ${t} WHERE ${LIVE}`).pluck(),
     entries: db.prepare<[number], SessionRow & { id: string }>(`SELECT id, ${row} FROM ${t} WHERE ${LIVE}`),
     count: db.prepare<[number], number>(`SELECT count(*) FROM ${t} WHERE ${LIVE}`).pluck(),
     purge: db.prepare<[]>(`DELETE FROM ${t}`),
+    purgeForwards: db.prepare<[]>(`DELETE FROM ${f}`),
     listByUser: db.prepare<[string, number], SessionRow & { id: string }>(
       `SELECT id, ${row} FROM ${t} WHERE user_id = ? AND ${LIVE}`,
     ),
@@ -103,6 +114,7 @@ function prepare(db: Database.Database, table: string, createTable: boolean) {
     prune: db.prepare<[number]>(
       `DELETE FROM ${t} WHERE expires <= ? OR typeof(expires) NOT IN ('integer', 'real')`,
     ),
+    pruneForwards: db.prepare<[number]>(`DELETE FROM ${f} WHERE expires <= ?`),
   };
 }
 
@@ -137,6 +149,7 @@ export class SQLiteStore extends StoreBase implements SessionStore {
   readonly name = 'sqlite';
   readonly #statements: Statements;
   readonly #patch: (id: string, patch: SessionPatch, now: number) => boolean;
+  readonly #rotate: (oldId: string, newId: string, record: SessionRecord, now: number) => boolean;
 
   constructor(options: SQLiteStoreOptions) {
     super();
@@ -186,7 +199,18 @@ export class SQLiteStore extends StoreBase implements SessionStore {
       patchWrite.run(JSON.stringify(data), patch.expires, patch.touched, user, id);
       return true;
     }).immediate;
-
+    const { rotate, forward } = this.#statements;
+    // The rename and its forward in one transaction, so another process sees both or neither.
+    this.#rotate = database.transaction(
+      (oldId: string, newId: string, record: SessionRecord, now: number) => {
+        const { data, expires, created, touched, user } = record;
+        const json = JSON.stringify(data);
+        if (rotate.run(newId, json, expires, created, touched, user ?? null, oldId, now).changes !== 1)
+          return false;
+        forward.run(oldId, newId, now + ROTATION_FORWARD_TTL);
+        return true;
+      },
+    ).immediate;
     this.startPruning(pruneInterval, () => this.prune());
   }
 
@@ -220,17 +244,17 @@ export class SQLiteStore extends StoreBase implements SessionStore {
   }
 
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
-    const { data, expires, created, touched, user } = record;
-    return this.#run('rotate', (s) => {
-      const json = JSON.stringify(data);
-      return (
-        s.rotate.run(newId, json, expires, created, touched, user ?? null, oldId, Date.now()).changes === 1
-      );
-    });
+    return this.#run('rotate', () => this.#rotate(oldId, newId, record, Date.now()));
   }
 
+  /** Each delete and its forwards' lookup in this order: see {@link removeWithForwards}. */
   async remove(id: string): Promise<void> {
-    this.#run('remove', (s) => s.remove.run(id));
+    await removeWithForwards(id, (one) =>
+      this.#run('remove', (s) => {
+        s.remove.run(one);
+        return s.forwardsOf.all(one, Date.now());
+      }),
+    );
   }
 
   async ids(): Promise<string[]> {
@@ -249,7 +273,10 @@ export class SQLiteStore extends StoreBase implements SessionStore {
   }
 
   async purge(): Promise<void> {
-    this.#run('purge', (s) => s.purge.run());
+    this.#run('purge', (s) => {
+      s.purge.run();
+      s.purgeForwards.run();
+    });
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
@@ -268,6 +295,10 @@ export class SQLiteStore extends StoreBase implements SessionStore {
 
   /** Deletes expired sessions now and returns how many; the store's timer calls this every `pruneInterval`. */
   prune(): number {
-    return this.#run('prune', (s) => s.prune.run(Date.now()).changes);
+    return this.#run('prune', (s) => {
+      const now = Date.now();
+      s.pruneForwards.run(now);
+      return s.prune.run(now).changes;
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { ROTATION_FORWARD_TTL } from '../stores/contract.js';
+
 /**
  * The rotations this process made on one store: old ID → new ID, kept for a while after each.
  *
@@ -70,7 +72,7 @@ export class RotationTrail {
 }
 
 /** How long a move is remembered, in milliseconds. */
-export const TRAIL_TTL = 10 * 60_000;
+export const TRAIL_TTL = ROTATION_FORWARD_TTL;
 /** How many moves are remembered per store. */
 export const TRAIL_LIMIT = 10_000;
 

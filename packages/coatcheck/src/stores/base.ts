@@ -42,6 +42,35 @@ export function checkBoolean(store: string, option: string, value: unknown): boo
   return value;
 }
 
+/**
+ * Removes `id` and every session it was rotated to since (store contract, rule 8): `removeOne`
+ * deletes one session and resolves the IDs its forwards lead to, read *after* the delete (the
+ * order that makes a remove in flight with a rotate find the rotate's forward). Each ID is removed
+ * once, so hand-written forward rows that make a cycle cannot make this loop.
+ *
+ * @example
+ * ```ts
+ * async remove(id: string) {
+ *   await removeWithForwards(id, async (one) => {
+ *     await db.query('DELETE FROM sessions WHERE id = $1', [one]);
+ *     return (await db.query('SELECT new_id FROM sessions_forwards WHERE old_id = $1', [one])).rows.map((r) => r.new_id);
+ *   });
+ * }
+ * ```
+ */
+export async function removeWithForwards(
+  id: string,
+  removeOne: (id: string) => Promise<readonly string[]> | readonly string[],
+): Promise<void> {
+  const pending = [id];
+  const seen = new Set<string>();
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    pending.push(...(await removeOne(next)));
+  }
+}
+
 const warned = new Set<string>();
 
 /**

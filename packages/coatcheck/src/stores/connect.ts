@@ -10,6 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import { SessionRecordError, StoreError, type StoreOperation, StoreUnsupportedError } from '../errors.js';
 import { KeyedLock } from '../lib/keyed-lock.js';
+import { RotationTrail } from '../lib/rotation-trail.js';
 import {
   applyPatch,
   type CookieJSON,
@@ -128,6 +129,8 @@ export class ConnectStoreAdapter implements SessionStore {
   readonly connectStore: ConnectStore;
   /** One read-then-write or delete of a session at a time, in this process. */
   readonly #lock = new KeyedLock();
+  /** The forwards this adapter's rotations leave, in this process only (see remove). */
+  readonly #forwards = new RotationTrail();
   readonly #scanTimeout: number;
   readonly #touchMovesExpiry: boolean;
   /** The store's optional methods with a call still unanswered after `scanTimeout`. */
@@ -295,9 +298,17 @@ export class ConnectStoreAdapter implements SessionStore {
     return this.#lock.run(id, () => this.#set(id, record));
   }
 
-  /** Takes the per-session lock, so a save, refresh or rotate in flight cannot bring the session back. */
+  /**
+   * Takes the per-session lock, so a save, refresh or rotate in flight cannot bring the session
+   * back, and removes what this adapter rotated the session to (store contract, rule 8; a connect
+   * store has nowhere to keep a forward that other processes would see).
+   */
   remove(id: string): Promise<void> {
-    return this.#lock.run(id, () => this.#destroy(id));
+    return this.#lock.run(id, async () => {
+      await this.#destroy(id);
+      // The locks are taken old ID first, as rotate takes them, so the two cannot deadlock.
+      for (const next of this.#forwards.take(id)) await this.#lock.run(next, () => this.#destroy(next));
+    });
   }
 
   /** A read, merge and whole-session write under the per-session lock (see the class notes). */
@@ -347,6 +358,7 @@ export class ConnectStoreAdapter implements SessionStore {
       if (!(await this.#get(oldId))) return false;
       await this.#lock.run(newId, () => this.#set(newId, record, 'rotate'));
       await this.#destroy(oldId, 'rotate');
+      this.#forwards.note(oldId, newId);
       return true;
     });
   }

@@ -32,15 +32,26 @@
  * 6. `rotate` is one decision: either the old record was live and is gone, and the new one exists,
  *    or (old record missing, removed, revoked or expired) nothing changed and it resolves `false`.
  *    A `removeByUser` that lands while a rotate is in flight therefore either beats it (the rotate
- *    fails) or finds the new record and removes that. A `remove(oldId)` decided after the rotate
- *    finds nothing: the middleware removes the new ID as well when this process made the rotate
- *    (it keeps a trail of its rotations), so a logout that loaded the session before a slower
- *    rotate still ends it; a rotate made by another process is not on that trail.
+ *    fails) or finds the new record and removes that.
  * 7. `refresh` given a cookie stores it as `data.cookie`, so the stored cookie's expiry moves with
  *    the record's (express-session stores derive their TTL from it).
+ * 8. A rotate leaves a forward from the old ID to the new one for {@link ROTATION_FORWARD_TTL}, and
+ *    `remove(oldId)` follows it: it removes the new record too, and what that was rotated to in
+ *    turn. So a logout that loaded the session just before a slower request (in any process)
+ *    rotated it, and removes the old ID just after, still ends the session. The forward is written
+ *    before the rotate's decision, so a remove in flight with the rotate either makes it fail or
+ *    finds the forward. The middleware also keeps a trail of the rotations its own process made,
+ *    for stores that keep no forwards (express-session stores among them).
  *
  * @module
  */
+
+/**
+ * How long a store keeps the forward a rotate leaves from the old ID to the new one (rule 8 of the
+ * store contract): 10 minutes. A logout that loaded a session and removes it later than this after
+ * a rotate is not followed to the new ID; requests are bounded by `storeTimeout` far below it.
+ */
+export const ROTATION_FORWARD_TTL = 10 * 60_000;
 
 /** The JSON form of a session cookie, as express-session stores it under `data.cookie`. */
 export interface CookieJSON {
@@ -125,7 +136,10 @@ export interface SessionStore {
   read(id: string): Promise<SessionRecord | undefined>;
   /** Creates or replaces the record for `id`. */
   write(id: string, record: SessionRecord): Promise<void>;
-  /** Deletes the record for `id`; deleting a missing record succeeds. */
+  /**
+   * Deletes the record for `id`, and the records `id` was rotated to within the last
+   * {@link ROTATION_FORWARD_TTL} (rule 8); deleting a missing record succeeds.
+   */
   remove(id: string): Promise<void>;
 
   /**

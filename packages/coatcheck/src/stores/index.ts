@@ -32,7 +32,14 @@
  */
 
 export { isConnectionFailure, isConnectionRefused } from '../lib/connection.js';
-export { checkBoolean, checkIdentifier, checkPruneInterval, renamedOption, StoreBase } from './base.js';
+export {
+  checkBoolean,
+  checkIdentifier,
+  checkPruneInterval,
+  removeWithForwards,
+  renamedOption,
+  StoreBase,
+} from './base.js';
 export {
   type ConnectStore,
   ConnectStoreAdapter,

@@ -5,6 +5,7 @@
  * @module
  */
 import { SessionRecordError, StoreClosedError, StoreError, type StoreOperation } from '../errors.js';
+import { RotationTrail } from '../lib/rotation-trail.js';
 import { checkPruneInterval, StoreBase } from './base.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
 import { offerImmediateCalls } from './immediate.js';
@@ -112,6 +113,8 @@ export class MemoryStore extends StoreBase implements SessionStore {
   readonly #anonymous = new Lru();
   readonly #signedIn = new Lru();
   readonly #byUser = new Map<string, Set<string>>();
+  /** The forwards rotations leave (store contract, rule 8): this store's own, not the middleware's trail. */
+  #forwards = new RotationTrail();
 
   constructor(options: MemoryStoreOptions = {}) {
     super();
@@ -335,6 +338,7 @@ export class MemoryStore extends StoreBase implements SessionStore {
     this.#write(newId, record, json);
     const old = this.#find(oldId);
     if (old !== undefined) this.#delete(oldId, old);
+    this.#forwards.note(oldId, newId);
     return true;
   }
 
@@ -344,8 +348,10 @@ export class MemoryStore extends StoreBase implements SessionStore {
   }
 
   #remove(id: string): void {
-    const entry = this.#find(id);
-    if (entry) this.#delete(id, entry);
+    for (const each of [id, ...this.#forwards.take(id)]) {
+      const entry = this.#find(each);
+      if (entry) this.#delete(each, entry);
+    }
   }
 
   #all(): Array<[string, Entry]> {
@@ -378,6 +384,7 @@ export class MemoryStore extends StoreBase implements SessionStore {
       lru.bytes = 0;
     }
     this.#byUser.clear();
+    this.#forwards = new RotationTrail();
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {

@@ -453,17 +453,44 @@ export const storeScenarios: readonly StoreScenario[] = [
         const newId = freshId('new');
         await store.write(oldId, sampleRecord({}, { signedIn: true }));
         const rotate = store.rotate?.(oldId, newId, sampleRecord({}, { signedIn: true }));
-        const [rotated] = await Promise.all([rotate, store.remove(oldId)]);
+        await Promise.all(trial % 2 === 0 ? [rotate, store.remove(oldId)] : [store.remove(oldId), rotate]);
+        // A remove of the old ID decided before the rotate makes it fail; one decided after it
+        // follows the forward the rotate left. Either way nothing of the session is left.
         assert.equal(await store.read(oldId), undefined, `trial ${trial}: the old ID is dead`);
-        // A remove of the old ID decided after the rotate finds nothing; one decided before it makes
-        // the rotate fail. Never both: a rotate that says it failed has created nothing.
-        const created = (await store.read(newId)) !== undefined;
-        assert.equal(
-          created,
-          rotated,
-          `trial ${trial}: the new session exists exactly when rotate succeeded`,
-        );
+        assert.equal(await store.read(newId), undefined, `trial ${trial}: the new ID is dead`);
       }
+    },
+  },
+  {
+    name: 'remove of an old ID after rotate removes what it was rotated to, through every rotation since',
+    needs: ['rotate'],
+    async run(store) {
+      const [a, b, c, d] = [freshId('a'), freshId('b'), freshId('c'), freshId('d')];
+      await store.write(a, sampleRecord({}, { signedIn: true }));
+      assert.equal(await store.rotate?.(a, b, sampleRecord({}, { signedIn: true })), true);
+      assert.equal(await store.rotate?.(b, c, sampleRecord({}, { signedIn: true })), true);
+      // A remove of an unrelated ID, or of the newest one, follows nothing backwards.
+      const other = freshId('other');
+      await store.write(other, sampleRecord());
+      await store.remove(freshId('unrelated'));
+      assert.ok(await store.read(c), 'an unrelated remove leaves the rotated session');
+      await store.remove(a);
+      assert.equal(await store.read(c), undefined, 'the session a was rotated to, twice, is removed');
+      assert.ok(await store.read(other), 'other sessions stay');
+      // The forward of a rotate that failed leads nowhere that could hurt.
+      await store.write(d, sampleRecord());
+      await store.remove(d);
+      const late = freshId('late');
+      assert.equal(await store.rotate?.(d, late, sampleRecord()), false);
+      await store.remove(d);
+      assert.equal(await store.read(late), undefined);
+      // Forwards lead only forwards: removing the new ID leaves nothing the old one could revive.
+      const [x, y] = [freshId('x'), freshId('y')];
+      await store.write(x, sampleRecord());
+      assert.equal(await store.rotate?.(x, y, sampleRecord()), true);
+      await store.remove(y);
+      assert.equal(await store.read(x), undefined);
+      assert.equal(await store.read(y), undefined);
     },
   },
   {

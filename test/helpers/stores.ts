@@ -38,6 +38,12 @@ export interface StoreTarget {
   /** Why the store cannot run here (outside CI), or `false`. */
   skip: () => Promise<string | false>;
   open(): Promise<{ store: SessionStore; release(): Promise<void> }>;
+  /**
+   * Another store on the data `open()`'s store uses, with its own client, as another process would
+   * open it; its `release` closes only what it opened. Absent where no other process could share
+   * the store (MemoryStore).
+   */
+  openAnother?(): Promise<{ store: SessionStore; release(): Promise<void> }>;
 }
 
 /** How {@link storeTargets} opens the stores; the defaults suit a functional suite. */
@@ -72,6 +78,10 @@ export function storeTargets(label: string, options: StoreTargetOptions = {}): S
         const store = new SQLiteStore({ path: join(sqliteDir, `${label}.db`), pruneInterval });
         return { store, release: () => store.close() };
       },
+      async openAnother() {
+        const store = new SQLiteStore({ path: join(sqliteDir, `${label}.db`), pruneInterval });
+        return { store, release: () => store.close() };
+      },
     },
     {
       name: 'RedisStore',
@@ -94,6 +104,17 @@ export function storeTargets(label: string, options: StoreTargetOptions = {}): S
           },
         };
       },
+      async openAnother() {
+        const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
+        const store = new RedisStore({ client, prefix: `coatcheck-${suffix}:` });
+        return {
+          store,
+          async release() {
+            await store.close();
+            client.destroy();
+          },
+        };
+      },
     },
     {
       name: 'PostgresStore',
@@ -109,7 +130,21 @@ export function storeTargets(label: string, options: StoreTargetOptions = {}): S
           store,
           async release() {
             await store.close();
-            await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
+            await pool.query(`DROP TABLE IF EXISTS "${tableName}", "${tableName}_forwards"`);
+            await pool.end();
+          },
+        };
+      },
+      async openAnother() {
+        const pool = new pg.Pool({
+          connectionString: 'postgres://postgres@127.0.0.1:5432/test',
+          max: poolSize,
+        });
+        const store = new PostgresStore({ pool, tableName: `sessions_${suffix}`, pruneInterval });
+        return {
+          store,
+          async release() {
+            await store.close();
             await pool.end();
           },
         };
@@ -126,6 +161,18 @@ export function storeTargets(label: string, options: StoreTargetOptions = {}): S
           async release() {
             await store.close();
             await store.collection.drop().catch(() => undefined);
+            await store.forwards.drop().catch(() => undefined);
+            await client.close();
+          },
+        };
+      },
+      async openAnother() {
+        const client = new MongoClient(process.env.MONGODB_URI as string, { maxPoolSize: poolSize });
+        const store = new MongoDBStore({ client, collection: `sessions_${suffix}`, pruneInterval });
+        return {
+          store,
+          async release() {
+            await store.close();
             await client.close();
           },
         };
@@ -142,7 +189,18 @@ export function storeTargets(label: string, options: StoreTargetOptions = {}): S
           store,
           async release() {
             await store.close();
-            await pool.query(`DROP TABLE IF EXISTS \`${tableName}\``);
+            await pool.query(`DROP TABLE IF EXISTS \`${tableName}\`, \`${tableName}_forwards\``);
+            await pool.end();
+          },
+        };
+      },
+      async openAnother() {
+        const pool = mysql.createPool({ uri: 'mysql://root@127.0.0.1:3306/test', connectionLimit: poolSize });
+        const store = new MySQLStore({ pool, tableName: `sessions_${suffix}`, pruneInterval });
+        return {
+          store,
+          async release() {
+            await store.close();
             await pool.end();
           },
         };

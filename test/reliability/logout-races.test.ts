@@ -25,8 +25,8 @@ type Req = express.Request & { session: Record<string, unknown> & Record<string,
 
 /**
  * Routes: `POST /signin` (sets userId), `POST /slow/:how` (waits at the test's gate, then rotates,
- * or regenerates and copies the data over as passport does), `POST /logout`, `POST /set/:key`,
- * `GET /read`. Errors are answered as JSON `{ code }`.
+ * or regenerates and copies the data over as passport does), `POST /logout` (with `?gate`, waits at
+ * the gate first), `POST /set/:key`, `GET /read`. Errors are answered as JSON `{ code }`.
  */
 async function raceApp(
   store: unknown,
@@ -65,6 +65,12 @@ async function raceApp(
     res.send('ok');
   });
   app.post('/logout', async (req, res) => {
+    if (req.query.gate !== undefined) {
+      // Its session loaded, the logout waits at the test's gate before it destroys it.
+      const gate = current;
+      gate?.arrive();
+      await gate?.wait;
+    }
     await req.session.destroy(() => {});
     res.send('bye');
   });
@@ -157,6 +163,50 @@ for (const target of targets) {
           if (lists) assert.deepEqual(await app.middleware.listByUser(USER), [], 'no session of the user');
         });
       }
+    }
+
+    // The twin race across processes: the logout loaded the session, then another process (its own
+    // store instance on the same database, so its own trail of rotations) rotated it, then the
+    // logout removes the old ID. The store's forward from the old ID must take the new one with it.
+    // MemoryStore lives in one process, and a connect store keeps no forwards (documented), so
+    // this runs on the first-party stores that other processes can share.
+    const openAnother = 'openAnother' in target ? target.openAnother : undefined;
+    for (const how of ['rotate', 'regenerate']) {
+      it(`a logout that loaded the session before another process's slower ${how}() still ends it`, async (t) => {
+        if (skip) return t.skip(skip);
+        if (openAnother === undefined)
+          return t.skip('no other process can share this store, or it keeps no forwards');
+        const here = server as NonNullable<typeof server>;
+        const other = await openAnother();
+        const there = await raceApp(other.store);
+        try {
+          const client = new Client(here.url);
+          assert.equal(await (await client.fetch('/signin', { method: 'POST' })).text(), 'ok');
+          const signedIn = client.cookieHeader();
+          const gate = here.gate();
+          const logout = client.fetch('/logout?gate', { method: 'POST', cookie: signedIn });
+          await gate.arrived;
+          const elsewhere = new Client(there.url);
+          const moved = await elsewhere.fetch(`/slow/${how}`, { method: 'POST', cookie: signedIn });
+          assert.equal(moved.status, 200, `the ${how} in the other process succeeds`);
+          const rotated = elsewhere.cookieHeader();
+          assert.notEqual(rotated, signedIn);
+          assert.deepEqual(await (await elsewhere.fetch('/read')).json(), { userId: USER });
+          gate.release();
+          assert.equal(await (await logout).text(), 'bye');
+          for (const app of [here, there]) {
+            assert.deepEqual(
+              await (await new Client(app.url).fetch('/read', { cookie: rotated })).json(),
+              {},
+              `the ${how}d session is logged out`,
+            );
+          }
+          assert.deepEqual(await here.middleware.listByUser(USER), [], 'no session of the user');
+        } finally {
+          await there.close();
+          await other.release();
+        }
+      });
     }
 
     it('a rotate that no logout races still works', async (t) => {

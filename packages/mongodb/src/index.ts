@@ -18,4 +18,4 @@ export {
   toDocument,
 } from './documents.js';
 export { fromUrl } from './from-url.js';
-export { MongoDBStore, type MongoDBStoreOptions } from './store.js';
+export { type ForwardDocument, MongoDBStore, type MongoDBStoreOptions } from './store.js';

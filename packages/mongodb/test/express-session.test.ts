@@ -7,6 +7,7 @@ describe('MongoDBStore handed to express-session', { skip: skipWithoutServer }, 
   let store: MongoDBStore | undefined;
   after(async () => {
     await store?.collection.drop().catch(() => undefined);
+    await store?.forwards.drop().catch(() => undefined);
     await store?.close();
   });
 

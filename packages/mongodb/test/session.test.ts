@@ -15,6 +15,7 @@ for (const [label, express] of EXPRESS) {
       for (const server of servers) await server.close();
       for (const store of stores) {
         await store.collection.drop().catch(() => undefined);
+        await store.forwards.drop().catch(() => undefined);
         await store.close();
       }
     });

@@ -29,6 +29,7 @@ testStore({
   },
   close: async (store) => {
     await store.collection.drop().catch(() => undefined);
+    await store.forwards.drop().catch(() => undefined);
     await store.close();
   },
 });
@@ -47,6 +48,7 @@ describe('MongoDBStore on a real server', { skip: skipWithoutServer }, () => {
   });
   after(async () => {
     await store.collection.drop().catch(() => undefined);
+    await store.forwards.drop().catch(() => undefined);
     await store.close();
     await client.close();
   });
@@ -114,6 +116,7 @@ describe('MongoDBStore on a real server', { skip: skipWithoutServer }, () => {
     await fresh.read(freshId());
     const indexes = await fresh.collection.listIndexes().toArray();
     await fresh.collection.drop();
+    await fresh.forwards.drop().catch(() => undefined);
     const expires = indexes.find((index) => index.name === 'expires_1');
     const users = indexes.find((index) => index.name === 'user_1_expires_1');
     assert.deepEqual(expires?.key, { expires: 1 });
@@ -201,6 +204,7 @@ describe('MongoDBStore on a real server', { skip: skipWithoutServer }, () => {
       );
     } finally {
       await migrated.collection.drop().catch(() => undefined);
+      await migrated.forwards.drop().catch(() => undefined);
       await migrated.close();
     }
   });

@@ -50,7 +50,7 @@ describe('MySQLStore under express-session on Express 4, over HTTP', { skip }, (
   after(async () => {
     await new Promise((resolve) => server.close(resolve));
     await store.close();
-    await pool.query(`DROP TABLE IF EXISTS \`${tableName}\``);
+    await pool.query(`DROP TABLE IF EXISTS \`${tableName}\`, \`${tableName}_forwards\``);
     await pool.end();
   });
 

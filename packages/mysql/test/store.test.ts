@@ -15,7 +15,8 @@ const tableName = `sessions_test_${suffix}`;
 
 async function dropTables(...tables: string[]): Promise<void> {
   const connection = await mysql.createConnection(uri);
-  for (const table of tables) await connection.query(`DROP TABLE IF EXISTS \`${table}\``);
+  for (const table of tables)
+    await connection.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_forwards\``);
   await connection.end();
 }
 

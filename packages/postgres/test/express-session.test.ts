@@ -46,7 +46,7 @@ describe('PostgresStore under express-session, over HTTP', { skip }, () => {
   after(async () => {
     await new Promise((resolve) => server.close(resolve));
     await store.close();
-    await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
+    await pool.query(`DROP TABLE IF EXISTS "${tableName}", "${tableName}_forwards"`);
     await pool.end();
   });
 

@@ -58,7 +58,7 @@ describe('PostgresStore under coatcheck session(), over HTTP', { skip }, () => {
   after(async () => {
     await app.close();
     await store.close();
-    await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
+    await pool.query(`DROP TABLE IF EXISTS "${tableName}", "${tableName}_forwards"`);
     await pool.end();
   });
 

@@ -39,7 +39,7 @@ testStore({
   close: async (store) => {
     await store.close();
     const pool = new pg.Pool({ connectionString });
-    await pool.query(`DROP TABLE IF EXISTS "${tableName}"`);
+    await pool.query(`DROP TABLE IF EXISTS "${tableName}", "${tableName}_forwards"`);
     await pool.end();
   },
   requires: 'all',
@@ -57,7 +57,9 @@ describe('PostgresStore', { skip }, () => {
   });
   after(async () => {
     await store.close();
-    await pool.query(`DROP TABLE IF EXISTS "${table}"; DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.query(
+      `DROP TABLE IF EXISTS "${table}", "${table}_forwards"; DROP SCHEMA IF EXISTS "${schema}" CASCADE`,
+    );
     await pool.end();
   });
 

@@ -90,12 +90,14 @@ export function takeOver(target: Session, source: Session, keepData: boolean): v
 export class Session {
   /** The session cookie's settings. */
   cookie: Cookie;
-  // A symbol key: invisible to Object.keys, for…in and JSON, so never mistaken for session data.
+  // A symbol key, and not enumerable: invisible to Object.keys, for…in and JSON, and not copied by
+  // Object.assign or `{ ...req.session }`, so a copy of the data taken before regenerate() and
+  // assigned back after it (as passport-style logins do) cannot put the old session back in place.
   // Replaced only by takeOver(), when rotate() or regenerate() moves this object to a new ID.
-  readonly [STATE]: SessionState;
+  declare readonly [STATE]: SessionState;
 
   constructor(cookie: Cookie, state: SessionState, data?: Record<string, unknown>) {
-    this[STATE] = state;
+    Object.defineProperty(this, STATE, { value: state, writable: true, enumerable: false });
     this.cookie = cookie;
     if (data) {
       for (const key of Object.keys(data)) {

@@ -130,6 +130,44 @@ for (const [framework, makeApp] of EXPRESS) {
       assert.deepEqual(await (await client.fetch('/read')).json(), { fresh: true });
     });
 
+    // Found by the cross-process logout race (test/reliability/logout-races.test.ts): the session's
+    // bookkeeping was an enumerable symbol property, which Object.assign and spread copy, so
+    // assigning a copy taken before regenerate() put the old, moved session back in place and the
+    // data went nowhere.
+    const copies: Array<[string, (session: Record<string, unknown>) => Record<string, unknown>]> = [
+      ['Object.assign({}, req.session)', (session) => Object.assign({}, session)],
+      ['{ ...req.session }', (session) => ({ ...session })],
+      ['const { cookie, ...rest } = req.session', ({ cookie: _cookie, ...rest }) => rest],
+    ];
+    for (const [label, copy] of copies) {
+      it(`regenerate() then Object.assign of a copy made by ${label} keeps the new ID and saves the data`, async () => {
+        const store = new MemoryStore();
+        const server = await app({ store }, (a) =>
+          a.post(
+            '/relogin',
+            async (
+              req: { session: Record<string, unknown> & { regenerate(): Promise<void> } },
+              res: { send(b: string): void },
+            ) => {
+              const previous = copy(req.session);
+              delete previous.cookie;
+              await req.session.regenerate();
+              Object.assign(req.session, previous, { relogged: true });
+              res.send('ok');
+            },
+          ),
+        );
+        const client = new Client(server.url);
+        await client.fetch('/set/cart/apples', { method: 'POST' });
+        const before = idFromCookie(client.jar.get('connect.sid')) as string;
+        assert.equal((await client.fetch('/relogin', { method: 'POST' })).status, 200);
+        const after = idFromCookie(client.jar.get('connect.sid')) as string;
+        assert.notEqual(after, before);
+        assert.deepEqual(await (await client.fetch('/read')).json(), { cart: 'apples', relogged: true });
+        assert.equal(await store.read(before), undefined, 'the old ID is dead');
+      });
+    }
+
     it('rotate() keeps the data under a new ID and the old ID is dead at once', async () => {
       const store = new MemoryStore();
       const server = await app({ store, userKey: 'userId' });

@@ -120,7 +120,8 @@ export class MySQLStore extends StoreBase implements SessionStore {
       this.release(() => own.end());
       this.#db = own;
     }
-    if (createTable) this.setUp(() => this.#createTable());
+    const forwardsName = `${tableName}_forwards`;
+    this.setUp(() => (createTable ? this.#createTable() : this.#probeForwards(schemaName, forwardsName)));
     this.startPruning(pruneInterval, () => this.prune());
   }
 
@@ -130,10 +131,28 @@ export class MySQLStore extends StoreBase implements SessionStore {
         'expires BIGINT NOT NULL, created BIGINT NOT NULL, touched BIGINT NOT NULL, user_id VARBINARY(512), ' +
         'INDEX expires_idx (expires), INDEX user_idx (user_id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4',
     );
-    await this.#db.query(
-      `CREATE TABLE IF NOT EXISTS ${this.forwardsTable} (old_id VARBINARY(512) NOT NULL, ` +
-        'new_id VARBINARY(512) NOT NULL, expires BIGINT NOT NULL, PRIMARY KEY (old_id, new_id), ' +
-        'INDEX expires_idx (expires)) ENGINE=InnoDB',
+    await this.#db.query(this.#forwardsDdl().replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+  }
+
+  /** Whether the forwards table exists: `false` only under `createTable: false` without it. */
+  #forwarded = true;
+
+  async #probeForwards(schemaName: string | undefined, forwardsName: string): Promise<void> {
+    const [rows] = await this.#db.query(
+      'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) ' +
+        'AND table_name = ?',
+      [schemaName ?? null, forwardsName],
+    );
+    if (Number((rows as Array<{ n: unknown }>)[0]?.n) > 0) return;
+    this.#forwarded = false;
+    this.warnNoForwards('MySQLStore', this.forwardsTable, this.#forwardsDdl());
+  }
+
+  #forwardsDdl(): string {
+    return (
+      `CREATE TABLE ${this.forwardsTable} (old_id VARBINARY(512) NOT NULL, ` +
+      'new_id VARBINARY(512) NOT NULL, expires BIGINT NOT NULL, PRIMARY KEY (old_id, new_id), ' +
+      'INDEX expires_idx (expires)) ENGINE=InnoDB'
     );
   }
 
@@ -230,11 +249,12 @@ export class MySQLStore extends StoreBase implements SessionStore {
   async rotate(oldId: string, newId: string, record: SessionRecord): Promise<boolean> {
     const { data, expires, created, touched, user } = record;
     const now = Date.now();
-    await this.#execute(
-      'rotate',
-      `INSERT IGNORE INTO ${this.forwardsTable} (old_id, new_id, expires) VALUES (?, ?, ?)`,
-      [oldId, newId, now + ROTATION_FORWARD_TTL],
-    );
+    if (this.#forwarded)
+      await this.#execute(
+        'rotate',
+        `INSERT IGNORE INTO ${this.forwardsTable} (old_id, new_id, expires) VALUES (?, ?, ?)`,
+        [oldId, newId, now + ROTATION_FORWARD_TTL],
+      );
     const sql =
       `UPDATE ${this.table} SET id = ?, data = ?, expires = ?, created = ?, touched = ?, user_id = ? ` +
       'WHERE id = ? AND expires > ?';
@@ -246,6 +266,7 @@ export class MySQLStore extends StoreBase implements SessionStore {
   async remove(id: string): Promise<void> {
     await removeWithForwards(id, async (one) => {
       await this.#execute('remove', `DELETE FROM ${this.table} WHERE id = ?`, [one]);
+      if (!this.#forwarded) return [];
       const sql = `SELECT new_id FROM ${this.forwardsTable} WHERE old_id = ? AND expires > ?`;
       const rows = await this.#execute<Array<{ new_id: Buffer }>>('remove', sql, [one, Date.now()]);
       return rows.map((row) => row.new_id.toString('utf8'));
@@ -270,7 +291,7 @@ export class MySQLStore extends StoreBase implements SessionStore {
 
   async purge(): Promise<void> {
     await this.#execute('purge', `DELETE FROM ${this.table}`, []);
-    await this.#execute('purge', `DELETE FROM ${this.forwardsTable}`, []);
+    if (this.#forwarded) await this.#execute('purge', `DELETE FROM ${this.forwardsTable}`, []);
   }
 
   listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
@@ -295,7 +316,8 @@ export class MySQLStore extends StoreBase implements SessionStore {
   /** Deletes expired sessions now and resolves how many; the store's timer calls this every `pruneInterval`. */
   async prune(): Promise<number> {
     const now = Date.now();
-    await this.#execute('prune', `DELETE FROM ${this.forwardsTable} WHERE expires <= ?`, [now]);
+    if (this.#forwarded)
+      await this.#execute('prune', `DELETE FROM ${this.forwardsTable} WHERE expires <= ?`, [now]);
     return this.#changed('prune', `DELETE FROM ${this.table} WHERE expires <= ?`, [now]);
   }
 }

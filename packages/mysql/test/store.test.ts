@@ -5,6 +5,7 @@ import { StoreClosedError, StoreError } from 'coatcheck';
 import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import mysqlCallback from 'mysql2';
 import mysql from 'mysql2/promise';
+import { checkMissingForwards } from '../../../test/helpers/forwards.js';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { MySQLStore, type MySQLStoreOptions } from '../src/index.js';
 
@@ -53,6 +54,23 @@ testStore({
 });
 
 describe('MySQLStore', { skip }, () => {
+  it('under createTable: false without the forwards table, warns once with its DDL and works without forwards', async () => {
+    const name = `noforwards_${suffix}`;
+    await pool.query(
+      `CREATE TABLE \`${name}\` (id VARBINARY(512) NOT NULL PRIMARY KEY, data JSON NOT NULL, ` +
+        'expires BIGINT NOT NULL, created BIGINT NOT NULL, touched BIGINT NOT NULL, user_id VARBINARY(512))',
+    );
+    try {
+      await checkMissingForwards(
+        name,
+        () => new MySQLStore({ pool, tableName: name, createTable: false, pruneInterval: 0 }),
+        (ddl) => pool.query(ddl),
+      );
+    } finally {
+      await dropTables(name);
+    }
+  });
+
   let pool: mysql.Pool;
   let store: MySQLStore;
   const table = `sessions_unit_${suffix}`;

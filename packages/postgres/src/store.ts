@@ -42,6 +42,7 @@ type Statement =
   | 'refresh'
   | 'refreshCookie'
   | 'rotate'
+  | 'rotateAlone'
   | 'remove'
   | 'forwardsOf'
   | 'ids'
@@ -169,7 +170,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
     }
     this.#tableName = tableName;
     this.#statements = this.#prepare(schemaName === undefined ? tableName : `${schemaName}.${tableName}`);
-    if (createTable) this.setUp(() => this.#createTable());
+    this.setUp(() => (createTable ? this.#createTable() : this.#probeForwards()));
     this.startPruning(pruneInterval, () => this.prune());
   }
 
@@ -201,6 +202,10 @@ export class PostgresStore extends StoreBase implements SessionStore {
         'user_id = $7 WHERE id = $1 AND expires > $8 RETURNING id), ' +
         `forwarded AS (INSERT INTO ${f} (old_id, new_id, expires) SELECT $1, $2, $9 FROM moved ` +
         'ON CONFLICT DO NOTHING) SELECT count(*)::int AS n FROM moved',
+      // Without the forwards table (createTable: false, not migrated yet; see #probeForwards).
+      rotateAlone:
+        `UPDATE ${t} SET id = $2, data = $3, expires = $4, created = $5, touched = $6, user_id = $7 ` +
+        'WHERE id = $1 AND expires > $8',
       remove: `DELETE FROM ${t} WHERE id = $1`,
       forwardsOf: `SELECT new_id FROM ${f} WHERE old_id = $1 AND expires > $2`,
       ids: `SELECT id FROM ${t} WHERE expires > $1`,
@@ -225,6 +230,25 @@ export class PostgresStore extends StoreBase implements SessionStore {
     return statements;
   }
 
+  /** Whether the forwards table exists: `false` only under `createTable: false` without it. */
+  #forwarded = true;
+
+  async #probeForwards(): Promise<void> {
+    const { rows } = await this.#pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [
+      this.forwardsTable,
+    ]);
+    if (rows[0]?.found != null) return;
+    this.#forwarded = false;
+    this.warnNoForwards('PostgresStore', this.forwardsTable, this.#forwardsDdl());
+  }
+
+  #forwardsDdl(): string {
+    return (
+      `CREATE TABLE ${this.forwardsTable} (old_id text COLLATE "C" NOT NULL, ` +
+      'new_id text COLLATE "C" NOT NULL, expires bigint NOT NULL, PRIMARY KEY (old_id, new_id))'
+    );
+  }
+
   async #createTable(): Promise<void> {
     const t = this.table;
     // An index lives in its table's schema, so its name is never qualified.
@@ -237,8 +261,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
         'expires bigint NOT NULL, created bigint NOT NULL, touched bigint NOT NULL, user_id text COLLATE "C")',
       `CREATE INDEX IF NOT EXISTS ${index('expires_idx')} ON ${t} (expires)`,
       `CREATE INDEX IF NOT EXISTS ${index('user_idx')} ON ${t} (user_id) WHERE user_id IS NOT NULL`,
-      `CREATE TABLE IF NOT EXISTS ${this.forwardsTable} (old_id text COLLATE "C" NOT NULL, ` +
-        'new_id text COLLATE "C" NOT NULL, expires bigint NOT NULL, PRIMARY KEY (old_id, new_id))',
+      this.#forwardsDdl().replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'),
     ].join(';\n');
     await this.#pool.query(ddl);
   }
@@ -299,17 +322,9 @@ export class PostgresStore extends StoreBase implements SessionStore {
     const { data, expires, created, touched, user } = record;
     const now = Date.now();
     const json = JSON.stringify(data);
-    const values = [
-      oldId,
-      newId,
-      json,
-      expires,
-      created,
-      touched,
-      user ?? null,
-      now,
-      now + ROTATION_FORWARD_TTL,
-    ];
+    const values = [oldId, newId, json, expires, created, touched, user ?? null, now];
+    if (!this.#forwarded) return (await this.#run('rotate', 'rotateAlone', values)).rowCount === 1;
+    values.push(now + ROTATION_FORWARD_TTL);
     return (await this.#run<{ n: number }>('rotate', 'rotate', values)).rows[0]?.n === 1;
   }
 
@@ -321,6 +336,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
   async remove(id: string): Promise<void> {
     await removeWithForwards(id, async (one) => {
       await this.#run('remove', 'remove', [one]);
+      if (!this.#forwarded) return [];
       const { rows } = await this.#run<{ new_id: string }>('remove', 'forwardsOf', [one, Date.now()]);
       return rows.map((row) => row.new_id);
     });
@@ -341,7 +357,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
 
   async purge(): Promise<void> {
     await this.#run('purge', 'purge', []);
-    await this.#run('purge', 'purgeForwards', []);
+    if (this.#forwarded) await this.#run('purge', 'purgeForwards', []);
   }
 
   async listByUser(user: string): Promise<Array<[string, SessionRecord]>> {
@@ -360,7 +376,7 @@ export class PostgresStore extends StoreBase implements SessionStore {
    */
   async prune(): Promise<number> {
     const now = Date.now();
-    await this.#run('prune', 'pruneForwards', [now]);
+    if (this.#forwarded) await this.#run('prune', 'pruneForwards', [now]);
     return (await this.#run('prune', 'prune', [now])).rowCount ?? 0;
   }
 }

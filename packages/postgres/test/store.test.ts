@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreClosedError, StoreError } from 'coatcheck';
 import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
 import pg from 'pg';
+import { checkMissingForwards } from '../../../test/helpers/forwards.js';
 import { SERVICES, serviceSkipReason } from '../../../test/helpers/services.js';
 import { PostgresStore, type PostgresStoreOptions } from '../src/index.js';
 
@@ -46,6 +47,23 @@ testStore({
 });
 
 describe('PostgresStore', { skip }, () => {
+  it('under createTable: false without the forwards table, warns once with its DDL and works without forwards', async () => {
+    const name = `noforwards_${suffix}`;
+    await pool.query(
+      `CREATE TABLE "${name}" (id text COLLATE "C" PRIMARY KEY, data jsonb NOT NULL, expires bigint NOT NULL, ` +
+        'created bigint NOT NULL, touched bigint NOT NULL, user_id text COLLATE "C")',
+    );
+    try {
+      await checkMissingForwards(
+        name,
+        () => new PostgresStore({ pool, tableName: name, createTable: false, pruneInterval: 0 }),
+        (ddl) => pool.query(ddl),
+      );
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS "${name}", "${name}_forwards"`);
+    }
+  });
+
   let pool: pg.Pool;
   let store: PostgresStore;
   const table = `sessions_unit_${suffix}`;

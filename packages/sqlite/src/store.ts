@@ -52,9 +52,18 @@ type Statements = ReturnType<typeof prepare>;
  */
 const LIVE = "typeof(expires) IN ('integer', 'real') AND expires > ?";
 
+/** Creates the table rotations leave their forwards in (store contract, rule 8). */
+function forwardsDdl(table: string): string {
+  return (
+    `CREATE TABLE "${table}_forwards" (old_id TEXT NOT NULL, new_id TEXT NOT NULL, ` +
+    'expires INTEGER NOT NULL, PRIMARY KEY (old_id, new_id)) WITHOUT ROWID'
+  );
+}
+
 function prepare(db: Database.Database, table: string, createTable: boolean) {
   const t = `"${table}"`;
-  // Where a rotate leaves its forward from the old ID to the new one (store contract, rule 8).
+  // Where a rotate leaves its forward from the old ID to the new one; under createTable: false a
+  // schema that lacks it works without forwards (the store warns).
   const f = `"${table}_forwards"`;
   if (createTable) {
     db.exec(
@@ -62,10 +71,14 @@ function prepare(db: Database.Database, table: string, createTable: boolean) {
         'expires INTEGER NOT NULL, created INTEGER NOT NULL, touched INTEGER NOT NULL, user_id TEXT);' +
         `CREATE INDEX IF NOT EXISTS "${table}_expires_idx" ON ${t} (expires);` +
         `CREATE INDEX IF NOT EXISTS "${table}_user_idx" ON ${t} (user_id) WHERE user_id IS NOT NULL;` +
-        `CREATE TABLE IF NOT EXISTS ${f} (old_id TEXT NOT NULL, new_id TEXT NOT NULL, ` +
-        'expires INTEGER NOT NULL, PRIMARY KEY (old_id, new_id)) WITHOUT ROWID;',
+        `${forwardsDdl(table).replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS')};`,
     );
   }
+  const forwarded =
+    db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(`${table}_forwards`) !==
+    undefined;
+  // Statements on a missing table cannot even be prepared: these stand in for them.
+  const none = { run: () => undefined, all: () => [] as string[] };
   const row = 'data, expires, created, touched, user_id';
   return {
     // Not LIVE: a row whose expiry is text compares as later than any number, so it comes back
@@ -92,16 +105,21 @@ function prepare(db: Database.Database, table: string, createTable: boolean) {
     rotate: db.prepare<[string, string, number, number, number, string | null, string, number]>(
       `UPDATE ${t} SET id = ?, data = ?, expires = ?, created = ?, touched = ?, user_id = ? WHERE id = ? AND ${LIVE}`,
     ),
-    forward: db.prepare<[string, string, number]>(`INSERT OR REPLACE INTO ${f} VALUES (?, ?, ?)`),
-    forwardsOf: db
-      .prepare<[string, number], string>(`SELECT new_id FROM ${f} WHERE old_id = ? AND expires > ?`)
-      .pluck(),
+    forwarded,
+    forward: forwarded
+      ? db.prepare<[string, string, number]>(`INSERT OR REPLACE INTO ${f} VALUES (?, ?, ?)`)
+      : none,
+    forwardsOf: forwarded
+      ? db
+          .prepare<[string, number], string>(`SELECT new_id FROM ${f} WHERE old_id = ? AND expires > ?`)
+          .pluck()
+      : none,
     remove: db.prepare<[string]>(`DELETE FROM ${t} WHERE id = ?`),
     ids: db.prepare<[number], string>(`SELECT id FROM ${t} WHERE ${LIVE}`).pluck(),
     entries: db.prepare<[number], SessionRow & { id: string }>(`SELECT id, ${row} FROM ${t} WHERE ${LIVE}`),
     count: db.prepare<[number], number>(`SELECT count(*) FROM ${t} WHERE ${LIVE}`).pluck(),
     purge: db.prepare<[]>(`DELETE FROM ${t}`),
-    purgeForwards: db.prepare<[]>(`DELETE FROM ${f}`),
+    purgeForwards: forwarded ? db.prepare<[]>(`DELETE FROM ${f}`) : none,
     listByUser: db.prepare<[string, number], SessionRow & { id: string }>(
       `SELECT id, ${row} FROM ${t} WHERE user_id = ? AND ${LIVE}`,
     ),
@@ -114,7 +132,7 @@ function prepare(db: Database.Database, table: string, createTable: boolean) {
     prune: db.prepare<[number]>(
       `DELETE FROM ${t} WHERE expires <= ? OR typeof(expires) NOT IN ('integer', 'real')`,
     ),
-    pruneForwards: db.prepare<[number]>(`DELETE FROM ${f} WHERE expires <= ?`),
+    pruneForwards: forwarded ? db.prepare<[number]>(`DELETE FROM ${f} WHERE expires <= ?`) : none,
   };
 }
 
@@ -184,6 +202,8 @@ export class SQLiteStore extends StoreBase implements SessionStore {
         opened.pragma('synchronous = NORMAL');
       }
       this.#statements = prepare(opened, tableName, createTable);
+      if (!this.#statements.forwarded)
+        this.warnNoForwards('SQLiteStore', `"${tableName}_forwards"`, forwardsDdl(tableName));
     } catch (cause) {
       if (ownDb && opened?.open) opened.close();
       throw new StoreError(this.name, 'connect', { cause });

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { StoreClosedError, StoreError } from 'coatcheck';
 import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
+import { checkMissingForwards } from '../../../test/helpers/forwards.js';
 import { SQLiteStore, type SQLiteStoreOptions } from '../src/index.js';
 
 const execFileAsync = promisify(execFile);
@@ -45,6 +46,20 @@ testStore({
 // #endregion conformance
 
 describe('SQLiteStore', () => {
+  it('under createTable: false without the forwards table, warns once with its DDL and works without forwards', async () => {
+    const db = new Database(':memory:');
+    db.exec(
+      'CREATE TABLE sessions (id TEXT NOT NULL PRIMARY KEY, data TEXT NOT NULL, expires INTEGER NOT NULL, ' +
+        'created INTEGER NOT NULL, touched INTEGER NOT NULL, user_id TEXT)',
+    );
+    await checkMissingForwards(
+      'sessions',
+      () => new SQLiteStore({ db, createTable: false, pruneInterval: 0 }),
+      async (ddl) => db.exec(ddl),
+    );
+    db.close();
+  });
+
   const soon = () => ({ expires: Date.now() + 60_000, touched: Date.now() });
 
   it('opens its own file in WAL mode, with indexes on expires and user_id', async () => {

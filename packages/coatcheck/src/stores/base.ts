@@ -195,6 +195,19 @@ export abstract class StoreBase extends Store {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
+  /**
+   * Warns once that the table rotations leave their forwards in (store contract, rule 8) does not
+   * exist, under `createTable: false`: the store then works without forwards, and a logout that
+   * races another process's rotation may leave the rotated session signed in. `ddl` creates it.
+   */
+  protected warnNoForwards(store: string, table: string, ddl: string): void {
+    warn(
+      `${store}: the table ${table} is missing and createTable is false, so a rotated session is not ` +
+        `forwarded: a logout racing another process's rotate() may not end it. Create it with: ${ddl}`,
+      { code: 'COATCHECK_NO_FORWARDS' },
+    );
+  }
+
   /** A background failure, to the store's `'error'` listeners if it has any. */
   protected report(err: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);

@@ -208,6 +208,27 @@ export const storeScenarios: readonly StoreScenario[] = [
     },
   },
   {
+    name: 'rotations between IDs with SQL, NoSQL and path metacharacters are forwarded as plain keys',
+    needs: ['rotate'],
+    async run(store) {
+      const suffix = freshId('');
+      for (const hostile of HOSTILE_IDS) {
+        const oldId = `${hostile}${suffix}`;
+        const newId = `${hostile}-new${suffix}`;
+        const bystander = `${hostile}-by${suffix}`;
+        await store.write(oldId, sampleRecord());
+        await store.write(bystander, sampleRecord());
+        assert.equal(await store.rotate?.(oldId, newId, sampleRecord()), true);
+        await store.remove(hostile);
+        assert.ok(await store.read(newId), `id ${JSON.stringify(hostile)}: no prefix or pattern match`);
+        await store.remove(oldId);
+        assert.equal(await store.read(newId), undefined, `id ${JSON.stringify(hostile)}: followed`);
+        assert.ok(await store.read(bystander), `id ${JSON.stringify(hostile)}: a neighbour stays`);
+        await store.remove(bystander);
+      }
+    },
+  },
+  {
     name: 'remove deletes, and removing a missing session succeeds',
     needs: [],
     async run(store) {

@@ -156,12 +156,15 @@ export interface SessionStore {
   /**
    * Moves a session to a new ID in one decision: when `oldId` holds an unexpired record, deletes it
    * and creates `newId` with `record`, resolving `true`; otherwise changes nothing (creates no
-   * `newId`) and resolves `false`. `newId` is fresh from the CSPRNG: no record has it yet.
+   * `newId`) and resolves `false`. `newId` is fresh from the CSPRNG: no record has it yet. Before
+   * the decision it leaves a forward from `oldId` to `newId`, which {@link SessionStore.remove}
+   * follows for {@link ROTATION_FORWARD_TTL} (rule 8).
    *
    * @example
    * ```ts
-   * // The SQL stores: one UPDATE that renames the row only while it is live.
+   * // The SQL stores: one UPDATE that renames the row only while it is live, and the forward.
    * // UPDATE sessions SET id = $2, data = $3, … WHERE id = $1 AND expires > $now  → 1 row: moved
+   * // INSERT INTO sessions_forwards (old_id, new_id, expires) VALUES ($1, $2, $now + 10 min)
    * ```
    */
   rotate?(oldId: string, newId: string, record: SessionRecord): Promise<boolean>;

@@ -5,6 +5,7 @@
  * @module
  */
 import { SessionRecordError, StoreClosedError, StoreError, type StoreOperation } from '../errors.js';
+import { jsonMembers } from '../lib/json-members.js';
 import { RotationTrail } from '../lib/rotation-trail.js';
 import { checkPruneInterval, StoreBase } from './base.js';
 import type { CookieJSON, SessionPatch, SessionRecord, SessionStore, StoredData } from './contract.js';
@@ -287,18 +288,11 @@ export class MemoryStore extends StoreBase implements SessionStore {
     this.#check('patch');
     const entry = this.#live(id, Date.now());
     if (entry === undefined) return false;
-    const data = JSON.parse(entry.text) as StoredData;
-    for (const key of patch.unset) delete data[key];
-    // Only the keys this patch sets may take their text from `encoded`, which may hold others.
-    const json = new Map<string, string>();
-    for (const key of Object.keys(patch.set)) {
-      if (key === '__proto__') continue;
-      data[key] = patch.set[key];
-      const text = encoded?.get(key);
-      if (text !== undefined) json.set(key, text);
-    }
+    const text = spliced(entry.text, patch, encoded);
+    // This store writes every text itself, as compact JSON of an object: anything else is damage.
+    if (text === undefined) throw new SessionRecordError(this.name, 'data');
     const user = patch.user === undefined ? entry.user : (patch.user ?? undefined);
-    this.#put(id, new Entry(encode(data, json), patch.expires, entry.created, patch.touched, user), 'patch');
+    this.#put(id, new Entry(text, patch.expires, entry.created, patch.touched, user), 'patch');
     return true;
   }
 
@@ -424,6 +418,41 @@ export class MemoryStore extends StoreBase implements SessionStore {
     }
     return pruned;
   }
+}
+
+/** The JSON text of one key the patch sets: from `encoded` when the middleware has it, else made. */
+function setText(patch: SessionPatch, key: string, encoded: ReadonlyMap<string, string> | undefined) {
+  return encoded?.get(key) ?? (JSON.stringify(patch.set[key]) as string | undefined);
+}
+
+/**
+ * The stored text with `patch` applied, changing only the members it names: the others keep their
+ * text, so nothing is parsed or written out again. Keys keep their places, new ones go last, and a
+ * key set to `undefined` goes, as with `JSON.stringify` of the patched data (the property test in
+ * test/stores/memory.test.ts holds it to `applyPatch`). `undefined` for text that is not compact
+ * JSON of an object, which this store never writes.
+ */
+function spliced(
+  stored: string,
+  patch: SessionPatch,
+  encoded: ReadonlyMap<string, string> | undefined,
+): string | undefined {
+  const members = jsonMembers(stored);
+  if (members === undefined) return undefined;
+  const { set, unset } = patch;
+  let text = '{';
+  const add = (keyText: string, value: string | undefined) => {
+    if (value !== undefined) text += `${text.length === 1 ? '' : ','}${keyText}:${value}`;
+  };
+  for (const { key, keyText, value } of members) {
+    if (key !== '__proto__' && Object.hasOwn(set, key)) add(keyText, setText(patch, key, encoded));
+    else if (!unset.includes(key)) add(keyText, value);
+  }
+  for (const key of Object.keys(set)) {
+    if (key === '__proto__' || members.some((member) => member.key === key)) continue;
+    add(JSON.stringify(key), setText(patch, key, encoded));
+  }
+  return flat(`${text}}`);
 }
 
 /**

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryStore, type MemoryStoreOptions, type SessionRecord } from 'coatcheck';
-import type { CookieJSON } from 'coatcheck/stores';
+import { applyPatch, type CookieJSON } from 'coatcheck/stores';
 import { freshId, type RecordDamage, sampleRecord, testStore } from 'coatcheck/testing';
+import fc from 'fast-check';
 
 testStore({
   name: 'MemoryStore',
@@ -69,6 +70,32 @@ describe('MemoryStore', () => {
     // count() prunes too, so look at what is left through the index of ids without pruning first.
     assert.equal(store.prune(), 0, 'the timer already swept the expired one');
     assert.equal(await store.count(), 1);
+    await store.close();
+  });
+
+  it('a patch changes the stored JSON as applyPatch changes the data, key by key (random data and patches)', async () => {
+    const store = new MemoryStore({ pruneInterval: 0 });
+    const key = fc.oneof(fc.constantFrom('cart', 'a.b', '', '__proto__', '1', 'é"\\'), fc.string());
+    const value = fc.oneof(fc.jsonValue(), fc.constant(undefined));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(key, fc.jsonValue()),
+        fc.dictionary(key, value),
+        fc.array(key, { maxLength: 4 }),
+        async (stored, set, unset) => {
+          const id = freshId();
+          const record = sampleRecord({}, stored);
+          await store.write(id, record);
+          const expected = applyPatch(JSON.parse(JSON.stringify(record.data)), { set, unset });
+          const soon = Date.now() + 60_000;
+          assert.equal(await store.patch(id, { set, unset, expires: soon, touched: Date.now() }), true);
+          assert.deepEqual((await store.read(id))?.data, JSON.parse(JSON.stringify(expected)));
+          await store.remove(id);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    assert.equal(store.bytes, 0, 'every byte given back');
     await store.close();
   });
 

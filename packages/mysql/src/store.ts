@@ -84,6 +84,8 @@ export class MySQLStore extends StoreBase implements SessionStore {
   /** Where rotations leave their forwards (store contract, rule 8): the table's name plus `_forwards`. */
   readonly forwardsTable: string;
   readonly #db: Pick<mysql.Pool, 'execute' | 'query'>;
+  /** Whether the forwards table exists: `false` only under `createTable: false` without it. */
+  #forwarded = true;
 
   constructor(options: MySQLStoreOptions) {
     super();
@@ -133,9 +135,6 @@ export class MySQLStore extends StoreBase implements SessionStore {
     );
     await this.#db.query(this.#forwardsDdl().replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
   }
-
-  /** Whether the forwards table exists: `false` only under `createTable: false` without it. */
-  #forwarded = true;
 
   async #probeForwards(schemaName: string | undefined, forwardsName: string): Promise<void> {
     const [rows] = await this.#db.query(

@@ -129,6 +129,8 @@ export class PostgresStore extends StoreBase implements SessionStore {
   readonly #pool: Queryable;
   readonly #statements: Record<StatementName, { name: string; text: string }>;
   readonly #tableName: string;
+  /** Whether the forwards table exists: `false` only under `createTable: false` without it. */
+  #forwarded = true;
 
   constructor(options: PostgresStoreOptions) {
     super();
@@ -229,9 +231,6 @@ export class PostgresStore extends StoreBase implements SessionStore {
     }
     return statements;
   }
-
-  /** Whether the forwards table exists: `false` only under `createTable: false` without it. */
-  #forwarded = true;
 
   async #probeForwards(): Promise<void> {
     const { rows } = await this.#pool.query<{ found: string | null }>('SELECT to_regclass($1) AS found', [

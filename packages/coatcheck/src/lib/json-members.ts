@@ -1,7 +1,7 @@
 /**
  * The top-level members of a JSON object's text, each value as the text it already is: what lets
  * MemoryStore change one key of a stored session without parsing the rest and writing it out
- * again (for a session of four keys, 1.8 µs instead of 4.6 µs per patch).
+ * again.
  *
  * @module
  */
